@@ -1,0 +1,380 @@
+"""A trained model and what it needs to be used again, saved as one standard `.keras` file.
+
+The file is the zip archive Keras writes (config, weights, metadata) plus one more entry,
+`siamese_core.json`, holding feature names, label mapping, margin, threshold, training settings,
+metrics and versions. Keras ignores that entry, so the file also loads with plain
+`keras.saving.load_model(path, safe_mode=True)`. Loading always uses `safe_mode=True`: a model file
+from elsewhere is untrusted.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path, PurePosixPath
+
+import keras
+import numpy as np
+import pandas as pd
+
+from siamese_core.errors import ConfigError, DataError, ModelFileError
+from siamese_core.model import DISTANCE_NAME, ENCODER_NAME, EuclideanDistance  # noqa: F401 (registers)
+from siamese_core.training import embed, predict_distances
+
+BUNDLE_ENTRY = "siamese_core.json"
+BUNDLE_FORMAT = "siamese_core.bundle/1"
+KERAS_ENTRIES = ("config.json", "metadata.json", "model.weights.h5")
+MAX_FILE_BYTES = 1 << 30  # 1 GiB on disk
+MAX_UNPACKED_BYTES = 2 << 30  # 2 GiB declared inside the zip
+FORBIDDEN_CLASSES = {"Lambda", "TFOpLambda"}
+
+
+@dataclass
+class Comparison:
+    """Two samples compared by a model.
+
+    Attributes:
+        distance: Euclidean distance between their embeddings.
+        similar: True when `distance <= threshold`.
+        threshold: The decision threshold used.
+        contributions: One row per feature: `feature`, `value_a`, `value_b`, `contribution` (its share of
+            the distance by integrated gradients; the column sums to about `distance`), sorted by the
+            size of the contribution.
+    """
+
+    distance: float
+    similar: bool
+    threshold: float
+    contributions: pd.DataFrame
+
+
+@dataclass
+class SiameseBundle:
+    """A trained Siamese model with everything needed to use it again.
+
+    Attributes:
+        model: The Keras model: inputs "left" and "right" (raw features), output the distance.
+        feature_names: Names of the features, in the model's input order.
+        margin: The contrastive margin it was trained with.
+        threshold: Distance at or below which a pair is called similar.
+        label_mapping: How the training file's labels mapped to similar and dissimilar (plain dict).
+        train_config: The training settings (plain dict).
+        metrics: Held-out metrics measured after training (plain dict).
+        history: Per-epoch training and validation loss.
+        versions: Package versions that made the model.
+        created: When it was made (ISO 8601, UTC).
+    """
+
+    model: keras.Model
+    feature_names: list[str]
+    margin: float = 1.0
+    threshold: float = 0.5
+    label_mapping: dict | None = None
+    train_config: dict = field(default_factory=dict)
+    metrics: dict = field(default_factory=dict)
+    history: dict = field(default_factory=dict)
+    versions: dict = field(default_factory=dict)
+    created: str = ""
+
+    @property
+    def n_features(self) -> int:
+        return len(self.feature_names)
+
+    def _features(self, values, what: str) -> np.ndarray:
+        array = np.asarray(values, dtype=np.float32)
+        if array.ndim == 1:
+            array = array[None, :]
+        if array.ndim != 2 or array.shape[1] != self.n_features:
+            raise DataError(
+                f"{what} has {array.shape[-1] if array.ndim else 0} features but the model expects "
+                f"{self.n_features} ({_preview(self.feature_names)})"
+            )
+        if not np.isfinite(array).all():
+            raise DataError(f"{what} has missing or infinite values; every feature must be a finite number")
+        return array
+
+    def distances(self, left, right) -> np.ndarray:
+        """Distances between rows of `left` and `right` ((n, d) or (d,) each), as float32 (n,)."""
+        return predict_distances(self.model, self._features(left, "left"), self._features(right, "right"))
+
+    def embed(self, samples) -> np.ndarray:
+        """Embeddings (n, k) of raw feature rows."""
+        return embed(self.model, self._features(samples, "samples"))
+
+    def compare(self, a, b, *, steps: int = 32) -> Comparison:
+        """Distance, verdict and per-feature contributions for two samples.
+
+        Contributions are integrated gradients of the distance along the straight line from one sample
+        to the other, taken both ways and averaged, so they add up to the distance (less the tiny
+        distance of a sample to itself) and each says how much that feature's difference adds.
+
+        Args:
+            a: First sample, d values.
+            b: Second sample, d values.
+            steps: Points on the path; more is more exact.
+
+        Returns:
+            A `Comparison`.
+        """
+        import tensorflow as tf  # the backend, needed for gradients
+
+        a = self._features(a, "sample A")[0]
+        b = self._features(b, "sample B")[0]
+        distance = float(self.distances(a, b)[0])
+        alphas = ((np.arange(steps) + 0.5) / steps).astype(np.float32)[:, None]
+
+        def path_gradients(fixed, start, end):
+            moving = tf.constant(start + alphas * (end - start))
+            anchor = tf.constant(np.repeat(fixed[None, :], steps, axis=0))
+            with tf.GradientTape() as tape:
+                tape.watch(moving)
+                output = self.model({"left": anchor, "right": moving}, training=False)
+            return tape.gradient(output, moving).numpy().mean(axis=0) * (end - start)
+
+        contribution = 0.5 * (path_gradients(a, a, b) + path_gradients(b, b, a))
+        table = pd.DataFrame(
+            {"feature": self.feature_names, "value_a": a, "value_b": b, "contribution": contribution}
+        )
+        table = table.reindex(table["contribution"].abs().sort_values(ascending=False).index)
+        return Comparison(
+            distance=distance,
+            similar=distance <= self.threshold,
+            threshold=self.threshold,
+            contributions=table.reset_index(drop=True),
+        )
+
+    def nearest_neighbours(self, sample, reference, *, k: int = 5) -> tuple[np.ndarray, np.ndarray]:
+        """The k rows of `reference` nearest to `sample` in the embedding space.
+
+        Args:
+            sample: One sample, d values.
+            reference: (n, d) samples to search.
+            k: How many neighbours.
+
+        Returns:
+            `(indices, distances)`, nearest first.
+        """
+        query = self.embed(sample)[0]
+        embeddings = self.embed(reference)
+        distances = np.sqrt(((embeddings - query) ** 2).sum(axis=1))
+        k = min(k, len(distances))
+        nearest = np.argpartition(distances, k - 1)[:k] if k < len(distances) else np.arange(len(distances))
+        nearest = nearest[np.argsort(distances[nearest], kind="stable")]
+        return nearest, distances[nearest]
+
+    def save(self, path) -> Path:
+        """Save as one `.keras` file, atomically: the old file stays intact until the new one is complete.
+
+        Args:
+            path: Where to save; must end in ".keras".
+
+        Returns:
+            The path written.
+
+        Raises:
+            ConfigError: If the path does not end in ".keras" or its folder does not exist.
+        """
+        path = Path(path)
+        if path.suffix != ".keras":
+            raise ConfigError(f"model files end in .keras. Received: {path}")
+        if not path.parent.is_dir():
+            raise ConfigError(f"cannot save {path}: the folder {path.parent} does not exist")
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".keras", dir=path.parent)
+        os.close(handle)
+        try:
+            self.model.save(temporary)
+            with zipfile.ZipFile(temporary, "a", compression=zipfile.ZIP_DEFLATED) as archive:
+                archive.writestr(BUNDLE_ENTRY, json.dumps(self._metadata(), indent=2, default=_json_default))
+            os.replace(temporary, path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+        return path
+
+    def to_bytes(self) -> bytes:
+        """The saved file's bytes (for a download button)."""
+        with tempfile.TemporaryDirectory() as folder:
+            return self.save(Path(folder) / "model.keras").read_bytes()
+
+    def _metadata(self) -> dict:
+        return {
+            "format": BUNDLE_FORMAT,
+            "feature_names": list(self.feature_names),
+            "margin": float(self.margin),
+            "threshold": float(self.threshold),
+            "label_mapping": self.label_mapping,
+            "train_config": self.train_config,
+            "metrics": self.metrics,
+            "history": self.history,
+            "versions": self.versions or current_versions(),
+            "created": self.created or datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+
+
+def current_versions() -> dict:
+    """Versions of the packages that make and read model files."""
+    import tensorflow as tf
+
+    from siamese_core import __version__
+
+    return {
+        "siamese_core": __version__,
+        "keras": keras.__version__,
+        "tensorflow": tf.__version__,
+        "numpy": np.__version__,
+    }
+
+
+def save_model(bundle: SiameseBundle, path) -> Path:
+    """Save a bundle as one `.keras` file, atomically (see `SiameseBundle.save`)."""
+    return bundle.save(path)
+
+
+def load_model(source, *, name: str | None = None) -> SiameseBundle:
+    """Load a model file saved by siamese_core, safely.
+
+    The archive is checked before Keras reads it (a zip, no unsafe entry names, a bounded unpacked size,
+    intact, ours, no `Lambda` layer), then loaded with `safe_mode=True`, so no code from the file runs.
+
+    Args:
+        source: A path, the file's bytes, or a binary file-like object.
+        name: What messages call the file.
+
+    Returns:
+        The `SiameseBundle`.
+
+    Raises:
+        ModelFileError: If the file is missing, corrupt, unsafe, or not a siamese_core model.
+    """
+    if isinstance(source, (str, os.PathLike)):
+        path = Path(source)
+        name = name or path.name
+        if not path.is_file():
+            raise ModelFileError(f"{name}: no such model file")
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise ModelFileError(
+                f"{name}: the file is over {MAX_FILE_BYTES >> 20} MiB, too large for a model file"
+            )
+        if path.suffix == ".keras":
+            return _load_path(path, name)
+        data = path.read_bytes()
+    else:
+        data = source if isinstance(source, bytes) else source.read()
+        name = name or getattr(source, "name", None) or "the uploaded model"
+        if len(data) > MAX_FILE_BYTES:
+            raise ModelFileError(
+                f"{name}: the file is over {MAX_FILE_BYTES >> 20} MiB, too large for a model file"
+            )
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "model.keras"
+        path.write_bytes(data)
+        return _load_path(path, name)
+
+
+def _load_path(path: Path, name: str) -> SiameseBundle:
+    metadata = _check_archive(path, name)
+    try:
+        model = keras.saving.load_model(path, compile=False, safe_mode=True)
+    except Exception as error:  # Keras raises many types for a bad file; all mean "cannot load".
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise ModelFileError(f"{name}: cannot be loaded safely ({reason[:300]})") from error
+    feature_names = [str(feature) for feature in metadata.get("feature_names", [])]
+    try:
+        inputs = {tensor.name: tensor.shape[-1] for tensor in model.inputs}
+        model.get_layer(ENCODER_NAME)
+        model.get_layer(DISTANCE_NAME)
+    except (ValueError, AttributeError, IndexError) as error:
+        raise ModelFileError(
+            f"{name}: not a siamese_core model (no shared encoder and distance layer)"
+        ) from error
+    if sorted(inputs) != ["left", "right"] or any(width != len(feature_names) for width in inputs.values()):
+        raise ModelFileError(
+            f"{name}: the model's inputs {inputs} do not match its {len(feature_names)} feature names; "
+            "the file is inconsistent"
+        )
+    return SiameseBundle(
+        model=model,
+        feature_names=feature_names,
+        margin=float(metadata.get("margin", 1.0)),
+        threshold=float(metadata.get("threshold", 0.5)),
+        label_mapping=metadata.get("label_mapping"),
+        train_config=metadata.get("train_config") or {},
+        metrics=metadata.get("metrics") or {},
+        history=metadata.get("history") or {},
+        versions=metadata.get("versions") or {},
+        created=str(metadata.get("created", "")),
+    )
+
+
+def _check_archive(path: Path, name: str) -> dict:
+    """Refuse what is not a safe, intact siamese_core archive; return its metadata."""
+    if not zipfile.is_zipfile(path):
+        raise ModelFileError(f"{name}: not a model file (a .keras model is a zip archive; this is not one)")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            entries = archive.infolist()
+            for entry in entries:
+                parts = PurePosixPath(entry.filename.replace("\\", "/")).parts
+                if entry.filename.startswith(("/", "\\")) or ".." in parts or ":" in entry.filename:
+                    raise ModelFileError(
+                        f"{name}: refused: the archive has an unsafe entry name '{entry.filename}'"
+                    )
+            if sum(entry.file_size for entry in entries) > MAX_UNPACKED_BYTES:
+                raise ModelFileError(
+                    f"{name}: refused: the archive declares over {MAX_UNPACKED_BYTES >> 30} GiB of contents"
+                )
+            names = {entry.filename for entry in entries}
+            missing = [entry for entry in KERAS_ENTRIES if entry not in names]
+            if missing:
+                raise ModelFileError(f"{name}: not a Keras model file (missing {', '.join(missing)})")
+            if BUNDLE_ENTRY not in names:
+                raise ModelFileError(
+                    f"{name}: a Keras model, but not one saved by siamese_core (no {BUNDLE_ENTRY}); "
+                    "train one with `siamese train` or the dashboard"
+                )
+            broken = archive.testzip()
+            if broken is not None:
+                raise ModelFileError(f"{name}: the file is corrupt (entry {broken} fails its checksum)")
+            metadata = json.loads(archive.read(BUNDLE_ENTRY))
+            config = json.loads(archive.read("config.json"))
+    except ModelFileError:
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, KeyError) as error:
+        raise ModelFileError(f"{name}: the file is corrupt or truncated ({error})") from error
+    fmt = metadata.get("format") if isinstance(metadata, dict) else None
+    if fmt != BUNDLE_FORMAT:
+        raise ModelFileError(
+            f"{name}: unknown model file format {fmt!r}"
+        )
+    forbidden = sorted(FORBIDDEN_CLASSES & set(_class_names(config)))
+    if forbidden:
+        raise ModelFileError(
+            f"{name}: refused: the model contains a {forbidden[0]} layer, which can run arbitrary code"
+        )
+    return metadata
+
+
+def _class_names(config) -> list[str]:
+    if isinstance(config, dict):
+        found = [config["class_name"]] if isinstance(config.get("class_name"), str) else []
+        return found + [name for value in config.values() for name in _class_names(value)]
+    if isinstance(config, list):
+        return [name for value in config for name in _class_names(value)]
+    return []
+
+
+def _preview(names: list[str], limit: int = 4) -> str:
+    shown = ", ".join(names[:limit])
+    return f"{shown}, ..." if len(names) > limit else shown
+
+
+def _json_default(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")

@@ -1,0 +1,393 @@
+"""Command-line interface: `siamese train | evaluate | score | report` (also `python -m siamese_core`).
+
+Exit status: 0 on success, 2 on bad input or settings (one line on stderr, no traceback), 1 on an
+internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from siamese_core.errors import ConfigError, SiameseError
+
+EXIT_USAGE = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a usage error on one line."""
+
+    def error(self, message):
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _hidden_sizes(text: str) -> tuple[int, ...]:
+    try:
+        sizes = tuple(int(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected sizes such as 128,64; got {text!r}") from None
+    if not sizes or any(size < 1 for size in sizes):
+        raise argparse.ArgumentTypeError(f"expected positive sizes such as 128,64; got {text!r}")
+    return sizes
+
+
+def _names(text: str) -> list[str]:
+    names = [part.strip() for part in text.split(",") if part.strip()]
+    if not names:
+        raise argparse.ArgumentTypeError(f"expected comma-separated column names; got {text!r}")
+    return names
+
+
+def _add_data_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("data")
+    group.add_argument(
+        "--samples", metavar="SAMPLES.csv", help="samples file: DATA.csv then lists pairs by id"
+    )
+    group.add_argument("--class-column", help="DATA.csv is labeled samples with this class column")
+    group.add_argument("--label-column", help="the pair label column (detected when omitted)")
+    group.add_argument("--similar-label", metavar="VALUE", help="the label value that means 'similar'")
+    group.add_argument("--id-column", help="the id column of the samples file")
+    group.add_argument(
+        "--id-columns", type=_names, help="pairs by reference: the two id columns, e.g. id_a,id_b"
+    )
+    group.add_argument("--left-columns", type=_names, help="first sample's feature columns, comma-separated")
+    group.add_argument(
+        "--right-columns", type=_names, help="second sample's feature columns, comma-separated"
+    )
+    group.add_argument("--drop-missing", action="store_true", help="drop rows with missing values")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the `siamese` command."""
+    parser = _Parser(prog="siamese", description="Train, evaluate and use Siamese similarity models.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    train = commands.add_parser("train", help="train a model on a CSV and save it")
+    train.add_argument("data", metavar="DATA.csv")
+    train.add_argument("--out", required=True, metavar="MODEL.keras", help="where to save the model")
+    _add_data_options(train)
+    settings = train.add_argument_group("training (defaults: siamese_core.TrainConfig)")
+    settings.add_argument("--epochs", type=int)
+    settings.add_argument("--batch-size", type=int)
+    settings.add_argument("--learning-rate", type=float)
+    settings.add_argument("--margin", type=float)
+    settings.add_argument("--hidden", type=_hidden_sizes, help="hidden sizes, e.g. 128,64")
+    settings.add_argument("--embedding-dim", type=int)
+    settings.add_argument("--dropout", type=float)
+    settings.add_argument("--seed", type=int)
+    settings.add_argument("--patience", type=int, help="early-stopping patience in epochs (0: off)")
+    settings.add_argument("--validation-fraction", type=float)
+    settings.add_argument("--test-fraction", type=float, default=0.15)
+    settings.add_argument("--pairs-per-sample", type=int, default=8, help="labeled samples: pairs per sample")
+    settings.add_argument(
+        "--hard-negatives", action="store_true", help="labeled samples: nearest other-class"
+    )
+    settings.add_argument("--no-leakage-check", action="store_true", help="split pairs at random")
+    settings.add_argument(
+        "--report", metavar="REPORT.html", help="also write an HTML report of the test pairs"
+    )
+
+    evaluate = commands.add_parser("evaluate", help="metrics of a model on labeled pairs")
+    evaluate.add_argument("model", metavar="MODEL.keras")
+    evaluate.add_argument("data", metavar="DATA.csv")
+    evaluate.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    evaluate.add_argument("--threshold", type=float, help="decision threshold (default: the model's)")
+    _add_data_options(evaluate)
+
+    score = commands.add_parser("score", help="add distance and verdict columns to a pair CSV")
+    score.add_argument("model", metavar="MODEL.keras")
+    score.add_argument("data", metavar="DATA.csv")
+    score.add_argument("-o", "--output", required=True, metavar="OUT.csv")
+    score.add_argument("--threshold", type=float, help="decision threshold (default: the model's)")
+    score.add_argument("--drop-missing", action="store_true", help="skip rows with missing values")
+
+    report = commands.add_parser("report", help="write a standalone HTML report of a model on labeled pairs")
+    report.add_argument("model", metavar="MODEL.keras")
+    report.add_argument("data", metavar="DATA.csv")
+    report.add_argument("-o", "--output", required=True, metavar="REPORT.html")
+    report.add_argument("--threshold", type=float, help="decision threshold (default: the model's)")
+    _add_data_options(report)
+    return parser
+
+
+def load_labeled(args, *, seed: int = 0):
+    """The data named on the command line: pairs, or labeled samples (returned as a SampleSet)."""
+    from siamese_core import data
+
+    if args.samples:
+        return data.load_pairs_by_reference(
+            args.data,
+            args.samples,
+            id_column=args.id_column,
+            id_columns=tuple(args.id_columns) if args.id_columns else None,
+            label_column=args.label_column,
+            similar_label=args.similar_label,
+            drop_missing=args.drop_missing,
+        )
+    if args.class_column or (not args.left_columns and _looks_like_samples(args.data)):
+        return data.load_samples_csv(
+            args.data,
+            class_column=args.class_column,
+            id_column=args.id_column,
+            drop_missing=args.drop_missing,
+        )
+    return data.load_pair_csv(
+        args.data,
+        label_column=args.label_column,
+        left_columns=args.left_columns,
+        right_columns=args.right_columns,
+        similar_label=args.similar_label,
+        drop_missing=args.drop_missing,
+    )
+
+
+def _looks_like_samples(path: str) -> bool:
+    """True when the file has no two sides of feature columns but has a class column."""
+    from siamese_core import data
+
+    columns = data.read_header(path)
+    return data.detect_sides(columns) is None and data.detect_class_column(columns) is not None
+
+
+def _labeled_pairs(args, seed: int = 0):
+    from siamese_core.pairing import make_pairs
+    from siamese_core.pairs import SampleSet
+
+    loaded = load_labeled(args)
+    if isinstance(loaded, SampleSet):
+        return make_pairs(loaded, seed=seed)
+    return loaded
+
+
+class _ProgressPrinter:
+    """A progress line on stderr: redrawn per batch on a terminal, one line per epoch otherwise."""
+
+    def __init__(self, stream=sys.stderr):
+        self.stream = stream
+        self.live = stream.isatty()
+
+    def __call__(self, progress):
+        width = 30
+        done = int(width * progress.fraction)
+        bar = "#" * done + "-" * (width - done)
+        text = f"epoch {progress.epoch}/{progress.epochs} [{bar}] loss {progress.loss:.4f}"
+        if progress.val_loss is not None:
+            text += f" val_loss {progress.val_loss:.4f}"
+        if self.live:
+            self.stream.write("\r" + text + ("\n" if progress.stage == "epoch" else ""))
+        elif progress.stage == "epoch":
+            self.stream.write(text + "\n")
+        self.stream.flush()
+
+
+def _print_metrics(result, stream=sys.stdout) -> None:
+    rows = [
+        ("pairs", f"{result.n_pairs:,} ({result.n_similar:,} similar, {result.n_dissimilar:,} dissimilar)"),
+        ("ROC AUC", f"{result.auc:.4f}"),
+        ("equal error rate", f"{result.eer:.4f} at distance {result.eer_threshold:.4f}"),
+        ("best accuracy", f"{result.best_accuracy:.4f} at distance {result.best_threshold:.4f}"),
+        ("threshold", f"{result.threshold:.4f}"),
+        ("accuracy", f"{result.at_threshold.accuracy:.4f}"),
+        (
+            "precision / recall / F1",
+            f"{result.at_threshold.precision:.4f} / {result.at_threshold.recall:.4f} / "
+            f"{result.at_threshold.f1:.4f}",
+        ),
+        (
+            "mean distance",
+            f"similar {result.mean_distance_similar:.4f}, dissimilar {result.mean_distance_dissimilar:.4f}",
+        ),
+    ]
+    for label, value in rows:
+        print(f"  {label:<24} {value}", file=stream)
+    for warning in result.warnings:
+        print(f"  warning: {warning}", file=stream)
+
+
+def import_tensorflow_quietly() -> None:
+    """Import TensorFlow with its start-up chatter (written straight to file descriptor 2) silenced.
+
+    TensorFlow prints several log lines before its logging is set up, whatever TF_CPP_MIN_LOG_LEVEL
+    says; the CLI promises one clear line on stderr for a user error, so they are discarded here.
+    """
+    if "tensorflow" in sys.modules:
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        import tensorflow  # noqa: F401
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+def _run_train(args) -> int:
+    out = Path(args.out)
+    if out.suffix != ".keras":
+        raise ConfigError(f"--out must end in .keras. Received: {args.out}")
+    data = load_labeled(args)  # bad data is reported before TensorFlow's slow import
+    import_tensorflow_quietly()
+    from siamese_core.pipeline import fit
+    from siamese_core.report import render_report, write_report
+    from siamese_core.training import TrainConfig
+
+    settings = {
+        "hidden": args.hidden,
+        "embedding_dim": args.embedding_dim,
+        "dropout": args.dropout,
+        "epochs": args.epochs,
+        "batch_size": args.batch_size,
+        "learning_rate": args.learning_rate,
+        "margin": args.margin,
+        "seed": args.seed,
+        "validation_fraction": args.validation_fraction,
+        "early_stopping_patience": args.patience,
+    }
+    config = TrainConfig(**{key: value for key, value in settings.items() if value is not None})
+    _describe_loaded(data)
+    outcome = fit(
+        data,
+        config,
+        test_fraction=args.test_fraction,
+        leakage_aware=not args.no_leakage_check,
+        pairs_per_sample=args.pairs_per_sample,
+        hard_negatives=args.hard_negatives,
+        on_progress=_ProgressPrinter(),
+    )
+    print(outcome.splits.describe(), file=sys.stderr)
+    outcome.bundle.save(out)
+    result = outcome.result
+    print(f"trained {result.epochs_run} epochs (kept epoch {result.best_epoch}); saved {out}")
+    if outcome.test is None:
+        print("no test pairs with both classes: no test metrics (raise --test-fraction)")
+    else:
+        print(f"test metrics (threshold chosen on {outcome.threshold_source}):")
+        _print_metrics(outcome.test)
+        if args.report:
+            html = render_report(
+                outcome.test,
+                outcome.test_distances,
+                outcome.splits.test.labels,
+                model_info=_model_info(outcome.bundle),
+                history=result.history,
+            )
+            write_report(args.report, html)
+            print(f"report written to {args.report}")
+    return 0
+
+
+def _describe_loaded(data) -> None:
+    info = data.info
+    if info is None:
+        return
+    if info.label_mapping is not None:
+        print(f"labels: {info.label_mapping.describe()} ({info.label_mapping.reason})", file=sys.stderr)
+    if info.ignored_columns:
+        print(f"ignored columns: {', '.join(info.ignored_columns[:10])}", file=sys.stderr)
+    for warning in info.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+
+
+def _model_info(bundle) -> dict:
+    return {
+        "features": f"{bundle.n_features} ({', '.join(bundle.feature_names[:6])}"
+        f"{', ...' if bundle.n_features > 6 else ''})",
+        "margin": bundle.margin,
+        "threshold": round(bundle.threshold, 6),
+        "label mapping": bundle.label_mapping,
+        "training settings": bundle.train_config,
+        "versions": bundle.versions,
+        "created": bundle.created,
+    }
+
+
+def _evaluate(args):
+    import_tensorflow_quietly()
+    from siamese_core.bundle import load_model
+    from siamese_core.evaluation import evaluate_distances
+    from siamese_core.pipeline import score_pairs
+
+    bundle = load_model(args.model)
+    pairs = _labeled_pairs(args)
+    distances = score_pairs(bundle, pairs)
+    threshold = bundle.threshold if args.threshold is None else args.threshold
+    return (
+        bundle,
+        pairs,
+        distances,
+        evaluate_distances(distances, pairs.labels, threshold=threshold, margin=bundle.margin),
+    )
+
+
+def _run_evaluate(args) -> int:
+    _, _, _, result = _evaluate(args)
+    if args.json:
+        print(json.dumps(result.to_dict()))
+    else:
+        _print_metrics(result)
+    return 0
+
+
+def _run_report(args) -> int:
+    from siamese_core.report import render_report, write_report
+
+    bundle, pairs, distances, result = _evaluate(args)
+    html = render_report(
+        result,
+        distances,
+        pairs.labels,
+        title=f"Siamese model report: {Path(args.model).name} on {Path(args.data).name}",
+        model_info=_model_info(bundle),
+        history=bundle.history,
+        rows=pairs.rows,
+    )
+    write_report(args.output, html)
+    print(f"report written to {args.output}")
+    return 0
+
+
+def _run_score(args) -> int:
+    import_tensorflow_quietly()
+    from siamese_core.bundle import load_model
+    from siamese_core.scoring import score_file
+
+    bundle = load_model(args.model)
+    threshold = bundle.threshold if args.threshold is None else args.threshold
+    count = score_file(bundle, args.data, args.output, threshold=threshold, drop_missing=args.drop_missing)
+    print(f"scored {count:,} pairs at threshold {threshold:.4f}; wrote {args.output}")
+    return 0
+
+
+COMMANDS = {"train": _run_train, "evaluate": _run_evaluate, "score": _run_score, "report": _run_report}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; returns the exit status."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except SiameseError as error:
+        print(f"siamese: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("siamese: interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:  # a bug: say so on one line; SIAMESE_DEBUG=1 shows the traceback
+        if os.environ.get("SIAMESE_DEBUG"):
+            raise
+        print(
+            f"siamese: internal error: {type(error).__name__}: {error} (set SIAMESE_DEBUG=1 for details)",
+            file=sys.stderr,
+        )
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

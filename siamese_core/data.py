@@ -1,0 +1,1564 @@
+"""Turn the CSV files users upload into validated pairs (`PairSet`) and labeled samples (`SampleSet`).
+
+Three layouts are understood:
+
+- a wide pair CSV: one row per pair, a label column and the two samples' features side by side
+  (`a_height`, `b_height`, ...), read by `load_pair_csv`;
+- labeled samples: one row per sample with a class column, read by `load_samples_csv`;
+- pairs by reference: a pairs CSV of two sample ids and a label, plus a samples CSV holding the features
+  of each id, read by `load_pairs_by_reference`.
+
+Labels follow the loss's convention: Y = 0 for similar pairs, Y = 1 for dissimilar ones (`map_labels`
+says how raw values are mapped and why). Every problem a user can cause becomes a `DataError` (or a
+`LabelError`) whose message names the file, the column, the row and the value, and says what to do.
+
+Reading is vectorised: files of a few hundred megabytes are parsed by pandas' C parser, feature columns
+straight into float32; Python loops run only over column names and distinct label values.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import os
+import re
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Union
+
+import numpy as np
+import pandas as pd
+
+from siamese_core.errors import DataError, LabelError
+from siamese_core.pairs import DISSIMILAR, SIMILAR, LabelMapping, LoadInfo, PairSet, SampleSet
+
+Source = Union[str, "os.PathLike[str]", bytes, bytearray, IO[bytes]]
+
+SNIFF_BYTES = 64 * 1024
+_MAX_HEADER_BYTES = 16 * 1024 * 1024
+_SNIFF_RECORDS = 200
+_HEAD_ROWS = 1000
+_CHUNK_ROWS = 50_000
+DELIMITERS = (",", ";", "\t")
+
+LABEL_COLUMN_NAMES = (
+    "label", "labels", "y", "target", "same", "is_same", "similar", "is_similar", "match", "is_match",
+    "matched", "is_duplicate", "duplicate", "is_dissimilar", "dissimilar", "different", "pair_label",
+)  # fmt: skip
+# A label column with one of these names says "1 / true = similar" (Quora's is_duplicate = 1: duplicates).
+SIMILARITY_COLUMN_NAMES = frozenset(
+    {"same", "is_same", "similar", "is_similar", "match", "is_match", "matched", "is_duplicate", "duplicate"}
+)
+# A label column with one of these names says "yes = dissimilar".
+DISSIMILARITY_COLUMN_NAMES = frozenset({"is_dissimilar", "dissimilar", "different", "is_different"})
+
+CLASS_COLUMN_NAMES = (
+    "class", "label", "labels", "y", "target", "category", "digit", "species", "identity", "person",
+    "speaker", "group", "cluster",
+)  # fmt: skip
+ID_COLUMN_NAMES = ("id", "sample_id", "sample", "key", "uid")
+ID_PAIR_NAMES = (
+    ("id_a", "id_b"), ("a_id", "b_id"), ("id1", "id2"), ("id_1", "id_2"), ("left", "right"),
+    ("left_id", "right_id"), ("first", "second"), ("sample_a", "sample_b"), ("a", "b"),
+)  # fmt: skip
+# (where the side marker sits, marker of the first sample, marker of the second sample)
+SIDE_PATTERNS = (
+    ("prefix", "a_", "b_"), ("prefix", "left_", "right_"), ("prefix", "x1_", "x2_"),
+    ("prefix", "first_", "second_"), ("suffix", "_a", "_b"), ("suffix", "_1", "_2"),
+    ("suffix", "_left", "_right"),
+)  # fmt: skip
+# Side columns whose shared name says they describe the sample, not measure it (a_id, b_class, ...).
+_NON_FEATURE_NAMES = frozenset(
+    {"id", "sample_id", "uid", "key", "class", "label", "name", "path", "file", "filename"}
+)
+
+SIMILAR_WORDS = frozenset(
+    {"similar", "same", "match", "matched", "positive", "pos", "genuine", "duplicate", "similar pair",
+     "same pair", "matching"}
+)  # fmt: skip
+DISSIMILAR_WORDS = frozenset(
+    {"dissimilar", "different", "diff", "mismatch", "mismatched", "non match", "nonmatch", "no match",
+     "negative", "neg", "impostor", "imposter", "dissimilar pair", "different pair", "not similar",
+     "not same", "not duplicate", "non duplicate", "not match"}
+)  # fmt: skip
+YES_WORDS = frozenset({"yes", "y"})
+NO_WORDS = frozenset({"no", "n"})
+
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+_DECIMAL_COMMA_NUMBER = re.compile(r"^[+-]?\d+,\d+$")
+_DECIMAL_POINT_NUMBER = re.compile(r"^[+-]?\d*\.\d+$")
+_WORD_SEPARATORS = re.compile(r"[\s_\-]+")
+_DELIMITER_NAMES = {",": "','", ";": "';'", "\t": "tab"}
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+# --------------------------------------------------------------------------------------------------
+# Sources: a path, bytes, or a binary file-like object
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Input:
+    """One CSV source that can be read more than once."""
+
+    name: str
+    path: Path | None = None
+    data: bytes | None = None
+
+    def handle(self) -> str | io.BytesIO:
+        """What pandas reads: the path, or a fresh stream over the bytes."""
+        return str(self.path) if self.path is not None else io.BytesIO(self.data)
+
+    def head(self) -> tuple[bytes, bool]:
+        """The first bytes (two lines at least, for long headers) and whether they are the whole file."""
+        if self.data is not None:
+            head = self.data[:SNIFF_BYTES]
+            while len(head) < len(self.data) and head.count(b"\n") < 2 and len(head) < _MAX_HEADER_BYTES:
+                head = self.data[: 2 * len(head)]
+            return head, len(head) == len(self.data)
+        with open(self.path, "rb") as stream:
+            head = stream.read(SNIFF_BYTES)
+            more = stream.read(1)
+            while more and head.count(b"\n") < 2 and len(head) < _MAX_HEADER_BYTES:
+                head += more + stream.read(len(head))
+                more = stream.read(1)
+            return head, not more
+
+
+def _open_source(source: Source, name: str | None) -> _Input:
+    """Wrap `source` so that it can be sniffed and read, checking that a path names a readable file."""
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return _Input(name or "the uploaded file", data=bytes(source))
+    if isinstance(source, (str, os.PathLike)):
+        return _open_path(Path(source), name)
+    if hasattr(source, "read"):
+        return _Input(name or _stream_name(source), data=_read_stream(source))
+    raise TypeError(f"source must be a path, bytes or a binary file-like object. Received: {type(source)!r}")
+
+
+def _open_path(path: Path, name: str | None) -> _Input:
+    shown = name or path.name or str(path)
+    if "\n" in str(path):
+        raise DataError("is not a file path (it contains a line break); pass CSV text as bytes instead")
+    if not path.exists():
+        raise DataError(f"file not found: {path}", source=shown)
+    if path.is_dir():
+        raise DataError(f"is a folder, not a file: {path}", source=shown)
+    if not os.access(path, os.R_OK):
+        raise DataError(f"cannot be read (permission denied): {path}", source=shown)
+    return _Input(shown, path=path)
+
+
+def _stream_name(stream: object) -> str:
+    raw = getattr(stream, "name", None)
+    return Path(raw).name if isinstance(raw, str) and raw else "the uploaded file"
+
+
+def _read_stream(stream) -> bytes:
+    """All bytes of a file-like object, from its start (an uploaded file may have been read before)."""
+    if hasattr(stream, "getvalue"):
+        data = stream.getvalue()
+    else:
+        if getattr(stream, "seekable", lambda: False)():
+            stream.seek(0)
+        data = stream.read()
+    return data.encode("utf-8") if isinstance(data, str) else bytes(data)
+
+
+# --------------------------------------------------------------------------------------------------
+# Sniffing: encoding, delimiter, header
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Layout:
+    """What sniffing found: how to split the file and what its columns are called."""
+
+    delimiter: str
+    raw_columns: list[str]
+    columns: list[str]
+    decimal: str = "."
+    warnings: list[str] = field(default_factory=list)
+
+    def raw(self, column: str) -> str:
+        return self.raw_columns[self.columns.index(column)]
+
+
+def _sniff(inp: _Input, kind: str) -> _Layout:
+    """Check encoding, delimiter and header on the first bytes, before pandas reads the whole file."""
+    head, whole = inp.head()
+    _check_not_binary(head, inp.name)
+    text = _decode_head(head, whole, inp.name)
+    if not text.strip():
+        raise DataError("is empty; it needs a header row and data rows", source=inp.name)
+    records = {delimiter: _records(text, delimiter, whole, inp.name) for delimiter in DELIMITERS}
+    if not all(records.values()):
+        raise DataError("is empty; it needs a header row and data rows", source=inp.name)
+    delimiter = _choose_delimiter(records, inp.name, kind)
+    header = records[delimiter][0][1]
+    data = records[delimiter][1:]
+    _check_header(header, delimiter, inp.name, kind)
+    if not data and whole:
+        raise DataError("has a header but no data rows", source=inp.name)
+    _check_field_counts(header, data, delimiter, inp.name)
+    layout = _Layout(delimiter, header, [column.strip() for column in header])
+    _detect_decimal_comma(layout, data)
+    return layout
+
+
+def _check_not_binary(head: bytes, name: str) -> None:
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise DataError("is UTF-16 text; save it as UTF-8 (CSV UTF-8 in Excel)", source=name)
+    if head.startswith(b"PK\x03\x04"):
+        raise DataError(
+            "looks like an Excel workbook (.xlsx) or a zip archive, not a CSV; "
+            "in Excel use File > Save As > CSV UTF-8",
+            source=name,
+        )
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise DataError(
+            "looks like an old Excel workbook (.xls), not a CSV; in Excel use File > Save As > CSV UTF-8",
+            source=name,
+        )
+    if head.startswith(b"\x1f\x8b"):
+        raise DataError("is gzip-compressed; decompress it and pass the CSV inside", source=name)
+    if b"\x00" in head:
+        raise DataError(
+            "looks like a binary file, not a CSV (it contains NUL bytes); pass a comma, semicolon or "
+            "tab separated text file saved as UTF-8",
+            source=name,
+        )
+
+
+def _decode_head(head: bytes, whole: bool, name: str) -> str:
+    bom = len(codecs.BOM_UTF8) if head.startswith(codecs.BOM_UTF8) else 0
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        # Not final unless whole: the first bytes may end inside a multi-byte character.
+        return decoder.decode(head[bom:], final=whole)
+    except UnicodeDecodeError as error:
+        position = error.start + bom
+        line = head[:position].count(b"\n") + 1
+        raise DataError(
+            f"is not UTF-8 text (invalid byte 0x{head[position]:02x} at byte {position}, line {line}); "
+            "save it as UTF-8 (CSV UTF-8 in Excel)",
+            source=name,
+        ) from None
+
+
+def _records(text: str, delimiter: str, whole: bool, name: str) -> list[tuple[int, list[str]]]:
+    """The first non-blank records of `text` split by `delimiter`, each with its (last) line number."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    records = []
+    try:
+        for fields in reader:
+            if (fields and any(value.strip() for value in fields)) or len(fields) > 1:
+                records.append((reader.line_num, fields))
+            if len(records) > _SNIFF_RECORDS:
+                break
+    except csv.Error as error:
+        raise DataError(
+            f"cannot be split into fields near line {reader.line_num}: {error}", source=name
+        ) from None
+    if not whole and len(records) > 1 and len(records) <= _SNIFF_RECORDS:
+        records.pop()  # the last record may be cut off by the end of the sniffed bytes
+    return records
+
+
+def _choose_delimiter(records: dict[str, list], name: str, kind: str) -> str:
+    """The delimiter that splits every sniffed line into the same number (> 1) of fields; most fields wins."""
+    counts = {d: [len(fields) for _, fields in records[d]] for d in DELIMITERS}
+    consistent = [d for d in DELIMITERS if counts[d][0] > 1 and len(set(counts[d])) == 1]
+    if consistent:
+        return max(consistent, key=lambda d: counts[d][0])
+    by_header = max(DELIMITERS, key=lambda d: counts[d][0])
+    with_data = [d for d in DELIMITERS if len(counts[d]) > 1]
+    by_data = max(with_data, key=lambda d: counts[d][1]) if with_data else by_header
+    header_splits = counts[by_header][0] > 1
+    data_splits_otherwise = by_data != by_header and counts[by_data][1] > 1 and counts[by_data][0] == 1
+    if data_splits_otherwise and (not header_splits or counts[by_header][1] == 1):
+        raise _mixed_delimiters(records, by_header, by_data, name)
+    if not header_splits:
+        raise _one_column(records[by_header][0][1], name, kind)
+    return by_header
+
+
+def _mixed_delimiters(records: dict[str, list], by_header: str, by_data: str, name: str) -> DataError:
+    header_fields = len(records[by_header][0][1])
+    line, fields = records[by_data][1]
+    if header_fields > 1:
+        header = f"the header is separated by {_DELIMITER_NAMES[by_header]} ({header_fields} columns)"
+    else:
+        header = "the header has no comma, semicolon or tab (1 column)"
+    return DataError(
+        f"mixed delimiters: {header} but line {line} is separated by {_DELIMITER_NAMES[by_data]} "
+        f"({len(fields)} fields); use the same delimiter on every line",
+        source=name,
+    )
+
+
+def _one_column(header: list[str], name: str, kind: str) -> DataError:
+    needs = {
+        "samples": "a class column and feature columns",
+        "ids": "an id column and feature columns",
+        "reference": "two id columns and a label column",
+    }.get(kind, "a label column and feature columns")
+    seen = _other_delimiter(header[0])
+    found = (
+        f"it seems to be separated by {seen!r}; save it with commas, semicolons or tabs"
+        if seen
+        else "no comma, semicolon or tab was found in the header"
+    )
+    return DataError(
+        f"has only one column ({_shorten(header[0])!r}); it needs at least {needs}; {found}", source=name
+    )
+
+
+def _other_delimiter(line: str) -> str | None:
+    for candidate in ("|", ":", " "):
+        if line.strip().count(candidate) >= 1:
+            return candidate
+    return None
+
+
+def _check_header(header: list[str], delimiter: str, name: str, kind: str) -> None:
+    names = [value.strip() for value in header]
+    if all(_NUMBER.match(value) or _DECIMAL_COMMA_NUMBER.match(value) for value in names if value) and any(
+        names
+    ):
+        raise DataError(
+            f"the first line looks like data, not column names ({_shorten(delimiter.join(names))}); "
+            f"add a header row such as {_example_header(len(names), delimiter, kind)}",
+            source=name,
+        )
+    unnamed = [i + 1 for i, value in enumerate(names) if not value]
+    if unnamed:
+        raise _unnamed_columns(unnamed, len(names), delimiter, name)
+    duplicated = _duplicates(names)
+    if duplicated:
+        listed = "; ".join(f"{value!r} (columns {', '.join(map(str, where))})" for value, where in duplicated)
+        raise DataError(f"has duplicate column names: {listed}; give every column a unique name", source=name)
+
+
+def _unnamed_columns(unnamed: list[int], n_columns: int, delimiter: str, name: str) -> DataError:
+    hints = []
+    if unnamed[0] == 1:
+        hints.append("files written by pandas' to_csv without index=False start with an unnamed index column")
+    if unnamed[-1] == n_columns:
+        hints.append(f"an extra {_DELIMITER_NAMES[delimiter]} at the end of the lines adds an unnamed column")
+    hint = f" ({'; '.join(hints)})" if hints else ""
+    which = ", ".join(map(str, unnamed[:10]))
+    return DataError(
+        f"column {which} of the header has no name{hint}; name it or delete that column",
+        source=name,
+    )
+
+
+def _duplicates(names: list[str]) -> list[tuple[str, list[int]]]:
+    where: dict[str, list[int]] = {}
+    for position, value in enumerate(names, start=1):
+        where.setdefault(value, []).append(position)
+    return [(value, positions) for value, positions in where.items() if len(positions) > 1]
+
+
+def _example_header(n_fields: int, delimiter: str, kind: str) -> str:
+    if kind == "samples":
+        names = ["class"] + [f"f{i}" for i in range(max(n_fields - 1, 1))]
+    else:
+        width = max((n_fields - 1) // 2, 1)
+        names = ["label"] + [f"a_f{i}" for i in range(width)] + [f"b_f{i}" for i in range(width)]
+    if len(names) > 7:
+        names = [*names[:3], "...", *names[-2:]]
+    return delimiter.join(names)
+
+
+def _check_field_counts(
+    header: list[str], data: list[tuple[int, list[str]]], delimiter: str, name: str
+) -> None:
+    """Catch rows with more fields than the header early: pandas would shift or silently drop values."""
+    for row, (line, fields) in enumerate(data, start=1):
+        if len(fields) > len(header):
+            raise DataError(
+                f"line {line} has {len(fields)} fields but the header has {len(header)}; look for an "
+                f"unquoted {_DELIMITER_NAMES[delimiter]} inside a value or an extra one at the end of the "
+                "line",
+                source=name,
+                row=row,
+            )
+
+
+def _detect_decimal_comma(layout: _Layout, data: list[tuple[int, list[str]]]) -> None:
+    """Semicolon or tab files from European Excel write 1,5 for 1.5: read them that way."""
+    if layout.delimiter == ",":
+        return
+    values = [value.strip() for _, fields in data for value in fields]
+    if any(_DECIMAL_COMMA_NUMBER.match(v) for v in values) and not any(
+        _DECIMAL_POINT_NUMBER.match(v) for v in values
+    ):
+        layout.decimal = ","
+        layout.warnings.append("read ',' as the decimal mark (numbers such as '1,5')")
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
+
+
+def _shorten(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+# --------------------------------------------------------------------------------------------------
+# Reading with pandas
+# --------------------------------------------------------------------------------------------------
+
+
+def _pandas_read(inp: _Input, layout: _Layout, **options) -> pd.DataFrame:
+    """`pandas.read_csv` with the sniffed layout; parser and encoding failures become DataError.
+
+    A ValueError from converting a value to a requested dtype is left to the caller.
+    """
+    with warnings.catch_warnings():
+        # float32 overflow (1e308) becomes inf here; it is reported by the finite-value check.
+        warnings.simplefilter("ignore", RuntimeWarning)
+        try:
+            return pd.read_csv(
+                inp.handle(),
+                sep=layout.delimiter,
+                decimal=layout.decimal,
+                encoding="utf-8-sig",
+                engine="c",
+                **options,
+            )
+        except pd.errors.ParserError as error:
+            raise _parser_error(error, inp.name) from None
+        except pd.errors.EmptyDataError:
+            raise DataError("is empty; it needs a header row and data rows", source=inp.name) from None
+        except UnicodeDecodeError as error:
+            raise _late_unicode_error(error, inp.name) from None
+
+
+def _parser_error(error: Exception, name: str) -> DataError:
+    text = str(error)
+    fields = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", text)
+    if fields:
+        expected, line, saw = (int(value) for value in fields.groups())
+        return DataError(
+            f"line {line} has {saw} fields but the header has {expected}; look for an unquoted delimiter "
+            "inside a value or an extra one at the end of the line",
+            source=name,
+            row=line - 1,
+        )
+    quote = re.search(r"EOF inside string starting at row (\d+)", text)
+    if quote:
+        return DataError(
+            f'a quote (") opened near data row {int(quote.group(1))} is never closed; close or remove it',
+            source=name,
+        )
+    detail = text.replace("Error tokenizing data. C error: ", "").strip()
+    return DataError(f"cannot be parsed as CSV: {detail}", source=name)
+
+
+def _late_unicode_error(error: UnicodeDecodeError, name: str) -> DataError:
+    byte = error.object[error.start] if error.start < len(error.object) else 0
+    return DataError(
+        f"is not UTF-8 text (invalid byte 0x{byte:02x} after the first {SNIFF_BYTES // 1024} KB); "
+        "save it as UTF-8 (CSV UTF-8 in Excel)",
+        source=name,
+    )
+
+
+def _read_table(inp: _Input, layout: _Layout, numeric: list[str], text: list[str]) -> pd.DataFrame:
+    """Read the needed columns: `numeric` ones straight into float32, `text` ones as strings.
+
+    Columns come back under their stripped names. Only when some columns are not needed does pandas get
+    `usecols`: with it, pandas no longer reports rows with too many fields.
+    """
+    needed = set(numeric) | set(text)
+    dtypes = {layout.raw(column): np.float32 for column in numeric} | {
+        layout.raw(column): str for column in text
+    }
+    usecols = (
+        None if needed == set(layout.columns) else [raw for raw, column in _pairs(layout) if column in needed]
+    )
+    try:
+        frame = _pandas_read(inp, layout, usecols=usecols, dtype=dtypes)
+    except DataError:
+        raise
+    except ValueError as error:
+        raise _first_non_number(inp, layout, numeric, error) from None
+    return _named(frame, layout, inp.name)
+
+
+def _pairs(layout: _Layout) -> list[tuple[str, str]]:
+    return list(zip(layout.raw_columns, layout.columns, strict=True))
+
+
+def _named(frame: pd.DataFrame, layout: _Layout, name: str) -> pd.DataFrame:
+    to_name = dict(_pairs(layout))
+    unknown = [column for column in frame.columns if column not in to_name]
+    if unknown:
+        raise DataError(
+            f"its header could not be read consistently (pandas saw {_shorten(str(unknown))}); check the "
+            "quotes in the first line",
+            source=name,
+        )
+    frame.columns = [to_name[column] for column in frame.columns]
+    if frame.empty:
+        raise DataError("has a header but no data rows", source=name)
+    return frame
+
+
+def _first_non_number(inp: _Input, layout: _Layout, numeric: list[str], error: Exception) -> DataError:
+    """Find the first value that pandas could not read as a number, reading the columns as text in chunks."""
+    raw = [layout.raw(column) for column in numeric]
+    chunks = _pandas_read(inp, layout, usecols=raw, dtype=str, chunksize=_CHUNK_ROWS)
+    try:
+        for chunk in chunks:
+            found = _non_number_in(chunk, layout)
+            if found:
+                raw_column, index, value = found
+                return DataError(
+                    f"value {value!r} is not a number; feature values must be numbers; "
+                    "fix or remove that value",
+                    source=inp.name,
+                    column=layout.columns[layout.raw_columns.index(raw_column)],
+                    row=int(index) + 1,
+                    value=value,
+                )
+    except pd.errors.ParserError as parse_error:
+        return _parser_error(parse_error, inp.name)
+    except UnicodeDecodeError as decode_error:
+        return _late_unicode_error(decode_error, inp.name)
+    finally:
+        chunks.close()
+    return DataError(f"has a feature value that cannot be read as a number ({error})", source=inp.name)
+
+
+def _non_number_in(chunk: pd.DataFrame, layout: _Layout) -> tuple[str, int, str] | None:
+    """The (column, index, value) of the chunk's first non-number, leftmost column first on the same row."""
+    best = None
+    for column in chunk.columns:
+        values = chunk[column]
+        as_read = values.str.replace(",", ".", regex=False) if layout.decimal == "," else values
+        bad = pd.to_numeric(as_read, errors="coerce").isna().to_numpy() & values.notna().to_numpy()
+        if bad.any():
+            position = int(np.argmax(bad))
+            if best is None or position < best[0]:
+                best = (position, column)
+    if best is None:
+        return None
+    position, column = best
+    return column, chunk.index[position], str(chunk[column].iloc[position])
+
+
+def _raw_value(inp: _Input, layout: _Layout, column: str, index: int) -> str:
+    """The text of one cell as written in the file (for messages about values changed by parsing)."""
+    frame = _pandas_read(inp, layout, usecols=[layout.raw(column)], dtype=str, nrows=index + 1)
+    return str(frame.iloc[index, 0]).strip()
+
+
+# --------------------------------------------------------------------------------------------------
+# Validation shared by the loaders
+# --------------------------------------------------------------------------------------------------
+
+
+def _handle_missing(
+    frame: pd.DataFrame, columns: list[str], inp: _Input, info: LoadInfo, drop_missing: bool
+) -> pd.DataFrame:
+    """Raise on (or, when asked, drop) rows with an empty cell in one of `columns`."""
+    missing = frame[columns].isna().to_numpy()
+    rows_missing = missing.any(axis=1)
+    n_missing = int(rows_missing.sum())
+    if n_missing == 0:
+        return frame
+    position = int(np.argmax(rows_missing))
+    column = columns[int(np.argmax(missing[position]))]
+    row = int(frame.index[position]) + 1
+    if not drop_missing:
+        raise DataError(
+            f"{n_missing:,} of {len(frame):,} rows {'has' if n_missing == 1 else 'have'} missing values "
+            "(empty cells), the first here; fill them in, or pass drop_missing=True (CLI: --drop-missing) "
+            "to drop those rows",
+            source=inp.name,
+            column=column,
+            row=row,
+        )
+    if n_missing == len(frame):
+        raise DataError(
+            f"every row has a missing value (the first: row {row}, column '{column}')", source=inp.name
+        )
+    info.dropped_rows += n_missing
+    info.warnings.append(
+        f"{inp.name}: dropped {n_missing:,} of {len(frame):,} rows with missing values "
+        f"(the first: row {row}, column '{column}')"
+    )
+    return frame[~rows_missing]
+
+
+def _first_infinite(values: np.ndarray, columns: list[str]) -> tuple[int, str] | None:
+    """(position, column) of the first infinite value in a float32 array, or None."""
+    infinite = np.isinf(values)
+    rows_infinite = infinite.any(axis=1)
+    if not rows_infinite.any():
+        return None
+    position = int(np.argmax(rows_infinite))
+    return position, columns[int(np.argmax(infinite[position]))]
+
+
+def _check_finite(
+    blocks: list[tuple[np.ndarray, list[str]]], index: pd.Index, inp: _Input, layout: _Layout
+) -> None:
+    """Raise on the first infinite value, including values too large for float32 (1e308 becomes inf).
+
+    Args:
+        blocks: (float32 values, their columns) pairs, such as the left and the right features.
+        index: The frame's index (0-based data rows) of the values' rows.
+        inp: The file, to quote the value as written.
+        layout: Its layout.
+    """
+    found = [hit for values, columns in blocks if (hit := _first_infinite(values, columns))]
+    if not found:
+        return
+    position, column = min(found, key=lambda hit: (hit[0], layout.columns.index(hit[1])))
+    row_index = int(index[position])
+    value = _raw_value(inp, layout, column, row_index)
+    as_number = value.replace(",", ".") if layout.decimal == "," else value
+    number = float(as_number) if _NUMBER.match(as_number) else None
+    if number is not None and np.isfinite(number) and abs(number) > _FLOAT32_MAX:
+        problem = f"value {value} is too large for 32-bit floats (largest about 3.4e38); rescale this column"
+    else:
+        problem = f"value {value} is infinite; replace it with a finite number or remove the row"
+    raise DataError(problem, source=inp.name, column=column, row=row_index + 1, value=value)
+
+
+def _check_enough_pairs(mapping: LabelMapping, name: str) -> None:
+    n_similar, n_dissimilar = mapping.n_similar, mapping.n_dissimilar
+    n = n_similar + n_dissimilar
+    if n_similar == 0 or n_dissimilar == 0:
+        kind, values = (
+            ("similar", mapping.similar_values)
+            if n_dissimilar == 0
+            else ("dissimilar", mapping.dissimilar_values)
+        )
+        raise DataError(
+            f"all {n:,} pairs are labelled {kind} ({mapping.column} = {', '.join(values)}; "
+            f"{mapping.reason}); training needs both similar and dissimilar pairs "
+            "(pass similar_label=... if the mapping is wrong)",
+            source=name,
+            column=mapping.column,
+        )
+    if n < 4 or n_similar < 2 or n_dissimilar < 2:
+        raise DataError(
+            f"has only {n} pairs ({n_similar} similar, {n_dissimilar} dissimilar); training needs at least "
+            "2 similar and 2 dissimilar pairs",
+            source=name,
+        )
+
+
+def _find_column(columns: list[str], wanted: str) -> str | None:
+    """`wanted` among `columns`: exactly, else ignoring case and surrounding spaces."""
+    if wanted in columns:
+        return wanted
+    key = str(wanted).strip().lower()
+    return next((column for column in columns if column.strip().lower() == key), None)
+
+
+def _require_columns(columns: list[str], wanted: list[str], what: str, name: str) -> list[str]:
+    found = [_find_column(columns, column) for column in wanted]
+    unknown = [column for column, match in zip(wanted, found, strict=True) if match is None]
+    if unknown:
+        raise DataError(
+            f"has no column named {', '.join(repr(c) for c in unknown)} (given as {what}); "
+            f"its columns are: {_list_columns(columns)}",
+            source=name,
+        )
+    return found
+
+
+def _list_columns(columns: list[str], limit: int = 12) -> str:
+    shown = ", ".join(columns[:limit])
+    return shown + (f", ... ({len(columns)} in all)" if len(columns) > limit else "")
+
+
+def _detect_named(columns: list[str], candidates: tuple[str, ...], exclude: tuple = ()) -> str | None:
+    keys = {column.strip().lower(): column for column in reversed(columns) if column not in exclude}
+    return next((keys[candidate] for candidate in candidates if candidate in keys), None)
+
+
+def _in_file_order(columns: list[str], layout: _Layout) -> list[str]:
+    return sorted(dict.fromkeys(columns), key=layout.columns.index)
+
+
+# --------------------------------------------------------------------------------------------------
+# Public: generic reading and detection
+# --------------------------------------------------------------------------------------------------
+
+
+def read_csv(source: Source, *, name: str | None = None) -> pd.DataFrame:
+    """Read a user CSV with every column, after checking its encoding, delimiter and header.
+
+    Args:
+        source: A path, the file's bytes, or a binary file-like object (such as a Streamlit upload).
+        name: What messages call the file; defaults to the file's name.
+
+    Returns:
+        The data with pandas' default dtypes and column names stripped of surrounding spaces.
+
+    Raises:
+        DataError: The file is missing, empty, not UTF-8, binary, has one column, mixed delimiters, an
+            unusable header (duplicate or empty names, or data instead of names), or no data rows.
+    """
+    inp = _open_source(source, name)
+    layout = _sniff(inp, "generic")
+    return _named(_pandas_read(inp, layout), layout, inp.name)
+
+
+def read_header(source: Source, *, name: str | None = None) -> list[str]:
+    """The column names of a CSV, from its first bytes only, after the same checks as `read_csv`.
+
+    Args:
+        source: A path, the file's bytes, or a binary file-like object.
+        name: What messages call the file.
+
+    Returns:
+        The column names, stripped of surrounding spaces.
+
+    Raises:
+        DataError: The file is missing, empty, not UTF-8, binary, or has an unusable header.
+    """
+    return _sniff(_open_source(source, name), "generic").columns
+
+
+def detect_class_column(columns: list[str]) -> str | None:
+    """The class column of a labeled-samples table among `columns`, by name (case-insensitive), or None."""
+    return _detect_named(list(columns), CLASS_COLUMN_NAMES)
+
+
+def detect_label_column(columns: list[str]) -> str | None:
+    """The pair label column among `columns`, by name (case-insensitive), or None.
+
+    Args:
+        columns: The column names.
+
+    Returns:
+        The first column (as written) whose name is one of `LABEL_COLUMN_NAMES`, in that priority.
+    """
+    return _detect_named(list(columns), LABEL_COLUMN_NAMES)
+
+
+@dataclass
+class _SideMatch:
+    left: list[str]
+    right: list[str]
+    names: list[str]
+    unmatched_left: list[str]
+    unmatched_right: list[str]
+    n_left: int
+    n_right: int
+    skipped: list[str]
+
+
+def _split_side(column: str, where: str, marker: str) -> str | None:
+    """The shared part of `column` when it carries the side `marker`, else None."""
+    lowered = column.strip().lower()
+    stripped = column.strip()
+    if where == "prefix" and lowered.startswith(marker) and len(lowered) > len(marker):
+        return stripped[len(marker) :]
+    if where == "suffix" and lowered.endswith(marker) and len(lowered) > len(marker):
+        return stripped[: -len(marker)]
+    return None
+
+
+def _side_columns(columns: list[str], where: str, marker: str) -> dict[str, tuple[str, str]]:
+    """Shared name (lowercase) -> (column, shared name as written) for the columns of one side."""
+    found = {}
+    for column in columns:
+        rest = _split_side(column, where, marker)
+        if rest is not None and rest.lower() not in found:
+            found[rest.lower()] = (column, rest)
+    return found
+
+
+def _match_pattern(columns: list[str], where: str, left_marker: str, right_marker: str) -> _SideMatch:
+    left = _side_columns(columns, where, left_marker)
+    right = _side_columns(columns, where, right_marker)
+    skipped = [left.pop(k)[0] for k in list(left) if k in _NON_FEATURE_NAMES]
+    skipped += [right.pop(k)[0] for k in list(right) if k in _NON_FEATURE_NAMES]
+    shared = [key for key in left if key in right]  # left columns' order in the file
+    return _SideMatch(
+        left=[left[key][0] for key in shared],
+        right=[right[key][0] for key in shared],
+        names=[left[key][1] for key in shared],
+        unmatched_left=[left[key][0] for key in left if key not in right],
+        unmatched_right=[right[key][0] for key in right if key not in left],
+        n_left=len(left),
+        n_right=len(right),
+        skipped=skipped,
+    )
+
+
+def _best_sides(columns: list[str]) -> _SideMatch | None:
+    """The side pattern pairing the most features (fewest leftovers on ties), or None when none applies."""
+    matches = [_match_pattern(columns, *pattern) for pattern in SIDE_PATTERNS]
+    usable = [m for m in matches if m.n_left and m.n_right]
+    if not usable:
+        return None
+    return max(usable, key=lambda m: (len(m.left), -(len(m.unmatched_left) + len(m.unmatched_right))))
+
+
+def _unequal_sides_message(match: _SideMatch) -> str:
+    unmatched = match.unmatched_left + match.unmatched_right
+    shown = ", ".join(unmatched[:6]) + (f", ... ({len(unmatched)} in all)" if len(unmatched) > 6 else "")
+    return (
+        f"sides of unequal width: left has {match.n_left} columns, right has {match.n_right}; "
+        f"unmatched: {shown}; give each feature a column on both sides, or pass left_columns=... and "
+        "right_columns=..."
+    )
+
+
+def detect_sides(columns: list[str]) -> tuple[list[str], list[str], list[str]] | None:
+    """Pair the two samples' feature columns by name: `a_height` with `b_height`, in any column order.
+
+    Every pattern of `SIDE_PATTERNS` is tried (case-insensitive); the one pairing the most features wins.
+    Side columns naming the sample rather than measuring it (`a_id`, `b_class`, ...) are left out.
+
+    Args:
+        columns: The column names (the label column may be among them).
+
+    Returns:
+        (left columns, right columns, feature names), the features in the order of the left columns in
+        `columns`; or None when no pattern has columns on both sides.
+
+    Raises:
+        DataError: The best pattern leaves columns without a partner on the other side.
+    """
+    match = _best_sides(list(columns))
+    if match is None:
+        return None
+    if match.unmatched_left or match.unmatched_right:
+        raise DataError(_unequal_sides_message(match))
+    return match.left, match.right, match.names
+
+
+# --------------------------------------------------------------------------------------------------
+# Public: label mapping
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Value:
+    """One distinct raw label value, classified."""
+
+    display: str
+    kind: str  # "binary" (0/1, true/false), "word", "yesno", or "other"
+    number: float | None
+    meaning: float | None  # SIMILAR or DISSIMILAR for words; 1.0 = yes, 0.0 = no for yes/no
+    count: int
+    first_row: int
+
+
+def _display(value: object) -> str:
+    if isinstance(value, (bool, np.bool_)):
+        return str(bool(value))
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)):
+        return str(int(value)) if float(value).is_integer() else repr(float(value))
+    return str(value).strip()
+
+
+def _as_number(value: object) -> float | None:
+    if isinstance(value, (bool, np.bool_)):
+        return float(value)
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return float(value)
+    text = str(value).strip().lower()
+    if text in ("true", "false"):
+        return 1.0 if text == "true" else 0.0
+    return float(text) if _NUMBER.match(text) else None
+
+
+def _classify(value: object, count: int, first_row: int) -> _Value:
+    display = _display(value)
+    number = _as_number(value)
+    if number is not None:
+        kind = "binary" if number in (0.0, 1.0) else "other"
+        return _Value(display, kind, number, None, count, first_row)
+    word = _WORD_SEPARATORS.sub(" ", display.lower()).strip()
+    if word in SIMILAR_WORDS or word in DISSIMILAR_WORDS:
+        return _Value(
+            display, "word", None, SIMILAR if word in SIMILAR_WORDS else DISSIMILAR, count, first_row
+        )
+    if word in YES_WORDS or word in NO_WORDS:
+        return _Value(display, "yesno", None, 1.0 if word in YES_WORDS else 0.0, count, first_row)
+    return _Value(display, "other", None, None, count, first_row)
+
+
+def _row_numbers(values: pd.Series, positions: np.ndarray) -> list[int]:
+    """1-based data rows: the index + 1 when it is an integer index (as read_csv gives), else position + 1."""
+    if pd.api.types.is_integer_dtype(values.index.dtype):
+        return [int(values.index[p]) + 1 for p in positions]
+    return [int(p) + 1 for p in positions]
+
+
+def _distinct_values(values: pd.Series, column: str, source: str | None) -> tuple[np.ndarray, list[_Value]]:
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    if (codes < 0).any():
+        position = int(np.argmax(codes < 0))
+        n = int((codes < 0).sum())
+        raise LabelError(
+            f"{_count(n, 'label')} empty, the first here; fill them in, or pass drop_missing=True "
+            "(CLI: --drop-missing) to drop those rows",
+            source=source,
+            column=column,
+            row=_row_numbers(values, np.array([position]))[0],
+        )
+    counts = np.bincount(codes, minlength=len(uniques))
+    _, first_positions = np.unique(codes, return_index=True)
+    rows = _row_numbers(values, first_positions)
+    return codes, [_classify(u, int(c), r) for u, c, r in zip(uniques, counts, rows, strict=True)]
+
+
+def _value_summary(distinct: list[_Value], limit: int = 8) -> str:
+    shown = ", ".join(f"'{v.display}' ({_count(v.count, 'row')})" for v in distinct[:limit])
+    return shown + (f", ... ({len(distinct)} values in all)" if len(distinct) > limit else "")
+
+
+def _column_key(column: str) -> str:
+    return _WORD_SEPARATORS.sub("_", str(column).strip().lower())
+
+
+def _unmappable(value: _Value, column: str, source: str | None) -> LabelError:
+    return LabelError(
+        f"label value '{value.display}' ({_count(value.count, 'row')}, the first here) means neither "
+        "similar nor dissimilar (expected 0 = similar / 1 = dissimilar, true/false, or words such as "
+        "same/different); "
+        "pass similar_label=... (CLI: --similar-label) to say which value means similar",
+        source=source,
+        column=column,
+        row=value.first_row,
+        value=value.display,
+    )
+
+
+def _map_by_rules(distinct: list[_Value], column: str, source: str | None) -> tuple[list[float], str]:
+    """Y for each distinct value without similar_label, and the reason in words."""
+    unknown = [v for v in distinct if v.kind == "other"]
+    if unknown:
+        raise _unmappable(min(unknown, key=lambda v: v.first_row), column, source)
+    binary = [v for v in distinct if v.kind == "binary"]
+    words = [v for v in distinct if v.kind != "binary"]
+    if binary and words:
+        later = max(
+            min(binary, key=lambda v: v.first_row),
+            min(words, key=lambda v: v.first_row),
+            key=lambda v: v.first_row,
+        )
+        raise LabelError(
+            f"labels mix numbers or true/false ({', '.join(v.display for v in binary[:4])}) with words "
+            f"({', '.join(v.display for v in words[:4])}); use one kind of label throughout, or pass "
+            "similar_label=... (CLI: --similar-label) to say which value means similar",
+            source=source,
+            column=column,
+            row=later.first_row,
+            value=later.display,
+        )
+    if binary:
+        return _map_binary(distinct, column)
+    return _map_words(distinct, column)
+
+
+def _map_binary(distinct: list[_Value], column: str) -> tuple[list[float], str]:
+    if _column_key(column) in SIMILARITY_COLUMN_NAMES:
+        reason = f"column name '{column}' says 1/true = similar, so 0/false = dissimilar"
+        return [1.0 - v.number for v in distinct], reason
+    numbers = [bool(_NUMBER.match(v.display)) for v in distinct]
+    if all(numbers):
+        reason = "numbers follow the loss convention: 0 = similar, 1 = dissimilar"
+    elif not any(numbers):
+        reason = "true/false follow the loss convention: false = similar, true = dissimilar"
+    else:
+        reason = "0/1 and true/false follow the loss convention: 0/false = similar, 1/true = dissimilar"
+    return [v.number for v in distinct], reason
+
+
+def _map_words(distinct: list[_Value], column: str) -> tuple[list[float], str]:
+    yes_means = DISSIMILAR if _column_key(column) in DISSIMILARITY_COLUMN_NAMES else SIMILAR
+    labels = []
+    for v in distinct:
+        if v.kind == "yesno":
+            labels.append(yes_means if v.meaning == 1.0 else 1.0 - yes_means)
+        else:
+            labels.append(v.meaning)
+    similar = [v.display for v, y in zip(distinct, labels, strict=True) if y == SIMILAR]
+    dissimilar = [v.display for v, y in zip(distinct, labels, strict=True) if y == DISSIMILAR]
+    reason = (
+        f"words mapped by meaning: {', '.join(similar) or 'none'} = similar, "
+        f"{', '.join(dissimilar) or 'none'} = dissimilar"
+    )
+    if any(v.kind == "yesno" for v in distinct):
+        reason += (
+            f" (column name '{column}' says yes = {'dissimilar' if yes_means == DISSIMILAR else 'similar'})"
+        )
+    return labels, reason
+
+
+def _matches(value: _Value, wanted: object) -> bool:
+    wanted_number = _as_number(wanted)
+    if value.number is not None and wanted_number is not None and value.number == wanted_number:
+        return True
+    return value.display.lower() == _display(wanted).lower()
+
+
+def _map_by_similar_label(
+    distinct: list[_Value], similar_label: object, column: str, source: str | None
+) -> tuple[list[float], str]:
+    labels = [SIMILAR if _matches(v, similar_label) else DISSIMILAR for v in distinct]
+    if SIMILAR not in labels:
+        raise LabelError(
+            f"similar_label={similar_label!r} does not occur in the label column; its values are: "
+            f"{_value_summary(distinct)}",
+            source=source,
+            column=column,
+            value=similar_label,
+        )
+    others = [v.display for v, y in zip(distinct, labels, strict=True) if y == DISSIMILAR]
+    reason = f"similar_label={similar_label!r} marks similar pairs"
+    if len(others) == 1:
+        reason += f"; the other value ('{others[0]}') marks dissimilar pairs"
+    elif others:
+        reason += f"; every other value ({', '.join(repr(o) for o in others[:8])}) counts as dissimilar"
+    else:
+        reason += "; the column has no other value"
+    return labels, reason
+
+
+def map_labels(
+    values: pd.Series, *, column: str, similar_label: object = None, source: str | None = None
+) -> tuple[np.ndarray, LabelMapping]:
+    """Map raw pair labels to Y = 0 (similar) and Y = 1 (dissimilar).
+
+    Rules, in order:
+
+    - `similar_label` given: values equal to it (as text ignoring case, or as numbers, so "1" matches 1.0)
+      are similar and every other value dissimilar.
+    - 0/1 (also 0.0/1.0, "0"/"1") and true/false follow the loss convention, 0/false = similar, unless the
+      column's name asserts similarity (`SIMILARITY_COLUMN_NAMES`, e.g. is_duplicate): then 1/true = similar.
+    - Words map by meaning (same/match/genuine/... vs different/mismatch/impostor/...); yes means similar
+      unless the column's name asserts dissimilarity (is_dissimilar, different, ...).
+
+    Args:
+        values: The raw label column; an integer index is taken as 0-based data rows (as read_csv gives).
+        column: The column's name, for messages and the naming rule.
+        similar_label: The raw value that means "similar", when the rules do not fit.
+        source: The file's name, for messages.
+
+    Returns:
+        (float32 labels of 0.0 and 1.0, the LabelMapping with counts and the rule applied).
+
+    Raises:
+        LabelError: A value fits no rule, numbers and words are mixed, a label is empty, or `similar_label`
+            does not occur.
+    """
+    codes, distinct = _distinct_values(values, column, source)
+    if similar_label is not None:
+        per_value, reason = _map_by_similar_label(distinct, similar_label, column, source)
+    else:
+        per_value, reason = _map_by_rules(distinct, column, source)
+    labels = np.asarray(per_value, dtype=np.float32)[codes] if len(codes) else np.zeros(0, dtype=np.float32)
+    order = sorted(
+        range(len(distinct)),
+        key=lambda i: (distinct[i].number is None, distinct[i].number or 0, distinct[i].display),
+    )
+    mapping = LabelMapping(
+        column=column,
+        similar_values=list(dict.fromkeys(distinct[i].display for i in order if per_value[i] == SIMILAR)),
+        dissimilar_values=list(
+            dict.fromkeys(distinct[i].display for i in order if per_value[i] == DISSIMILAR)
+        ),
+        n_similar=int((labels == SIMILAR).sum()),
+        n_dissimilar=int((labels == DISSIMILAR).sum()),
+        reason=reason,
+    )
+    return labels, mapping
+
+
+# --------------------------------------------------------------------------------------------------
+# Public: wide pair CSV
+# --------------------------------------------------------------------------------------------------
+
+
+def _resolve_label_column(columns: list[str], label_column: str | None, name: str) -> str:
+    if label_column is not None:
+        return _require_columns(columns, [label_column], "label_column", name)[0]
+    found = detect_label_column(columns)
+    if found is None:
+        raise DataError(
+            f"has no label column (looked for {', '.join(LABEL_COLUMN_NAMES[:6])}, ...); its columns are: "
+            f"{_list_columns(columns)}; name the label column with label_column=... (CLI: --label-column)",
+            source=name,
+        )
+    return found
+
+
+def _strip_common_marker(columns: list[str], side: int) -> list[str] | None:
+    """The shared names of `columns` when one side marker (side 1 = left, 2 = right) fits them all."""
+    for pattern in SIDE_PATTERNS:
+        rests = [_split_side(column, pattern[0], pattern[side]) for column in columns]
+        if all(rest is not None for rest in rests) and len({r.lower() for r in rests}) == len(rests):
+            return rests
+    return None
+
+
+def _given_sides(
+    columns: list[str], left_columns: list[str] | None, right_columns: list[str] | None, label: str, name: str
+) -> tuple[list[str], list[str], list[str]]:
+    if left_columns is None or right_columns is None:
+        raise DataError(
+            "pass both left_columns and right_columns (CLI: --left-columns and --right-columns), or neither",
+            source=name,
+        )
+    left = _require_columns(columns, list(left_columns), "left_columns", name)
+    right = _require_columns(columns, list(right_columns), "right_columns", name)
+    if len(left) != len(right) or not left:
+        raise DataError(
+            f"left_columns has {len(left)} columns but right_columns has {len(right)}; they pair up by "
+            "position, so give the same number (at least one) of each",
+            source=name,
+        )
+    overlap = [column for column in left + right if column == label]
+    repeated = [column for column in dict.fromkeys(left + right) if (left + right).count(column) > 1]
+    if overlap or repeated:
+        raise DataError(
+            "a column is used twice among the label and the sides: "
+            f"{', '.join(dict.fromkeys(overlap + repeated))}",
+            source=name,
+        )
+    names = _strip_common_marker(left, 1) or [f"f{i}" for i in range(len(left))]
+    return left, right, names
+
+
+def _detected_sides(
+    columns: list[str], label: str, name: str, info: LoadInfo
+) -> tuple[list[str], list[str], list[str]]:
+    match = _best_sides([column for column in columns if column != label])
+    if match is None:
+        raise DataError(
+            f"has no columns for the two samples of a pair (such as a_height and b_height); its columns are: "
+            f"{_list_columns(columns)}; name them with a_/b_, left_/right_, x1_/x2_, first_/second_ "
+            "prefixes or _a/_b, _1/_2, _left/_right suffixes, or pass left_columns=[...] and "
+            "right_columns=[...] (CLI: --left-columns, --right-columns)",
+            source=name,
+        )
+    if match.unmatched_left or match.unmatched_right:
+        raise DataError(_unequal_sides_message(match), source=name)
+    if match.skipped:
+        info.warnings.append(
+            f"ignored {', '.join(match.skipped)}: they name the samples, they are not features"
+        )
+    return match.left, match.right, match.names
+
+
+def load_pair_csv(
+    source: Source,
+    *,
+    label_column: str | None = None,
+    left_columns: list[str] | None = None,
+    right_columns: list[str] | None = None,
+    similar_label: object = None,
+    drop_missing: bool = False,
+    name: str | None = None,
+) -> PairSet:
+    """Load a wide pair CSV: one row per pair, a label column and both samples' features side by side.
+
+    Args:
+        source: A path, the file's bytes, or a binary file-like object (such as a Streamlit upload).
+        label_column: The label column; detected by name (`LABEL_COLUMN_NAMES`) when None.
+        left_columns: The first sample's feature columns; with `right_columns`, overrides side detection.
+        right_columns: The second sample's feature columns, paired with `left_columns` by position.
+        similar_label: The raw label value that means "similar" (see `map_labels`).
+        drop_missing: Drop rows with empty cells instead of raising.
+        name: What messages call the file; defaults to the file's name.
+
+    Returns:
+        The validated pairs: float32 finite features, labels 0 (similar) / 1 (dissimilar), and a LoadInfo
+        of kind "pairs" recording the columns used and ignored, the label mapping and dropped rows.
+
+    Raises:
+        DataError: The file cannot be read, the columns cannot be found or paired, a value is missing,
+            not a number or infinite, or there are too few pairs of each kind.
+        LabelError: The labels cannot be mapped to similar and dissimilar.
+    """
+    inp = _open_source(source, name)
+    layout = _sniff(inp, "pairs")
+    columns = layout.columns
+    label = _resolve_label_column(columns, label_column, inp.name)
+    info = LoadInfo(source=inp.name, kind="pairs", label_column=label, warnings=list(layout.warnings))
+    if left_columns is None and right_columns is None:
+        left, right, names = _detected_sides(columns, label, inp.name, info)
+    else:
+        left, right, names = _given_sides(columns, left_columns, right_columns, label, inp.name)
+    info.left_columns, info.right_columns = left, right
+    info.ignored_columns = [column for column in columns if column not in {label, *left, *right}]
+    frame = _read_table(inp, layout, numeric=left + right, text=[label])
+    info.n_rows = len(frame)
+    frame = _handle_missing(frame, _in_file_order([label, *left, *right], layout), inp, info, drop_missing)
+    left_values = frame[left].to_numpy(dtype=np.float32)
+    right_values = frame[right].to_numpy(dtype=np.float32)
+    _check_finite([(left_values, left), (right_values, right)], frame.index, inp, layout)
+    labels, mapping = map_labels(frame[label], column=label, similar_label=similar_label, source=inp.name)
+    info.label_mapping = mapping
+    _check_enough_pairs(mapping, inp.name)
+    return PairSet(
+        left=left_values,
+        right=right_values,
+        labels=labels,
+        feature_names=list(names),
+        rows=frame.index.to_numpy(dtype=np.int64) + 1,
+        info=info,
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# Public: labeled samples
+# --------------------------------------------------------------------------------------------------
+
+
+def _numeric_columns(inp: _Input, layout: _Layout, candidates: list[str]) -> list[str]:
+    """Columns among `candidates` that hold numbers, judged on the first rows.
+
+    A column counts as numeric when most of its filled values are numbers, so that a stray word in a
+    feature column is reported (by the full read) rather than silently dropping the feature.
+    """
+    head = _named(_pandas_read(inp, layout, nrows=_HEAD_ROWS, dtype=str), layout, inp.name)
+    numeric = []
+    for column in candidates:
+        values = head[column]
+        as_read = values.str.replace(",", ".", regex=False) if layout.decimal == "," else values
+        filled = int(values.notna().sum())
+        numbers = int(pd.to_numeric(as_read, errors="coerce").notna().sum())
+        if filled == 0 or numbers * 2 >= filled:
+            numeric.append(column)
+    return numeric
+
+
+def _drop_empty_columns(frame: pd.DataFrame, features: list[str], info: LoadInfo) -> list[str]:
+    empty = [column for column in features if frame[column].isna().all()]
+    if empty:
+        info.ignored_columns += empty
+        info.warnings.append(f"ignored {', '.join(empty)}: no values at all")
+    return [column for column in features if column not in empty]
+
+
+def _resolve_features(
+    inp: _Input, layout: _Layout, feature_columns: list[str] | None, exclude: list[str], what: str
+) -> list[str]:
+    columns = layout.columns
+    if feature_columns is not None:
+        features = _require_columns(columns, list(feature_columns), "feature_columns", inp.name)
+        clash = [column for column in features if column in exclude]
+        if clash or not features:
+            raise DataError(
+                f"feature_columns must name at least one column other than the {what}; "
+                f"got {list(feature_columns)}",
+                source=inp.name,
+            )
+        return features
+    candidates = [column for column in columns if column not in exclude]
+    features = _numeric_columns(inp, layout, candidates)
+    if not features:
+        raise DataError(
+            f"has no numeric feature columns besides the {what}; its columns are: {_list_columns(columns)}",
+            source=inp.name,
+        )
+    return features
+
+
+def _text_column(frame: pd.DataFrame, column: str) -> np.ndarray:
+    return frame[column].str.strip().to_numpy(dtype=str)
+
+
+def _check_unique_ids(ids: np.ndarray, rows: np.ndarray, column: str, name: str) -> None:
+    duplicated = pd.Series(ids).duplicated(keep=False).to_numpy()
+    if not duplicated.any():
+        return
+    value = ids[int(np.argmax(duplicated))]
+    where = rows[ids == value]
+    shown = ", ".join(str(r) for r in where[:5]) + (", ..." if len(where) > 5 else "")
+    raise DataError(
+        f"id '{value}' appears {len(where)} times (rows {shown}); every sample needs a unique id",
+        source=name,
+        column=column,
+        row=int(where[1]),
+        value=value,
+    )
+
+
+def _check_classes(classes: np.ndarray, column: str, name: str) -> None:
+    distinct, counts = np.unique(classes, return_counts=True)
+    if len(distinct) < 2:
+        raise DataError(
+            f"has only one class ('{distinct[0]}', {counts[0]:,} samples); pairs need at least 2 classes",
+            source=name,
+            column=column,
+        )
+    if counts.max() < 2:
+        raise DataError(
+            f"every one of the {len(distinct):,} classes has a single sample; similar pairs need at least "
+            "one class with 2 or more samples",
+            source=name,
+            column=column,
+        )
+
+
+def _resolve_id_column(
+    columns: list[str], id_column: str | None, name: str, exclude: tuple = ()
+) -> str | None:
+    if id_column is not None:
+        return _require_columns(columns, [id_column], "id_column", name)[0]
+    return _detect_named(columns, ID_COLUMN_NAMES, exclude)
+
+
+def load_samples_csv(
+    source: Source,
+    *,
+    class_column: str | None = None,
+    id_column: str | None = None,
+    feature_columns: list[str] | None = None,
+    drop_missing: bool = False,
+    name: str | None = None,
+) -> SampleSet:
+    """Load labeled samples: one row per sample, a class column and numeric feature columns.
+
+    Args:
+        source: A path, the file's bytes, or a binary file-like object (such as a Streamlit upload).
+        class_column: The class column; detected by name (`CLASS_COLUMN_NAMES`) when None.
+        id_column: The sample id column; detected by name (`ID_COLUMN_NAMES`) when None; optional.
+        feature_columns: The feature columns; by default every numeric column but the class and the id.
+        drop_missing: Drop rows with empty cells instead of raising.
+        name: What messages call the file; defaults to the file's name.
+
+    Returns:
+        The validated samples: float32 finite features, classes as text, ids as text (when there is an id
+        column), and a LoadInfo of kind "samples".
+
+    Raises:
+        DataError: The file cannot be read, there is no class column or no numeric feature, a value is
+            missing, not a number or infinite, ids repeat, or there are too few classes or samples.
+    """
+    inp = _open_source(source, name)
+    layout = _sniff(inp, "samples")
+    columns = layout.columns
+    ident = _resolve_id_column(columns, id_column, inp.name)
+    klass = _resolve_class_column(columns, class_column, ident, inp.name)
+    features = _resolve_features(inp, layout, feature_columns, [klass, ident], "class and id columns")
+    text = [klass] + ([ident] if ident else [])
+    info = LoadInfo(
+        source=inp.name, kind="samples", class_column=klass, id_column=ident, warnings=list(layout.warnings)
+    )
+    info.ignored_columns = [column for column in columns if column not in {*text, *features}]
+    frame = _read_table(inp, layout, numeric=features, text=text)
+    info.n_rows = len(frame)
+    features = _drop_empty_columns(frame, features, info)
+    frame = _handle_missing(frame, _in_file_order(text + features, layout), inp, info, drop_missing)
+    values = frame[features].to_numpy(dtype=np.float32)
+    _check_finite([(values, features)], frame.index, inp, layout)
+    rows = frame.index.to_numpy(dtype=np.int64) + 1
+    classes = _text_column(frame, klass)
+    ids = _text_column(frame, ident) if ident else None
+    if ids is not None:
+        _check_unique_ids(ids, rows, ident, inp.name)
+    _check_classes(classes, klass, inp.name)
+    return SampleSet(
+        features=values,
+        classes=classes,
+        feature_names=list(features),
+        ids=ids,
+        rows=rows,
+        info=info,
+    )
+
+
+def _resolve_class_column(columns: list[str], class_column: str | None, ident: str | None, name: str) -> str:
+    if class_column is not None:
+        return _require_columns(columns, [class_column], "class_column", name)[0]
+    found = _detect_named(columns, CLASS_COLUMN_NAMES, exclude=(ident,))
+    if found is None:
+        raise DataError(
+            f"has no class column (looked for {', '.join(CLASS_COLUMN_NAMES[:6])}, ...); its columns are: "
+            f"{_list_columns(columns)}; name it with class_column=... (CLI: --class-column)",
+            source=name,
+        )
+    return found
+
+
+# --------------------------------------------------------------------------------------------------
+# Public: pairs by reference
+# --------------------------------------------------------------------------------------------------
+
+
+def _resolve_id_pair(columns: list[str], id_columns: tuple[str, str] | None, name: str) -> tuple[str, str]:
+    if id_columns is not None:
+        if len(id_columns) != 2:
+            raise DataError(f"id_columns must name two columns; got {list(id_columns)}", source=name)
+        first, second = _require_columns(columns, list(id_columns), "id_columns", name)
+        return first, second
+    keys = {column.strip().lower(): column for column in reversed(columns)}
+    for first, second in ID_PAIR_NAMES:
+        if first in keys and second in keys:
+            return keys[first], keys[second]
+    raise DataError(
+        f"has no pair of id columns (looked for id_a/id_b, a_id/b_id, id1/id2, left/right, ...); its columns "
+        f"are: {_list_columns(columns)}; name them with id_columns=(..., ...) (CLI: --id-columns)",
+        source=name,
+    )
+
+
+@dataclass
+class _Samples:
+    name: str
+    ids: pd.Index
+    features: np.ndarray
+    feature_names: list[str]
+    id_column: str
+    ignored: list[str]
+
+
+def _load_reference_samples(
+    source: Source, id_column: str | None, drop_missing: bool, name: str | None, info: LoadInfo
+) -> _Samples:
+    inp = _open_source(source, name)
+    layout = _sniff(inp, "ids")
+    columns = layout.columns
+    ident = _resolve_id_column(columns, id_column, inp.name)
+    if ident is None:
+        raise DataError(
+            f"has no id column (looked for {', '.join(ID_COLUMN_NAMES)}); its columns are: "
+            f"{_list_columns(columns)}; name it with id_column=... (CLI: --id-column)",
+            source=inp.name,
+        )
+    # A class or label column describes a sample; used as a feature it would leak the answer.
+    not_features = [ident, *(c for c in columns if c.strip().lower() in CLASS_COLUMN_NAMES)]
+    features = _resolve_features(inp, layout, None, not_features, "id column")
+    frame = _read_table(inp, layout, numeric=features, text=[ident])
+    features = _drop_empty_columns(frame, features, info)
+    before = info.dropped_rows
+    frame = _handle_missing(frame, _in_file_order([ident, *features], layout), inp, info, drop_missing)
+    info.dropped_rows = before  # dropped_rows counts pairs; the warning tells about the samples
+    values = frame[features].to_numpy(dtype=np.float32)
+    _check_finite([(values, features)], frame.index, inp, layout)
+    ids = _text_column(frame, ident)
+    _check_unique_ids(ids, frame.index.to_numpy(dtype=np.int64) + 1, ident, inp.name)
+    ignored = [column for column in columns if column not in {ident, *features}]
+    return _Samples(inp.name, pd.Index(ids), values, features, ident, ignored)
+
+
+def _lookup(pairs: pd.DataFrame, columns: tuple[str, str], samples: _Samples, names: tuple[str, str]) -> list:
+    """Positions in `samples` of each pair's two ids; raises on the first unknown id."""
+    positions = [samples.ids.get_indexer(_text_column(pairs, column)) for column in columns]
+    unknown = (positions[0] < 0) | (positions[1] < 0)
+    if unknown.any():
+        at = int(np.argmax(unknown))
+        column = columns[0] if positions[0][at] < 0 else columns[1]
+        value = _text_column(pairs, column)[at]
+        raise DataError(
+            f"id '{value}' is not in {names[1]} (column '{samples.id_column}'); "
+            f"{_count(int(unknown.sum()), 'row')} of {names[0]} refer to unknown ids; "
+            "add those samples or remove those pairs",
+            source=names[0],
+            column=column,
+            row=int(pairs.index[at]) + 1,
+            value=value,
+        )
+    return positions
+
+
+def _drop_pairs_of_dropped_samples(
+    pairs: pd.DataFrame, columns: tuple[str, str], samples: _Samples, info: LoadInfo
+) -> pd.DataFrame:
+    """With drop_missing, pairs whose samples were dropped for missing values are dropped too."""
+    known = np.ones(len(pairs), dtype=bool)
+    for column in columns:
+        known &= samples.ids.get_indexer(_text_column(pairs, column)) >= 0
+    n_unknown = int((~known).sum())
+    if n_unknown and n_unknown < len(pairs):
+        info.dropped_rows += n_unknown
+        info.warnings.append(f"dropped {n_unknown:,} pairs whose samples were dropped for missing values")
+        return pairs[known]
+    return pairs
+
+
+def load_pairs_by_reference(
+    pairs_source: Source,
+    samples_source: Source,
+    *,
+    id_column: str | None = None,
+    id_columns: tuple[str, str] | None = None,
+    label_column: str | None = None,
+    similar_label: object = None,
+    drop_missing: bool = False,
+    pairs_name: str | None = None,
+    samples_name: str | None = None,
+) -> PairSet:
+    """Load pairs given as two sample ids and a label, with the samples' features in a second CSV.
+
+    Ids are compared as text without surrounding spaces, so 7 and "7" match.
+
+    Args:
+        pairs_source: The pairs CSV (path, bytes or binary file-like): two id columns and a label column.
+        samples_source: The samples CSV: an id column and numeric feature columns.
+        id_column: The samples' id column; detected by name (`ID_COLUMN_NAMES`) when None.
+        id_columns: The pairs' two id columns; detected by name (`ID_PAIR_NAMES`) when None.
+        label_column: The pairs' label column; detected by name when None.
+        similar_label: The raw label value that means "similar" (see `map_labels`).
+        drop_missing: Drop pairs and samples with empty cells instead of raising.
+        pairs_name: What messages call the pairs file.
+        samples_name: What messages call the samples file.
+
+    Returns:
+        The validated pairs, with a LoadInfo of kind "reference" whose left and right columns are both the
+        samples' feature columns.
+
+    Raises:
+        DataError: A file cannot be read, columns are missing, an id is unknown or repeated, a value is
+            missing, not a number or infinite, or there are too few pairs of each kind.
+        LabelError: The labels cannot be mapped to similar and dissimilar.
+    """
+    pairs_inp = _open_source(pairs_source, pairs_name)
+    layout = _sniff(pairs_inp, "reference")
+    first, second = _resolve_id_pair(layout.columns, id_columns, pairs_inp.name)
+    label = _resolve_label_column(
+        [c for c in layout.columns if c not in (first, second)], label_column, pairs_inp.name
+    )
+    info = LoadInfo(
+        source=pairs_inp.name, kind="reference", label_column=label, warnings=list(layout.warnings)
+    )
+    samples = _load_reference_samples(samples_source, id_column, drop_missing, samples_name, info)
+    samples_shown = samples.name
+    info.source = f"{pairs_inp.name} + {samples_shown}"
+    info.id_column = samples.id_column
+    info.left_columns, info.right_columns = list(samples.feature_names), list(samples.feature_names)
+    info.ignored_columns = [c for c in layout.columns if c not in (first, second, label)] + samples.ignored
+    pairs = _read_table(pairs_inp, layout, numeric=[], text=[first, second, label])
+    info.n_rows = len(pairs)
+    pairs = _handle_missing(
+        pairs, _in_file_order([first, second, label], layout), pairs_inp, info, drop_missing
+    )
+    if drop_missing:
+        pairs = _drop_pairs_of_dropped_samples(pairs, (first, second), samples, info)
+    left_at, right_at = _lookup(pairs, (first, second), samples, (pairs_inp.name, samples_shown))
+    labels, mapping = map_labels(
+        pairs[label], column=label, similar_label=similar_label, source=pairs_inp.name
+    )
+    info.label_mapping = mapping
+    _check_enough_pairs(mapping, pairs_inp.name)
+    return PairSet(
+        left=samples.features[left_at],
+        right=samples.features[right_at],
+        labels=labels,
+        feature_names=list(samples.feature_names),
+        rows=pairs.index.to_numpy(dtype=np.int64) + 1,
+        info=info,
+    )

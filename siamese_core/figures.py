@@ -1,0 +1,391 @@
+"""Plotly figures of distances, ROC, training loss, embeddings and the confusion matrix.
+
+Shared by the dashboard and the HTML report, so both show the same pictures. Each builder takes plain
+arrays or the dataclasses of `siamese_core.evaluation` and returns a `plotly.graph_objects.Figure`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+from sklearn.decomposition import PCA
+
+from siamese_core.errors import ConfigError, DataError
+from siamese_core.evaluation import EvalResult, ThresholdMetrics
+from siamese_core.pairs import SIMILAR
+
+SIMILAR_COLOUR = "#1f77b4"
+DISSIMILAR_COLOUR = "#ff7f0e"
+MARGIN_COLOUR = "#555555"
+THRESHOLD_COLOUR = "#d62728"
+MARKER_COLOUR = "#2ca02c"
+DISTANCE_AXIS_TITLE = "Euclidean distance between embeddings"
+# Above this many points a WebGL scatter keeps the browser responsive.
+WEBGL_POINTS = 5000
+# A ROC curve drawn with more points than this looks the same and only makes pages heavy.
+ROC_POINTS = 2000
+
+
+def format_distance(value: float) -> str:
+    """A distance for labels: two decimals, or three significant digits for small values."""
+    value = float(value)
+    if value == 0 or abs(value) >= 0.1:
+        return f"{value:.2f}"
+    return f"{value:.3g}"
+
+
+def _distances_and_similar(distances, labels) -> tuple[np.ndarray, np.ndarray]:
+    distances = np.asarray(distances, dtype=np.float64).reshape(-1)
+    labels = np.asarray(labels, dtype=np.float64).reshape(-1)
+    if distances.size == 0:
+        raise DataError("there are no distances to plot")
+    if distances.size != labels.size:
+        raise DataError(
+            f"distances and labels must have the same length; received {distances.size} distances and "
+            f"{labels.size} labels"
+        )
+    if not np.all(np.isfinite(distances)):
+        raise DataError("some distances are not finite (NaN or infinite) and cannot be plotted")
+    return distances, labels == SIMILAR
+
+
+def shared_bins(distances, nbins: int = 40) -> dict:
+    """Plotly `xbins` (start, end, size) that both histogram traces use, computed once over all distances.
+
+    The bin size is stretched by a hair so that the largest distance falls inside the last bin rather
+    than on its right edge (Plotly bins are closed on the left).
+
+    Args:
+        distances: All distances, similar and dissimilar together.
+        nbins: Number of bins.
+
+    Returns:
+        A dict with keys start, end and size.
+    """
+    edges = np.histogram_bin_edges(np.asarray(distances, dtype=np.float64), bins=int(nbins))
+    start = float(edges[0])
+    size = float(edges[-1] - edges[0]) / int(nbins) * (1 + 1e-9)
+    return {"start": start, "end": start + size * int(nbins), "size": size}
+
+
+def distance_histogram(
+    distances,
+    labels,
+    *,
+    margin=None,
+    threshold=None,
+    nbins: int = 40,
+    title: str | None = None,
+    marker=None,
+) -> go.Figure:
+    """Overlaid histograms of the distances of similar and dissimilar pairs, on the same bins.
+
+    Args:
+        distances: (n,) distances.
+        labels: (n,) 0 for similar, 1 for dissimilar.
+        margin: The contrastive margin, drawn as a dashed vertical line.
+        threshold: The decision threshold, drawn as a solid vertical line.
+        nbins: Number of bins, shared by both classes.
+        title: The figure's title.
+        marker: A distance to mark with a dotted line labelled "this pair".
+
+    Returns:
+        The figure: trace 0 similar, trace 1 dissimilar (each named with its count).
+
+    Raises:
+        DataError: No distances, lengths that differ, or non-finite distances.
+    """
+    distances, similar_mask = _distances_and_similar(distances, labels)
+    if int(nbins) < 1:
+        raise ConfigError(f"nbins must be >= 1. Received: nbins={nbins}")
+    xbins = shared_bins(distances, nbins)
+    figure = go.Figure()
+    for name, mask, colour in (
+        ("similar", similar_mask, SIMILAR_COLOUR),
+        ("dissimilar", ~similar_mask, DISSIMILAR_COLOUR),
+    ):
+        figure.add_trace(
+            go.Histogram(
+                x=distances[mask],
+                name=f"{name} (n={int(mask.sum()):,})",
+                xbins=xbins,
+                autobinx=False,
+                marker_color=colour,
+                opacity=0.6,
+                hovertemplate=f"{name}<br>distance %{{x}}<br>%{{y}} pairs<extra></extra>",
+            )
+        )
+    if margin is not None:
+        figure.add_vline(
+            x=float(margin),
+            line_dash="dash",
+            line_color=MARGIN_COLOUR,
+            annotation_text=f"margin m = {format_distance(margin)}",
+            annotation_position="top right",
+        )
+    if threshold is not None:
+        figure.add_vline(
+            x=float(threshold),
+            line_dash="solid",
+            line_color=THRESHOLD_COLOUR,
+            annotation_text=f"threshold {format_distance(threshold)}",
+            annotation_position="top left",
+        )
+    if marker is not None:
+        figure.add_vline(
+            x=float(marker),
+            line_dash="dot",
+            line_width=3,
+            line_color=MARKER_COLOUR,
+            annotation_text="this pair",
+            annotation_position="bottom right",
+        )
+    figure.update_layout(
+        barmode="overlay",
+        title=title,
+        xaxis_title=DISTANCE_AXIS_TITLE,
+        yaxis_title="pairs",
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
+    )
+    return figure
+
+
+def _thin_curve(fpr: np.ndarray, tpr: np.ndarray, max_points: int) -> np.ndarray:
+    """Indices of at most about `max_points` ROC points, evenly spread along the curve, ends kept.
+
+    fpr + tpr only grows along a ROC curve, so it measures progress along it; picking the points nearest
+    evenly spaced values of it keeps the shape where the curve turns as well as where it is straight.
+    """
+    if fpr.size <= max_points:
+        return np.arange(fpr.size)
+    progress = fpr + tpr
+    targets = np.linspace(progress[0], progress[-1], max_points)
+    index = np.searchsorted(progress, targets).clip(0, fpr.size - 1)
+    return np.unique(np.concatenate(([0], index, [fpr.size - 1])))
+
+
+def roc_figure(result: EvalResult) -> go.Figure:
+    """The ROC curve with similar as the positive class, the chance line, and the EER point.
+
+    Args:
+        result: An evaluation, with its ROC arrays. Curves longer than `ROC_POINTS` are thinned.
+
+    Returns:
+        The figure: trace 0 the ROC curve (its name gives the AUC), trace 1 the chance line, trace 2 the
+        EER point at (EER, 1 - EER).
+    """
+    fpr = np.asarray(result.roc_fpr, dtype=np.float64)
+    tpr = np.asarray(result.roc_tpr, dtype=np.float64)
+    thresholds = np.asarray(result.roc_thresholds, dtype=np.float64)
+    keep = _thin_curve(fpr, tpr, ROC_POINTS)
+    figure = go.Figure()
+    figure.add_trace(
+        go.Scatter(
+            x=fpr[keep],
+            y=tpr[keep],
+            customdata=thresholds[keep],
+            mode="lines",
+            name=f"ROC (AUC = {result.auc:.3f})",
+            line={"color": SIMILAR_COLOUR, "width": 2},
+            hovertemplate=(
+                "threshold %{customdata:.4g}<br>false positive rate %{x:.3f}<br>"
+                "true positive rate %{y:.3f}<extra></extra>"
+            ),
+        )
+    )
+    figure.add_trace(
+        go.Scatter(
+            x=[0.0, 1.0],
+            y=[0.0, 1.0],
+            mode="lines",
+            name="chance",
+            line={"color": "#999999", "dash": "dash"},
+            hoverinfo="skip",
+        )
+    )
+    eer_text = f"EER {result.eer:.3f} at threshold {format_distance(result.eer_threshold)}"
+    figure.add_trace(
+        go.Scatter(
+            x=[float(result.eer)],
+            y=[1.0 - float(result.eer)],
+            mode="markers+text",
+            name=eer_text,
+            text=[eer_text],
+            textposition="middle right",
+            marker={"color": THRESHOLD_COLOUR, "size": 10},
+            hovertemplate=f"{eer_text}<extra></extra>",
+        )
+    )
+    figure.update_layout(
+        title=f"ROC curve (AUC = {result.auc:.3f})",
+        xaxis_title="false positive rate (dissimilar pairs called similar)",
+        yaxis_title="true positive rate (similar pairs called similar)",
+        xaxis_range=[0, 1],
+        yaxis_range=[0, 1.02],
+        legend={"x": 0.55, "y": 0.05},
+    )
+    return figure
+
+
+def loss_figure(history: dict[str, list[float]]) -> go.Figure:
+    """Training loss, and validation loss when there is one, per epoch (epochs start at 1).
+
+    Args:
+        history: A Keras-style history: "loss" and optionally "val_loss", one value per epoch.
+
+    Returns:
+        The figure: trace 0 training loss, trace 1 validation loss when given.
+
+    Raises:
+        DataError: The history has no "loss" values.
+    """
+    losses = list((history or {}).get("loss") or [])
+    if not losses:
+        raise DataError("the training history has no 'loss' values to plot")
+    figure = go.Figure()
+    for key, name, colour in (
+        ("loss", "training", SIMILAR_COLOUR),
+        ("val_loss", "validation", DISSIMILAR_COLOUR),
+    ):
+        values = (history or {}).get(key)
+        if not values:
+            continue
+        values = np.asarray(values, dtype=np.float64)
+        figure.add_trace(
+            go.Scatter(
+                x=np.arange(1, values.size + 1),
+                y=values,
+                mode="lines+markers",
+                name=name,
+                line={"color": colour},
+                hovertemplate=f"{name}<br>epoch %{{x}}<br>loss %{{y:.4g}}<extra></extra>",
+            )
+        )
+    figure.update_layout(title="Loss per epoch", xaxis_title="epoch", yaxis_title="loss")
+    return figure
+
+
+def _explained_share(values: np.ndarray, projected: np.ndarray) -> np.ndarray:
+    """Share of the total variance of `values` on each projected axis (0 when there is no variance)."""
+    total = float(np.var(values, axis=0).sum())
+    if total <= 0:
+        return np.zeros(projected.shape[1])
+    return np.var(projected, axis=0) / total
+
+
+def embedding_figure(embeddings, colour_by, *, title: str | None = None, hover=None) -> go.Figure:
+    """A 2-D PCA view of embeddings, one trace (and legend entry) per class or label.
+
+    With 1-dimensional embeddings the single value is the x axis and y is 0; with 2 dimensions PCA only
+    rotates them. The axis titles give the share of variance each axis holds.
+
+    Args:
+        embeddings: (n, k) embeddings.
+        colour_by: (n,) the class or label of each embedding, treated as categories.
+        title: The figure's title.
+        hover: (n,) optional text shown when hovering over each point.
+
+    Returns:
+        The figure, with traces in sorted category order.
+
+    Raises:
+        DataError: No embeddings, non-finite values, or `colour_by`/`hover` of another length.
+    """
+    embeddings = np.asarray(embeddings, dtype=np.float64)
+    if embeddings.ndim == 1:
+        embeddings = embeddings.reshape(-1, 1)
+    if embeddings.ndim != 2 or embeddings.shape[0] == 0 or embeddings.shape[1] == 0:
+        raise DataError(f"embeddings must be a non-empty (n, k) array; received shape {embeddings.shape}")
+    if not np.all(np.isfinite(embeddings)):
+        raise DataError("some embeddings are not finite (NaN or infinite) and cannot be plotted")
+    n, k = embeddings.shape
+    colour_by = np.asarray(colour_by).reshape(-1)
+    if colour_by.size != n:
+        raise DataError(f"colour_by must have one entry per embedding; received {colour_by.size} for {n}")
+    if hover is not None:
+        hover = np.asarray(hover, dtype=object).reshape(-1)
+        if hover.size != n:
+            raise DataError(f"hover must have one entry per embedding; received {hover.size} for {n}")
+
+    if k == 1:
+        coordinates = np.column_stack((embeddings[:, 0], np.zeros(n)))
+        x_title, y_title = "embedding (1 dimension)", ""
+    else:
+        if n > 1 and float(np.var(embeddings, axis=0).sum()) > 0:
+            # PCA needs n >= 2 for two components; pad the second axis when there is only one.
+            projected = PCA(n_components=min(2, n)).fit_transform(embeddings)
+        else:
+            projected = np.zeros((n, 2))  # one point, or all points equal: nothing to spread out
+        shares = _explained_share(embeddings, projected)
+        if projected.shape[1] < 2:
+            projected = np.column_stack((projected, np.zeros(n)))
+            shares = np.append(shares, 0.0)
+        coordinates = projected
+        x_title = f"PC1 ({shares[0]:.1%} of variance)"
+        y_title = f"PC2 ({shares[1]:.1%} of variance)"
+
+    scatter = go.Scattergl if n > WEBGL_POINTS else go.Scatter
+    categories = colour_by.astype(str)
+    figure = go.Figure()
+    for category in sorted(set(categories.tolist())):
+        mask = categories == category
+        figure.add_trace(
+            scatter(
+                x=coordinates[mask, 0],
+                y=coordinates[mask, 1],
+                mode="markers",
+                name=f"{category} (n={int(mask.sum()):,})",
+                text=None if hover is None else hover[mask].astype(str),
+                hovertemplate=(
+                    f"{category}<br>%{{x:.3g}}, %{{y:.3g}}"
+                    + ("" if hover is None else "<br>%{text}")
+                    + "<extra></extra>"
+                ),
+                marker={"size": 6, "opacity": 0.75},
+            )
+        )
+    figure.update_layout(
+        title=title or f"Embeddings ({k} dimension{'s' if k != 1 else ''}, PCA to 2-D)",
+        xaxis_title=x_title,
+        yaxis_title=y_title,
+        legend_title_text="class",
+    )
+    return figure
+
+
+def confusion_figure(metrics: ThresholdMetrics) -> go.Figure:
+    """An annotated heatmap of the 2x2 confusion matrix, actual classes down, predicted across.
+
+    Args:
+        metrics: Metrics at a threshold.
+
+    Returns:
+        The figure: one heatmap whose cells show the count and the share of all pairs.
+    """
+    matrix = metrics.confusion_matrix()
+    total = int(matrix.sum())
+    names = [["true similar", "missed similar"], ["false similar", "true dissimilar"]]
+    text = [
+        [
+            f"{names[i][j]}<br>{int(matrix[i, j]):,}" + (f" ({matrix[i, j] / total:.1%})" if total else "")
+            for j in range(2)
+        ]
+        for i in range(2)
+    ]
+    figure = go.Figure(
+        go.Heatmap(
+            z=matrix,
+            x=["predicted similar", "predicted dissimilar"],
+            y=["actually similar", "actually dissimilar"],
+            text=text,
+            texttemplate="%{text}",
+            colorscale="Blues",
+            showscale=False,
+            hovertemplate="%{y}, %{x}: %{z}<extra></extra>",
+        )
+    )
+    figure.update_layout(
+        title=f"Confusion matrix at threshold {format_distance(metrics.threshold)}",
+        yaxis_autorange="reversed",
+    )
+    return figure

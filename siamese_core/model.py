@@ -1,0 +1,137 @@
+"""The Siamese network: one shared MLP encoder and a Euclidean distance layer."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import keras
+import numpy as np
+from keras import ops
+
+ENCODER_NAME = "encoder"
+DISTANCE_NAME = "distance"
+
+
+@keras.saving.register_keras_serializable(package="siamese_core")
+class EuclideanDistance(keras.layers.Layer):
+    """Euclidean distance between two batches of embeddings.
+
+    Computes D = sqrt(max(sum((a - b)^2), epsilon)) over the last axis. The floor `epsilon` keeps the
+    gradient finite for identical pairs (D = 0), where the gradient of sqrt is infinite.
+
+    Args:
+        epsilon: Floor under the squared distance, > 0.
+        **kwargs: Base layer keyword arguments, such as `name`.
+
+    Call arguments:
+        inputs: A list `[a, b]` of two tensors of the same shape `(batch, ..., k)`.
+
+    Returns:
+        A tensor of shape `(batch, ...)`: one distance per pair.
+    """
+
+    def __init__(self, epsilon=1e-12, **kwargs):
+        super().__init__(**kwargs)
+        if not epsilon > 0:
+            raise ValueError(f"epsilon must be > 0. Received: epsilon={epsilon}")
+        self.epsilon = float(epsilon)
+
+    def call(self, inputs):
+        a, b = inputs
+        squared = ops.sum(ops.square(a - b), axis=-1)
+        return ops.sqrt(ops.maximum(squared, self.epsilon))
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape[0][:-1])
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"epsilon": self.epsilon})
+        return config
+
+
+def build_encoder(
+    n_features: int,
+    *,
+    hidden: Sequence[int] = (128, 128),
+    embedding_dim: int = 32,
+    activation: str = "relu",
+    dropout: float = 0.0,
+    feature_mean: np.ndarray | None = None,
+    feature_variance: np.ndarray | None = None,
+) -> keras.Sequential:
+    """The shared encoder: feature scaling, then a multi-layer perceptron to an embedding.
+
+    Args:
+        n_features: Width of one sample.
+        hidden: Sizes of the hidden layers.
+        embedding_dim: Size of the embedding (the last, linear layer).
+        activation: Activation of the hidden layers, any Keras activation name.
+        dropout: Dropout rate after each hidden layer, in [0, 1).
+        feature_mean: Per-feature mean of the training samples; scaling is skipped when None.
+        feature_variance: Per-feature variance of the training samples.
+
+    Returns:
+        A `keras.Sequential` named "encoder" mapping (batch, n_features) to (batch, embedding_dim).
+    """
+    layers = [keras.Input(shape=(n_features,), name="features")]
+    if feature_mean is not None:
+        layers.append(
+            keras.layers.Normalization(
+                mean=np.asarray(feature_mean, dtype=np.float64).tolist(),
+                variance=np.asarray(feature_variance, dtype=np.float64).tolist(),
+                name="feature_scaling",
+            )
+        )
+    for index, units in enumerate(hidden):
+        layers.append(keras.layers.Dense(units, activation=activation, name=f"hidden_{index}"))
+        if dropout > 0:
+            layers.append(keras.layers.Dropout(dropout, name=f"dropout_{index}"))
+    layers.append(keras.layers.Dense(embedding_dim, name="embedding"))
+    return keras.Sequential(layers, name=ENCODER_NAME)
+
+
+def build_siamese_model(encoder: keras.Model, n_features: int) -> keras.Model:
+    """Two inputs, one shared encoder, one distance per pair.
+
+    Args:
+        encoder: The shared encoder (see `build_encoder`).
+        n_features: Width of one sample.
+
+    Returns:
+        A functional `keras.Model` taking `{"left": (batch, d), "right": (batch, d)}` and returning the
+        (batch,) Euclidean distances between the two embeddings.
+    """
+    left = keras.Input(shape=(n_features,), name="left")
+    right = keras.Input(shape=(n_features,), name="right")
+    distance = EuclideanDistance(name=DISTANCE_NAME)([encoder(left), encoder(right)])
+    return keras.Model(inputs={"left": left, "right": right}, outputs=distance, name="siamese")
+
+
+def scaling_statistics(samples: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-feature mean and variance for feature scaling, computed in float64 and finite in float32.
+
+    The standard deviation is floored at a tenth of the feature's range: a feature that is nearly
+    constant with rare other values (an edge pixel, a rarely set flag) would otherwise be blown up to
+    huge z-scores by its rare values. A constant feature is only centred.
+
+    Args:
+        samples: (n, d) feature matrix.
+
+    Returns:
+        `(mean, variance)`, each of shape (d,).
+    """
+    values = np.asarray(samples, dtype=np.float64)
+    mean = values.mean(axis=0)
+    spread = values.max(axis=0) - values.min(axis=0)
+    variance = np.maximum(values.var(axis=0), (spread / 10.0) ** 2)
+    float32_max = float(np.finfo(np.float32).max)
+    variance = np.where(np.isfinite(variance), variance, float32_max)
+    variance = np.clip(variance, 0.0, float32_max)
+    variance[variance == 0] = 1.0
+    return mean, variance
+
+
+def encoder_of(model: keras.Model) -> keras.Model:
+    """The shared encoder inside a Siamese model."""
+    return model.get_layer(ENCODER_NAME)

@@ -1,0 +1,169 @@
+"""The plain values that flow from the data loaders to training and evaluation.
+
+A `PairSet` holds validated float32 pairs with labels in the loss's convention (Y = 0 similar, Y = 1
+dissimilar); a `SampleSet` holds labeled samples from which pairs are generated. Both carry a `LoadInfo`
+that says where they came from and what the loader decided, so the CLI and the dashboard can show it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+SIMILAR = 0.0
+DISSIMILAR = 1.0
+
+
+@dataclass
+class LabelMapping:
+    """How the raw values of a label column map to similar (Y = 0) and dissimilar (Y = 1).
+
+    Attributes:
+        column: The label column's name.
+        similar_values: The raw values (as text) that mean "similar".
+        dissimilar_values: The raw values (as text) that mean "dissimilar".
+        n_similar: How many pairs are similar.
+        n_dissimilar: How many pairs are dissimilar.
+        reason: How the mapping was decided, in words a user can check.
+    """
+
+    column: str
+    similar_values: list[str]
+    dissimilar_values: list[str]
+    n_similar: int = 0
+    n_dissimilar: int = 0
+    reason: str = ""
+
+    def describe(self) -> str:
+        """One line such as "similar: label 0, 1,234 pairs; dissimilar: label 1, 1,180 pairs"."""
+        similar = ", ".join(self.similar_values)
+        dissimilar = ", ".join(self.dissimilar_values)
+        return (
+            f"similar: {self.column} {similar}, {self.n_similar:,} pairs; "
+            f"dissimilar: {self.column} {dissimilar}, {self.n_dissimilar:,} pairs"
+        )
+
+
+@dataclass
+class LoadInfo:
+    """What a loader read and decided.
+
+    Attributes:
+        source: The file's name (or names, for pairs by reference).
+        kind: "pairs" (wide pair CSV), "samples" (labeled samples) or "reference" (pairs by reference).
+        n_rows: Data rows read, before any were dropped.
+        label_column: The pair label column, for pair inputs.
+        left_columns: Feature columns of the first sample, in feature order.
+        right_columns: Feature columns of the second sample, paired with `left_columns` by position.
+        class_column: The class column, for labeled samples.
+        id_column: The sample id column, when there is one.
+        label_mapping: How labels were mapped, for pair inputs.
+        ignored_columns: Columns present in the file but not used.
+        dropped_rows: Rows dropped because of missing values (only when the user asked for it).
+        warnings: Things the user should know that did not stop loading.
+    """
+
+    source: str
+    kind: str
+    n_rows: int = 0
+    label_column: str | None = None
+    left_columns: list[str] = field(default_factory=list)
+    right_columns: list[str] = field(default_factory=list)
+    class_column: str | None = None
+    id_column: str | None = None
+    label_mapping: LabelMapping | None = None
+    ignored_columns: list[str] = field(default_factory=list)
+    dropped_rows: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class PairSet:
+    """Validated pairs, ready for the model.
+
+    Attributes:
+        left: (n, d) float32 features of the first sample of each pair; every value finite.
+        right: (n, d) float32 features of the second sample.
+        labels: (n,) float32, 0 for similar pairs and 1 for dissimilar ones.
+        feature_names: The d feature names (the shared part of the two sides' column names).
+        rows: (n,) int64, the 1-based data row each pair came from (for messages and hardest pairs);
+            -1 for generated pairs.
+        info: What the loader read and decided.
+        sample_rows: (n, 2) int64, the 1-based rows of the two samples in a samples file, for pairs
+            generated from labeled samples or given by reference; None for wide pair files.
+    """
+
+    left: np.ndarray
+    right: np.ndarray
+    labels: np.ndarray
+    feature_names: list[str]
+    rows: np.ndarray | None = None
+    info: LoadInfo | None = None
+    sample_rows: np.ndarray | None = None
+
+    def __post_init__(self):
+        if self.rows is None:
+            self.rows = np.arange(1, len(self.labels) + 1, dtype=np.int64)
+
+    @property
+    def n_pairs(self) -> int:
+        return int(self.labels.shape[0])
+
+    @property
+    def n_features(self) -> int:
+        return int(self.left.shape[1])
+
+    @property
+    def similar_mask(self) -> np.ndarray:
+        return self.labels == SIMILAR
+
+    def subset(self, index: np.ndarray) -> PairSet:
+        """The pairs at `index` (an integer array or a boolean mask), sharing `info`."""
+        return replace(
+            self,
+            left=self.left[index],
+            right=self.right[index],
+            labels=self.labels[index],
+            rows=self.rows[index],
+            sample_rows=None if self.sample_rows is None else self.sample_rows[index],
+        )
+
+
+@dataclass
+class SampleSet:
+    """Validated labeled samples, from which pairs are generated.
+
+    Attributes:
+        features: (n, d) float32; every value finite.
+        classes: (n,) the class of each sample, as text.
+        feature_names: The d feature names.
+        ids: (n,) sample ids as text, when the file has an id column; else None.
+        rows: (n,) int64, the 1-based data row of each sample.
+        info: What the loader read and decided.
+    """
+
+    features: np.ndarray
+    classes: np.ndarray
+    feature_names: list[str]
+    ids: np.ndarray | None = None
+    rows: np.ndarray | None = None
+    info: LoadInfo | None = None
+
+    def __post_init__(self):
+        if self.rows is None:
+            self.rows = np.arange(1, len(self.classes) + 1, dtype=np.int64)
+
+    @property
+    def n_samples(self) -> int:
+        return int(self.features.shape[0])
+
+    def subset(self, index: np.ndarray) -> SampleSet:
+        """The samples at `index` (an integer array or a boolean mask), sharing `info`."""
+        return replace(
+            self,
+            features=self.features[index],
+            classes=self.classes[index],
+            ids=None if self.ids is None else self.ids[index],
+            rows=self.rows[index],
+        )

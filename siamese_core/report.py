@@ -1,0 +1,228 @@
+"""A standalone HTML report of an evaluation, readable offline.
+
+The page carries plotly.js inline once, in its head, and every figure after that is a bare `<div>`
+drawing with it. Everything that comes from user files (model info, rows) is escaped.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+import os
+import tempfile
+from pathlib import Path
+
+import plotly.graph_objects as go
+from plotly.offline import get_plotlyjs
+
+from siamese_core.evaluation import EvalResult, hardest_pairs
+from siamese_core.figures import distance_histogram, loss_figure, roc_figure
+
+FIGURE_HEIGHT = "460px"
+
+_STYLE = """
+body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem auto; max-width: 1100px;
+       padding: 0 1rem; color: #222; }
+h1 { margin-bottom: 0.2rem; }
+table { border-collapse: collapse; margin: 0.5rem 0 1.5rem; }
+th, td { border: 1px solid #ccc; padding: 0.3rem 0.7rem; text-align: left; vertical-align: top; }
+th { background: #f3f3f3; }
+td.number { text-align: right; font-variant-numeric: tabular-nums; }
+.warnings { background: #fff4e5; border-left: 4px solid #ff9800; padding: 0.5rem 1rem; margin: 1rem 0; }
+.figure { margin: 1rem 0 2rem; }
+"""
+
+
+def _number(value, *, percent: bool = False) -> str:
+    """A metric as text: "n/a" for None or NaN, thousands separators for counts, 4 decimals otherwise."""
+    if value is None:
+        return "n/a"
+    if isinstance(value, (int,)) and not isinstance(value, bool):
+        return f"{value:,}"
+    value = float(value)
+    if math.isnan(value):
+        return "n/a"
+    return f"{value:.1%}" if percent else f"{value:.4f}"
+
+
+def _table(header: list[str], rows: list[list[str]], *, numeric_columns: tuple[int, ...] = ()) -> str:
+    """An HTML table; every cell is escaped here, so callers pass raw text."""
+    head = "".join(f"<th>{html.escape(str(cell))}</th>" for cell in header)
+    body = []
+    for row in rows:
+        cells = []
+        for index, cell in enumerate(row):
+            css = ' class="number"' if index in numeric_columns else ""
+            cells.append(f"<td{css}>{html.escape(str(cell))}</td>")
+        body.append(f"<tr>{''.join(cells)}</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _metrics_table(result: EvalResult) -> str:
+    metrics = result.at_threshold
+    rows = [
+        ["pairs", _number(result.n_pairs)],
+        ["similar pairs (label 0)", _number(result.n_similar)],
+        ["dissimilar pairs (label 1)", _number(result.n_dissimilar)],
+        ["ROC AUC", _number(result.auc)],
+        ["equal error rate (EER)", _number(result.eer)],
+        ["threshold at the EER", _number(result.eer_threshold)],
+        ["best accuracy", _number(result.best_accuracy)],
+        ["threshold of best accuracy", _number(result.best_threshold)],
+        ["threshold used below", _number(result.threshold)],
+        ["accuracy at the threshold", _number(metrics.accuracy)],
+        ["precision at the threshold (similar = positive)", _number(metrics.precision)],
+        ["recall at the threshold", _number(metrics.recall)],
+        ["F1 at the threshold", _number(metrics.f1)],
+        ["mean distance, similar pairs", _number(result.mean_distance_similar)],
+        ["mean distance, dissimilar pairs", _number(result.mean_distance_dissimilar)],
+        ["margin m", _number(result.margin)],
+        [
+            "dissimilar pairs inside the margin (D < m)",
+            _number(result.dissimilar_inside_margin, percent=True),
+        ],
+    ]
+    return _table(["metric", "value"], rows, numeric_columns=(1,))
+
+
+def _confusion_table(result: EvalResult) -> str:
+    (tp, fn), (fp, tn) = result.at_threshold.confusion_matrix().tolist()
+    rows = [
+        ["actually similar", _number(tp), _number(fn)],
+        ["actually dissimilar", _number(fp), _number(tn)],
+    ]
+    return _table(
+        [f"threshold {_number(result.threshold)}", "predicted similar", "predicted dissimilar"],
+        rows,
+        numeric_columns=(1, 2),
+    )
+
+
+def _info_value(value) -> str:
+    if isinstance(value, (dict, list, tuple)):
+        return json.dumps(value, default=str, ensure_ascii=False)
+    return str(value)
+
+
+def _figure_div(figure: go.Figure) -> str:
+    body = figure.to_html(include_plotlyjs=False, full_html=False, default_height=FIGURE_HEIGHT)
+    return f'<div class="figure">{body}</div>'
+
+
+def render_report(
+    result: EvalResult,
+    distances,
+    labels,
+    *,
+    title: str = "Siamese model report",
+    model_info: dict | None = None,
+    history: dict | None = None,
+    rows=None,
+) -> str:
+    """A standalone HTML page of an evaluation.
+
+    Args:
+        result: The evaluation, from `evaluate_distances`.
+        distances: (n,) the distances it was computed from (for the histogram and the hardest pairs).
+        labels: (n,) their labels, 0 similar and 1 dissimilar.
+        title: The page's title.
+        model_info: Key/value facts about the model (architecture, margin, data file...); shown escaped.
+        history: A training history ("loss", optionally "val_loss") for the loss curve.
+        rows: (n,) the data row of each pair, for the hardest pairs table.
+
+    Returns:
+        The page as one string, plotly.js included once.
+
+    Raises:
+        DataError: Distances and labels that do not fit together (see `hardest_pairs`).
+    """
+    sections = [f"<h1>{html.escape(title)}</h1>"]
+    sections.append(
+        f"<p>{_number(result.n_pairs)} pairs; a pair is predicted similar when its distance is at or "
+        f"below the threshold ({_number(result.threshold)}).</p>"
+    )
+    if result.warnings:
+        items = "".join(f"<li>{html.escape(warning)}</li>" for warning in result.warnings)
+        sections.append(f'<div class="warnings"><strong>Warnings</strong><ul>{items}</ul></div>')
+
+    sections.append("<h2>Metrics</h2>")
+    sections.append(_metrics_table(result))
+    sections.append("<h3>Confusion matrix</h3>")
+    sections.append(_confusion_table(result))
+
+    if model_info:
+        sections.append("<h2>Model</h2>")
+        sections.append(_table(["", ""], [[key, _info_value(value)] for key, value in model_info.items()]))
+
+    sections.append("<h2>Distances</h2>")
+    sections.append(
+        _figure_div(
+            distance_histogram(
+                distances,
+                labels,
+                margin=result.margin,
+                threshold=result.threshold,
+                title="Distances of similar and dissimilar pairs",
+            )
+        )
+    )
+    sections.append("<h2>ROC curve</h2>")
+    sections.append(_figure_div(roc_figure(result)))
+    if history and history.get("loss"):
+        sections.append("<h2>Training</h2>")
+        sections.append(_figure_div(loss_figure(history)))
+
+    hardest = hardest_pairs(distances, labels, k=10, rows=rows)
+    sections.append("<h2>Hardest pairs</h2>")
+    sections.append(
+        "<p>Similar pairs the model puts farthest apart, then dissimilar pairs it puts closest.</p>"
+    )
+    sections.append(
+        _table(
+            ["kind", "row", "distance", "label"],
+            [
+                [kind, row, f"{distance:.4f}", label]
+                for kind, row, distance, label in hardest.itertuples(index=False)
+            ],
+            numeric_columns=(1, 2, 3),
+        )
+    )
+
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f"<title>{html.escape(title)}</title>\n<style>{_STYLE}</style>\n"
+        f'<script type="text/javascript">{get_plotlyjs()}</script>\n'
+        "</head>\n<body>\n" + "\n".join(sections) + "\n</body>\n</html>\n"
+    )
+
+
+def write_report(path, html: str) -> None:
+    """Write the page atomically: a temporary file in the same folder, then `os.replace`.
+
+    A reader never sees half a page, and if writing fails an existing report stays as it was.
+
+    Args:
+        path: Where the report goes.
+        html: The page, from `render_report`.
+
+    Raises:
+        OSError: The folder does not exist or cannot be written.
+    """
+    path = Path(path)
+    # mkstemp makes the file private (0600); a report is for sharing, so keep an existing file's mode.
+    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        os.chmod(temporary, mode)
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            file.write(html)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except FileNotFoundError:
+            pass
+        raise

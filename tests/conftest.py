@@ -1,0 +1,62 @@
+"""Shared fixtures: tiny data and one tiny trained model, reused to keep the suite fast."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+N_FEATURES = 6
+FEATURES = [f"f{index}" for index in range(N_FEATURES)]
+
+
+def clustered_samples(n_per_class: int = 40, n_classes: int = 4, seed: int = 0):
+    """Samples around well-separated class centres: (features float32, classes as text)."""
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(0, 4, size=(n_classes, N_FEATURES))
+    classes = np.repeat(np.arange(n_classes), n_per_class)
+    features = centres[classes] + rng.normal(0, 0.5, size=(len(classes), N_FEATURES))
+    return features.astype(np.float32), classes.astype(str)
+
+
+def pair_csv_text(n_pairs: int = 120, seed: int = 0) -> str:
+    """A wide pair CSV of clustered samples: label, a_f0.., b_f0.. (0 similar, 1 dissimilar)."""
+    from siamese_core.pairing import make_pairs
+    from siamese_core.pairs import SampleSet
+
+    features, classes = clustered_samples(seed=seed)
+    pairs = make_pairs(SampleSet(features, classes, FEATURES), pairs_per_sample=4, seed=seed)
+    index = np.arange(min(n_pairs, pairs.n_pairs))
+    lines = ["label," + ",".join(f"a_{f}" for f in FEATURES) + "," + ",".join(f"b_{f}" for f in FEATURES)]
+    for i in index:
+        values = [f"{v:.4f}" for v in np.concatenate([pairs.left[i], pairs.right[i]])]
+        lines.append(f"{int(pairs.labels[i])}," + ",".join(values))
+    return "\n".join(lines) + "\n"
+
+
+@pytest.fixture(scope="session")
+def pair_csv(tmp_path_factory) -> str:
+    path = tmp_path_factory.mktemp("data") / "pairs.csv"
+    path.write_text(pair_csv_text(n_pairs=300))
+    return str(path)
+
+
+@pytest.fixture(scope="session")
+def tiny_outcome(pair_csv):
+    """One small model trained on the clustered pairs (a few seconds), shared by many tests."""
+    from siamese_core.data import load_pair_csv
+    from siamese_core.pipeline import fit
+    from siamese_core.training import TrainConfig
+
+    config = TrainConfig(hidden=(16,), embedding_dim=4, epochs=8, batch_size=32, dropout=0.0, seed=1)
+    return fit(load_pair_csv(pair_csv), config, test_fraction=0.2)
+
+
+@pytest.fixture(scope="session")
+def model_file(tiny_outcome, tmp_path_factory) -> str:
+    path = tmp_path_factory.mktemp("model") / "model.keras"
+    tiny_outcome.bundle.save(path)
+    return str(path)

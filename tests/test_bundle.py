@@ -1,0 +1,165 @@
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+
+from siamese_core.bundle import BUNDLE_ENTRY, SiameseBundle, load_model
+from siamese_core.errors import ConfigError, DataError, ModelFileError
+
+
+def test_round_trip_with_safe_mode_keeps_distances_and_metadata(tiny_outcome, model_file):
+    bundle = tiny_outcome.bundle
+    loaded = load_model(model_file)
+    pairs = tiny_outcome.splits.train
+    np.testing.assert_allclose(
+        loaded.distances(pairs.left, pairs.right), bundle.distances(pairs.left, pairs.right), rtol=1e-5
+    )
+    assert loaded.feature_names == bundle.feature_names
+    assert loaded.threshold == pytest.approx(bundle.threshold)
+    assert loaded.margin == bundle.margin
+    assert loaded.label_mapping["similar_values"] == ["0"]
+    assert loaded.train_config["hidden"] == [16]
+    assert loaded.metrics["auc"] == pytest.approx(tiny_outcome.test.auc)
+    assert set(loaded.versions) >= {"keras", "tensorflow", "siamese_core"}
+
+
+def test_file_is_a_standard_keras_file(model_file):
+    """Plain Keras loads it in safe mode too: the extra metadata entry does not get in the way."""
+    import siamese_core.model  # noqa: F401  (registers the distance layer)
+
+    model = keras.saving.load_model(model_file, safe_mode=True, compile=False)
+    assert [tensor.name for tensor in model.inputs] == ["left", "right"]
+
+
+def test_loads_from_bytes_and_file_objects(model_file):
+    data = Path(model_file).read_bytes()
+    assert load_model(data).n_features == 6
+    assert load_model(io.BytesIO(data), name="upload.keras").n_features == 6
+
+
+def test_save_is_atomic_old_file_survives_a_failed_save(tiny_outcome, tmp_path, monkeypatch):
+    target = tmp_path / "model.keras"
+    tiny_outcome.bundle.save(target)
+    before = target.read_bytes()
+
+    def broken_save(self, path, *args, **kwargs):
+        Path(path).write_bytes(b"half a model")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(keras.Model, "save", broken_save)
+    with pytest.raises(OSError, match="disk full"):
+        tiny_outcome.bundle.save(target)
+    assert target.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.keras"]  # no temporary left behind
+
+
+def test_save_needs_keras_suffix_and_existing_folder(tiny_outcome, tmp_path):
+    with pytest.raises(ConfigError, match=r"model files end in \.keras"):
+        tiny_outcome.bundle.save(tmp_path / "model.h5")
+    with pytest.raises(ConfigError, match="does not exist"):
+        tiny_outcome.bundle.save(tmp_path / "missing" / "model.keras")
+
+
+def _rewrite(model_file, tmp_path, name, change):
+    """A copy of the model file with entries changed by `change(entries) -> entries`."""
+    with zipfile.ZipFile(model_file) as archive:
+        entries = {info.filename: archive.read(info.filename) for info in archive.infolist()}
+    target = tmp_path / name
+    with zipfile.ZipFile(target, "w") as archive:
+        for entry, data in change(entries).items():
+            archive.writestr(entry, data)
+    return target
+
+
+def test_lambda_layer_is_refused(model_file, tmp_path):
+    def add_lambda(entries):
+        config = json.loads(entries["config.json"])
+        config["config"]["layers"].append({"class_name": "Lambda", "config": {"function": "os.system"}})
+        return {**entries, "config.json": json.dumps(config)}
+
+    with pytest.raises(ModelFileError, match="Lambda layer, which can run arbitrary code"):
+        load_model(_rewrite(model_file, tmp_path, "lambda.keras", add_lambda))
+
+
+def test_unknown_class_is_refused(model_file, tmp_path):
+    def rename(entries):
+        text = entries["config.json"].decode().replace("EuclideanDistance", "EvilDistance")
+        return {**entries, "config.json": text}
+
+    with pytest.raises(ModelFileError, match="cannot be loaded safely"):
+        load_model(_rewrite(model_file, tmp_path, "unknown.keras", rename))
+
+
+def test_path_traversal_entry_is_refused(model_file, tmp_path):
+    path = _rewrite(model_file, tmp_path, "evil.keras", lambda e: {**e, "../../etc/evil": b"x"})
+    with pytest.raises(ModelFileError, match=r"unsafe entry name '\.\./\.\./etc/evil'"):
+        load_model(path)
+
+
+def test_truncated_file_is_refused(model_file, tmp_path):
+    data = Path(model_file).read_bytes()
+    path = tmp_path / "truncated.keras"
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(ModelFileError, match=r"not a model file|corrupt"):
+        load_model(path)
+
+
+def test_not_a_model_and_missing_files_are_refused(tmp_path):
+    text = tmp_path / "notes.keras"
+    text.write_text("hello")
+    with pytest.raises(ModelFileError, match="not a model file"):
+        load_model(text)
+    with pytest.raises(ModelFileError, match="no such model file"):
+        load_model(tmp_path / "absent.keras")
+
+
+def test_plain_keras_model_without_our_metadata_is_refused(model_file, tmp_path):
+    path = _rewrite(
+        model_file, tmp_path, "plain.keras", lambda e: {k: v for k, v in e.items() if k != BUNDLE_ENTRY}
+    )
+    with pytest.raises(ModelFileError, match="not one saved by siamese_core"):
+        load_model(path)
+
+
+def test_wrong_feature_count_in_metadata_is_refused(model_file, tmp_path):
+    def fewer_features(entries):
+        metadata = json.loads(entries[BUNDLE_ENTRY])
+        metadata["feature_names"] = metadata["feature_names"][:3]
+        return {**entries, BUNDLE_ENTRY: json.dumps(metadata)}
+
+    with pytest.raises(ModelFileError, match="do not match its 3 feature names"):
+        load_model(_rewrite(model_file, tmp_path, "fewer.keras", fewer_features))
+
+
+def test_compare_contributions_add_up_to_the_distance(tiny_outcome):
+    bundle: SiameseBundle = tiny_outcome.bundle
+    pairs = tiny_outcome.splits.train
+    comparison = bundle.compare(pairs.left[0], pairs.right[0], steps=64)
+    assert comparison.distance == pytest.approx(float(bundle.distances(pairs.left[0], pairs.right[0])[0]))
+    assert comparison.contributions["contribution"].sum() == pytest.approx(
+        comparison.distance, rel=0.05, abs=1e-3
+    )
+    assert comparison.similar == (comparison.distance <= bundle.threshold)
+    assert list(comparison.contributions.columns) == ["feature", "value_a", "value_b", "contribution"]
+    sizes = comparison.contributions["contribution"].abs().to_numpy()
+    assert (np.diff(sizes) <= 1e-12).all()  # largest first
+
+
+def test_a_sample_is_its_own_nearest_neighbour(tiny_outcome):
+    bundle = tiny_outcome.bundle
+    reference = tiny_outcome.splits.train.left[:30]
+    indices, distances = bundle.nearest_neighbours(reference[7], reference, k=3)
+    assert indices[0] == 7 and distances[0] == pytest.approx(0.0, abs=1e-5)
+    assert len(indices) == 3 and (np.diff(distances) >= 0).all()
+
+
+def test_wrong_width_or_non_finite_samples_are_user_errors(tiny_outcome):
+    bundle = tiny_outcome.bundle
+    with pytest.raises(DataError, match="has 4 features but the model expects 6"):
+        bundle.distances(np.zeros((1, 4)), np.zeros((1, 4)))
+    with pytest.raises(DataError, match="missing or infinite"):
+        bundle.distances(np.full((1, 6), np.nan), np.zeros((1, 6)))

@@ -1,0 +1,178 @@
+"""The CLI through `main()` (in-process, fast) and once through `python -m siamese_core` (a real process)."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from siamese_core.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+EVALUATE_KEYS = {
+    "n_pairs",
+    "auc",
+    "eer",
+    "eer_threshold",
+    "best_threshold",
+    "best_accuracy",
+    "threshold",
+    "accuracy_at_threshold",
+    "mean_distance_similar",
+    "mean_distance_dissimilar",
+}
+
+
+def test_evaluate_json_is_exactly_one_object(model_file, pair_csv, capsys):
+    assert main(["evaluate", model_file, pair_csv, "--json"]) == 0
+    out = capsys.readouterr().out
+    result = json.loads(out)  # the whole of stdout parses: nothing else was printed
+    assert EVALUATE_KEYS <= set(result)
+    assert result["n_pairs"] == 300
+    assert 0.5 < result["auc"] <= 1.0
+
+
+def test_evaluate_threshold_option_is_used(model_file, pair_csv, capsys):
+    assert main(["evaluate", model_file, pair_csv, "--json", "--threshold", "0"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["threshold"] == 0.0
+    assert result["accuracy_at_threshold"] == pytest.approx(
+        result["n_dissimilar"] / result["n_pairs"], abs=0.01
+    )
+
+
+def test_score_writes_input_rows_plus_distance_and_verdict(model_file, pair_csv, tmp_path, capsys):
+    out = tmp_path / "scores.csv"
+    assert main(["score", model_file, pair_csv, "-o", str(out), "--threshold", "0.5"]) == 0
+    scored = pd.read_csv(out)
+    original = pd.read_csv(pair_csv)
+    assert list(scored.columns) == [*original.columns, "distance", "similar"]
+    assert len(scored) == len(original)
+    assert ((scored["distance"] <= 0.5) == scored["similar"]).all()
+    assert "scored 300 pairs" in capsys.readouterr().out
+
+
+def test_score_does_not_need_labels_and_neutralises_formulas(model_file, pair_csv, tmp_path):
+    frame = pd.read_csv(pair_csv).drop(columns=["label"]).head(5)
+    frame.insert(0, "note", ['=HYPERLINK("http://x")', "plain", "+1", "@x", "-2"])
+    source = tmp_path / "unlabeled.csv"
+    frame.to_csv(source, index=False)
+    out = tmp_path / "scores.csv"
+    assert main(["score", model_file, str(source), "-o", str(out)]) == 0
+    scored = pd.read_csv(out)
+    assert scored["note"].tolist() == ['\'=HYPERLINK("http://x")', "plain", "'+1", "'@x", "'-2"]
+    assert scored["distance"].notna().all()
+
+
+def test_report_writes_html(model_file, pair_csv, tmp_path):
+    out = tmp_path / "report.html"
+    assert main(["report", model_file, pair_csv, "-o", str(out)]) == 0
+    html = out.read_text()
+    assert "<html" in html and "ROC" in html and "AUC" in html
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["evaluate", "{model}", "{missing}"], "file not found"),
+        (["evaluate", "{missing_model}", "{data}"], "no such model file"),
+        (["evaluate", "{data}", "{data}"], "not a model file"),
+        (["train", "{data}", "--out", "model.h5"], "--out must end in .keras"),
+        (["train", "{data}", "--out", "m.keras", "--margin", "-1"], "margin must be > 0"),
+        (["train", "{data}", "--out", "m.keras", "--hidden", "a,b"], "expected sizes such as 128,64"),
+        (["evaluate", "{model}", "{data}", "--label-column", "nope"], "nope"),
+        (["frobnicate"], "invalid choice"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(args, message, model_file, pair_csv, tmp_path, capsys):
+    values = {
+        "model": model_file,
+        "data": pair_csv,
+        "missing": str(tmp_path / "absent.csv"),
+        "missing_model": str(tmp_path / "absent.keras"),
+    }
+    with (
+        pytest.raises(SystemExit)
+        if args[0] == "frobnicate" or "--hidden" in args
+        else _no_exit() as exit_info
+    ):
+        status = main([arg.format(**values) for arg in args])
+    if exit_info is not None and hasattr(exit_info, "value"):
+        status = exit_info.value.code
+    assert status == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert len(err.strip().splitlines()) == 1
+    assert "Traceback" not in err
+
+
+class _no_exit:
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc):
+        return False
+
+
+def test_train_end_to_end_in_a_real_process(pair_csv, tmp_path):
+    """`python -m siamese_core train` writes a model that `evaluate --json` then reads."""
+    model = tmp_path / "m.keras"
+    report = tmp_path / "r.html"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    train = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "siamese_core",
+            "train",
+            pair_csv,
+            "--out",
+            str(model),
+            "--epochs",
+            "3",
+            "--hidden",
+            "16",
+            "--embedding-dim",
+            "4",
+            "--test-fraction",
+            "0.2",
+            "--report",
+            str(report),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert train.returncode == 0, train.stderr
+    assert "test metrics" in train.stdout and "ROC AUC" in train.stdout
+    assert "epoch 3/3" in train.stderr
+    assert model.is_file() and report.is_file()
+    evaluate = subprocess.run(
+        [sys.executable, "-m", "siamese_core", "evaluate", str(model), pair_csv, "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert evaluate.returncode == 0, evaluate.stderr
+    assert EVALUATE_KEYS <= set(json.loads(evaluate.stdout))
+
+
+def test_bad_csv_in_a_real_process_prints_one_line(tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("label,a_x,b_x\n0,1,oops\n1,2,3\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "siamese_core", "train", str(bad), "--out", str(tmp_path / "m.keras")],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=300,
+    )
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "bad.csv" in lines[0] and "b_x" in lines[0] and "oops" in lines[0]

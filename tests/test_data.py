@@ -1,0 +1,703 @@
+"""Tests for siamese_core.data: reading user CSVs into validated pairs and samples."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from siamese_core.data import (
+    detect_label_column,
+    detect_sides,
+    load_pair_csv,
+    load_pairs_by_reference,
+    load_samples_csv,
+    map_labels,
+    read_csv,
+)
+from siamese_core.errors import DataError, LabelError, SiameseError
+from siamese_core.pairs import PairSet, SampleSet
+
+# Four pairs, two of each kind: the smallest file that trains.
+PAIRS = b"label,a_x,a_y,b_x,b_y\n0,1,2,3,4\n1,5,6,7,8\n0,9,10,11,12\n1,13,14,15,16\n"
+
+
+def pair_csv(header: str, rows: list[str], delimiter: str = ",") -> bytes:
+    return ("\n".join([header, *rows]) + "\n").replace(",", delimiter).encode()
+
+
+def error_of(call, *args, kind=DataError, **kwargs) -> str:
+    with pytest.raises(kind) as caught:
+        call(*args, **kwargs)
+    return str(caught.value)
+
+
+# --------------------------------------------------------------------------------------------------
+# Sources and reading
+# --------------------------------------------------------------------------------------------------
+
+
+def test_loads_bytes_and_checks_values():
+    pairs = load_pair_csv(PAIRS)
+    assert isinstance(pairs, PairSet)
+    assert pairs.left.dtype == np.float32 and pairs.right.dtype == np.float32
+    np.testing.assert_array_equal(pairs.left, [[1, 2], [5, 6], [9, 10], [13, 14]])
+    np.testing.assert_array_equal(pairs.right, [[3, 4], [7, 8], [11, 12], [15, 16]])
+    np.testing.assert_array_equal(pairs.labels, [0, 1, 0, 1])
+    assert pairs.labels.dtype == np.float32
+    assert pairs.feature_names == ["x", "y"]
+    np.testing.assert_array_equal(pairs.rows, [1, 2, 3, 4])
+    assert pairs.info.kind == "pairs"
+    assert pairs.info.n_rows == 4
+    assert pairs.info.label_column == "label"
+    assert pairs.info.left_columns == ["a_x", "a_y"] and pairs.info.right_columns == ["b_x", "b_y"]
+    assert pairs.info.source == "the uploaded file"
+    assert pairs.info.label_mapping.n_similar == 2 and pairs.info.label_mapping.n_dissimilar == 2
+
+
+def test_bytesio_with_name_is_read_from_its_start_and_named_after_it():
+    upload = io.BytesIO(PAIRS)
+    upload.name = "folder/upload.csv"
+    upload.read(10)  # an uploaded file may have been read before
+    pairs = load_pair_csv(upload)
+    assert pairs.n_pairs == 4
+    assert pairs.info.source == "upload.csv"
+    message = error_of(load_pair_csv, _named_stream(b"label,a_x,b_x\n", "empty.csv"))
+    assert message.startswith("empty.csv: ")
+
+
+def _named_stream(data: bytes, name: str) -> io.BytesIO:
+    stream = io.BytesIO(data)
+    stream.name = name
+    return stream
+
+
+def test_path_source_uses_file_name_and_name_overrides(tmp_path):
+    path = tmp_path / "pairs.csv"
+    path.write_bytes(PAIRS)
+    assert load_pair_csv(path).info.source == "pairs.csv"
+    assert load_pair_csv(str(path), name="my data").info.source == "my data"
+
+
+def test_missing_file_and_folder(tmp_path):
+    assert "file not found" in error_of(load_pair_csv, tmp_path / "nope.csv")
+    assert "is a folder" in error_of(load_pair_csv, tmp_path)
+
+
+def test_bom_is_ignored():
+    pairs = load_pair_csv(b"\xef\xbb\xbf" + PAIRS)
+    assert pairs.info.label_column == "label"
+    np.testing.assert_array_equal(pairs.labels, [0, 1, 0, 1])
+
+
+@pytest.mark.parametrize("delimiter", [";", "\t"])
+def test_semicolon_and_tab_files(delimiter):
+    data = PAIRS.replace(b",", delimiter.encode())
+    pairs = load_pair_csv(data)
+    np.testing.assert_array_equal(pairs.left, [[1, 2], [5, 6], [9, 10], [13, 14]])
+    np.testing.assert_array_equal(pairs.right[:, 1], [4, 8, 12, 16])
+
+
+def test_semicolon_file_with_decimal_commas():
+    data = b"label;a_x;b_x\n0;1,5;2,25\n1;3,5;4\n0;1;2\n1;3;4\n"
+    pairs = load_pair_csv(data)
+    np.testing.assert_allclose(pairs.left[:, 0], [1.5, 3.5, 1, 3])
+    np.testing.assert_allclose(pairs.right[:, 0], [2.25, 4, 2, 4])
+    assert any("decimal" in warning for warning in pairs.info.warnings)
+
+
+def test_read_csv_returns_every_column_with_stripped_names():
+    frame = read_csv(b"id , name,value\n1,ann,0.5\n2,bob,1.5\n")
+    assert list(frame.columns) == ["id", "name", "value"]
+    assert frame["name"].tolist() == ["ann", "bob"]
+    assert frame["value"].tolist() == [0.5, 1.5]
+
+
+def test_empty_and_whitespace_files():
+    assert "is empty" in error_of(load_pair_csv, b"")
+    assert "is empty" in error_of(read_csv, b"  \n\n \n")
+
+
+def test_header_without_rows():
+    message = error_of(load_pair_csv, b"label,a_x,b_x\n", name="head.csv")
+    assert message == "head.csv: has a header but no data rows"
+
+
+def test_binary_junk():
+    message = error_of(load_pair_csv, b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", name="x.png")
+    assert "x.png" in message and "looks like a binary file, not a CSV" in message
+
+
+def test_excel_workbook_is_named():
+    message = error_of(load_pair_csv, b"PK\x03\x04\x14\x00\x06\x00" + b"\x00" * 20)
+    assert "Excel workbook" in message and "CSV UTF-8" in message
+
+
+def test_latin1_bytes_are_not_utf8():
+    data = b"label,a_x,b_x\n0,1,2\n1,caf\xe9,3\n"
+    message = error_of(load_pair_csv, data, name="latin.csv")
+    # "label,a_x,b_x\n0,1,2\n1,caf" is 25 bytes, so the bad byte 0xe9 sits at byte 25, on line 3.
+    assert "latin.csv" in message
+    assert "is not UTF-8 text (invalid byte 0xe9 at byte 25" in message
+    assert "line 3" in message and "CSV UTF-8" in message
+
+
+def test_utf16_is_named():
+    data = "label,a_x,b_x\n0,1,2\n".encode("utf-16")
+    assert "UTF-16" in error_of(load_pair_csv, data)
+
+
+def test_mixed_delimiters():
+    message = error_of(load_pair_csv, b"label,a_x,b_x\n0;1;2\n1;3;4\n", name="m.csv")
+    assert "m.csv" in message and "mixed delimiters" in message
+    assert "','" in message and "';'" in message
+
+
+def test_one_column_mentions_the_delimiter_seen():
+    message = error_of(load_pair_csv, b"label|a_x|b_x\n0|1|2\n")
+    assert "only one column" in message and "'|'" in message
+    assert "needs at least a label column and feature columns" in message
+    assert "no comma, semicolon or tab" in error_of(load_pair_csv, b"label\n0\n1\n")
+
+
+def test_duplicate_column_names_with_positions():
+    message = error_of(load_pair_csv, b"label,a_x,b_x,a_x\n0,1,2,3\n")
+    assert "duplicate column names" in message
+    assert "'a_x' (columns 2, 4)" in message
+
+
+def test_empty_column_name():
+    message = error_of(load_pair_csv, b",label,a_x,b_x\n0,0,1,2\n")
+    assert "column 1 of the header has no name" in message and "index=False" in message
+
+
+def test_no_header():
+    message = error_of(load_pair_csv, b"0,1.5,2,3,4\n1,5,6,7,8\n")
+    assert "looks like data, not column names" in message
+    assert "add a header row such as label,a_f0,a_f1,b_f0,b_f1" in message
+
+
+def test_extra_field_in_a_row():
+    message = error_of(load_pair_csv, b"label,a_x,b_x\n0,1,2\n1,3,4,5\n", name="r.csv")
+    assert "r.csv, row 2 (line 3)" in message
+    assert "line 3 has 4 fields but the header has 3" in message
+
+
+def test_extra_field_after_the_sniffed_bytes_is_reported_by_pandas():
+    rows = [f"{i % 2},{i},{i + 1}" for i in range(8000)]  # about 100 KB, beyond the 64 KB sniffed
+    data = pair_csv("label,a_x,b_x", [*rows, "1,2,3,4"])
+    message = error_of(load_pair_csv, data)
+    assert "line 8002 has 4 fields but the header has 3" in message
+    assert "row 8001 (line 8002)" in message
+
+
+def test_unclosed_quote():
+    message = error_of(load_pair_csv, b'label,a_x,b_x\n0,1,2\n1,"3,4\n0,1,2\n')
+    assert "never closed" in message
+
+
+# --------------------------------------------------------------------------------------------------
+# Values: text, missing, infinite
+# --------------------------------------------------------------------------------------------------
+
+
+def test_text_in_a_feature_column():
+    data = pair_csv("label,a_x,b_x", ["0,1,2", "1,3,4", "0,1,2", "1,oops,4"])
+    with pytest.raises(DataError) as caught:
+        load_pair_csv(data, name="t.csv")
+    error = caught.value
+    assert (error.source, error.column, error.row, error.value) == ("t.csv", "a_x", 4, "oops")
+    assert "t.csv, column 'a_x', row 4 (line 5)" in str(error)
+    assert "'oops' is not a number" in str(error) and "fix or remove that value" in str(error)
+
+
+def test_first_text_value_is_found_in_a_large_file():
+    rows = [f"{i % 2},{i},{i + 1}" for i in range(120_000)]
+    rows[100_500] = "1,2,x"
+    data = pair_csv("label,a_x,b_x", rows)
+    with pytest.raises(DataError) as caught:
+        load_pair_csv(data)
+    assert (caught.value.column, caught.value.row, caught.value.value) == ("b_x", 100_501, "x")
+
+
+def test_missing_values_are_an_error_by_default():
+    data = pair_csv("label,a_x,b_x", ["0,1,2", "1,,4", "0,1,2", ",3,4", "1,5,6"])
+    with pytest.raises(DataError) as caught:
+        load_pair_csv(data, name="gaps.csv")
+    error = caught.value
+    assert (error.column, error.row) == ("a_x", 2)
+    assert "2 of 5 rows have missing values" in str(error)
+    assert "drop_missing=True (CLI: --drop-missing)" in str(error)
+
+
+def test_drop_missing_drops_and_records():
+    data = pair_csv("label,a_x,b_x", ["0,1,2", "1,,4", "0,5,6", ",3,4", "1,7,8", "1,9,10", "0,11,12"])
+    pairs = load_pair_csv(data, drop_missing=True)
+    np.testing.assert_array_equal(pairs.rows, [1, 3, 5, 6, 7])
+    np.testing.assert_array_equal(pairs.left[:, 0], [1, 5, 7, 9, 11])
+    np.testing.assert_array_equal(pairs.labels, [0, 0, 1, 1, 0])
+    assert pairs.info.n_rows == 7 and pairs.info.dropped_rows == 2
+    assert any("dropped 2 of 7 rows" in warning for warning in pairs.info.warnings)
+
+
+def test_nan_text_counts_as_missing():
+    data = pair_csv("label,a_x,b_x", ["0,1,2", "1,NaN,4"])
+    assert "missing values" in error_of(load_pair_csv, data)
+
+
+@pytest.mark.parametrize(
+    ("value", "fragment"),
+    [("inf", "is infinite"), ("-inf", "is infinite"), ("1e308", "too large for 32-bit floats")],
+)
+def test_infinite_and_too_large_values(value, fragment):
+    data = pair_csv("label,a_x,b_x", ["0,1,2", "1,3,4", "0,1,2", f"1,3,{value}"])
+    with pytest.raises(DataError) as caught:
+        load_pair_csv(data)
+    assert (caught.value.column, caught.value.row, caught.value.value) == ("b_x", 4, value)
+    assert fragment in str(caught.value)
+
+
+def test_negative_zero_and_spaces_are_numbers():
+    data = pair_csv("label,a_x,b_x", ["0,-0.0, 2 ", "1,3e-3,4", "0,1,2", "1,3,4"])
+    pairs = load_pair_csv(data)
+    assert np.all(np.isfinite(pairs.left)) and pairs.left[0, 0] == 0
+    np.testing.assert_allclose(pairs.left[1, 0], 0.003)
+    assert pairs.right[0, 0] == 2
+
+
+def test_text_in_ignored_column_is_fine():
+    data = pair_csv("pair,label,a_x,b_x,note", ["p1,0,1,2,hi", "p2,1,3,4,", "p3,0,5,6,x", "p4,1,7,8,y"])
+    pairs = load_pair_csv(data)
+    assert pairs.info.ignored_columns == ["pair", "note"]
+    np.testing.assert_array_equal(pairs.left[:, 0], [1, 3, 5, 7])
+
+
+def test_too_few_pairs():
+    data = pair_csv("label,a_x,b_x", ["0,1,2", "1,3,4", "0,1,2"])
+    message = error_of(load_pair_csv, data)
+    assert "only 3 pairs (2 similar, 1 dissimilar)" in message
+    assert "at least 2 similar and 2 dissimilar pairs" in message
+
+
+def test_one_class_only():
+    data = pair_csv("label,a_x,b_x", ["0,1,2", "0,3,4", "0,1,2", "0,5,6"])
+    message = error_of(load_pair_csv, data)
+    assert "all 4 pairs are labelled similar" in message
+    assert "needs both similar and dissimilar pairs" in message
+
+
+# --------------------------------------------------------------------------------------------------
+# Columns: label and sides
+# --------------------------------------------------------------------------------------------------
+
+
+def test_detect_label_column_priority_and_case():
+    assert detect_label_column(["a_x", " Label ", "b_x"]) == " Label "
+    assert detect_label_column(["is_duplicate", "y"]) == "y"
+    assert detect_label_column(["IS_SAME", "a_x"]) == "IS_SAME"
+    assert detect_label_column(["a_x", "b_x"]) is None
+
+
+def test_no_label_column():
+    message = error_of(load_pair_csv, pair_csv("kind,a_x,b_x", ["0,1,2"]))
+    assert "no label column" in message and "kind, a_x, b_x" in message
+    assert "label_column=... (CLI: --label-column)" in message
+
+
+def test_shuffled_columns_pair_by_name():
+    data = pair_csv(
+        "b_height,a_weight,label,a_height,b_weight",
+        ["180,60,0,170,65", "150,90,1,200,50", "181,61,0,171,66", "151,91,1,201,51"],
+    )
+    pairs = load_pair_csv(data)
+    assert pairs.feature_names == ["weight", "height"]  # the order of the left columns in the file
+    assert pairs.info.left_columns == ["a_weight", "a_height"]
+    assert pairs.info.right_columns == ["b_weight", "b_height"]
+    np.testing.assert_array_equal(pairs.left[0], [60, 170])
+    np.testing.assert_array_equal(pairs.right[0], [65, 180])
+    np.testing.assert_array_equal(pairs.right[1], [50, 150])
+
+
+@pytest.mark.parametrize(
+    ("left", "right"),
+    [
+        (["a_p", "a_q"], ["b_p", "b_q"]),
+        (["left_p", "left_q"], ["right_p", "right_q"]),
+        (["x1_p", "x1_q"], ["x2_p", "x2_q"]),
+        (["First_p", "First_q"], ["Second_p", "Second_q"]),
+        (["p_a", "q_a"], ["p_b", "q_b"]),
+        (["p_1", "q_1"], ["p_2", "q_2"]),
+        (["p_left", "q_left"], ["p_right", "q_right"]),
+    ],
+)
+def test_every_side_pattern(left, right):
+    assert detect_sides(["label", *left, *right]) == (left, right, ["p", "q"])
+    data = pair_csv(",".join(["label", *right, *left]), ["0,3,4,1,2", "1,7,8,5,6", "0,3,4,1,2", "1,7,8,5,6"])
+    pairs = load_pair_csv(data)
+    np.testing.assert_array_equal(pairs.left[1], [5, 6])
+    np.testing.assert_array_equal(pairs.right[1], [7, 8])
+    assert pairs.feature_names == ["p", "q"]
+
+
+def test_detect_sides_picks_the_pattern_with_most_features():
+    # a_1 fits prefix a_ (feature "1") and suffix _1 (feature "a"); suffixes pair two features here.
+    # Both fit two features here; the earlier pattern in SIDE_PATTERNS (prefix a_/b_) wins the tie.
+    assert detect_sides(["a_1", "b_1", "a_2", "b_2"]) == (["a_1", "a_2"], ["b_1", "b_2"], ["1", "2"])
+    columns = ["f_1", "g_1", "h_1", "f_2", "g_2", "h_2", "a_f", "b_f"]
+    assert detect_sides(columns) == (["f_1", "g_1", "h_1"], ["f_2", "g_2", "h_2"], ["f", "g", "h"])
+
+
+def test_detect_sides_none_when_no_pattern():
+    assert detect_sides(["label", "height", "weight"]) is None
+
+
+def test_sides_of_unequal_width():
+    data = pair_csv("label,a_x,a_y,a_z,b_x,b_y", ["0,1,2,3,4,5"])
+    message = error_of(load_pair_csv, data)
+    assert "sides of unequal width: left has 3 columns, right has 2" in message
+    assert "unmatched: a_z" in message
+    with pytest.raises(DataError, match="unmatched: a_z"):
+        detect_sides(["a_x", "a_z", "b_x"])
+
+
+def test_no_sides():
+    message = error_of(load_pair_csv, pair_csv("label,height,weight", ["0,1,2"]))
+    assert "label, height, weight" in message and "left_columns" in message and "right_columns" in message
+
+
+def test_id_like_side_columns_are_ignored_not_features():
+    data = pair_csv("a_id,b_id,label,a_x,b_x", ["p,q,0,1,2", "r,s,1,3,4", "p,q,0,1,2", "r,s,1,3,4"])
+    pairs = load_pair_csv(data)
+    assert pairs.feature_names == ["x"]
+    assert pairs.info.ignored_columns == ["a_id", "b_id"]
+
+
+def test_override_columns():
+    data = pair_csv("kind,u,v,w,z", ["same,1,2,3,4", "diff,5,6,7,8", "same,1,2,3,4", "diff,5,6,7,8"])
+    pairs = load_pair_csv(data, label_column="kind", left_columns=["u", "v"], right_columns=["z", "w"])
+    np.testing.assert_array_equal(pairs.left[1], [5, 6])
+    np.testing.assert_array_equal(pairs.right[1], [8, 7])
+    assert pairs.feature_names == ["f0", "f1"]
+    np.testing.assert_array_equal(pairs.labels, [0, 1, 0, 1])
+
+
+def test_override_sides_strip_a_shared_prefix():
+    data = pair_csv("label,s_x,t_x,s_y,t_y", ["0,1,2,3,4", "1,5,6,7,8", "0,1,2,3,4", "1,5,6,7,8"])
+    pairs = load_pair_csv(data, left_columns=["s_x", "s_y"], right_columns=["t_x", "t_y"])
+    assert pairs.feature_names == ["f0", "f1"]
+    data = pair_csv("label,left_x,right_x", ["0,1,2", "1,5,6", "0,1,2", "1,5,6"])
+    pairs = load_pair_csv(data, left_columns=["left_x"], right_columns=["right_x"])
+    assert pairs.feature_names == ["x"]
+
+
+def test_override_errors():
+    data = pair_csv("label,u,v,w", ["0,1,2,3"])
+    assert "no column named 'nope'" in error_of(
+        load_pair_csv, data, left_columns=["nope"], right_columns=["u"]
+    )
+    assert "left_columns has 2 columns but right_columns has 1" in error_of(
+        load_pair_csv, data, left_columns=["u", "v"], right_columns=["w"]
+    )
+    assert "both left_columns and right_columns" in error_of(load_pair_csv, data, left_columns=["u"])
+    assert "no column named 'kind'" in error_of(load_pair_csv, data, label_column="kind")
+
+
+# --------------------------------------------------------------------------------------------------
+# Label mapping
+# --------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "values",
+    [[0, 1, 1, 0], [0.0, 1.0, 1.0, 0.0], ["0", "1", "1", "0"], ["0", "1.0", " 1 ", "0.0"]],
+)
+def test_numbers_follow_the_loss_convention(values):
+    labels, mapping = map_labels(pd.Series(values), column="label")
+    assert labels.dtype == np.float32
+    np.testing.assert_array_equal(labels, [0, 1, 1, 0])
+    assert mapping.reason == "numbers follow the loss convention: 0 = similar, 1 = dissimilar"
+    assert (mapping.n_similar, mapping.n_dissimilar) == (2, 2)
+    assert mapping.similar_values[0] == "0"
+
+
+def test_mapping_display_values():
+    _, mapping = map_labels(pd.Series([0.0, 1.0, 1.0]), column="label")
+    assert (mapping.similar_values, mapping.dissimilar_values) == (["0"], ["1"])
+    assert mapping.describe() == "similar: label 0, 1 pairs; dissimilar: label 1, 2 pairs"
+
+
+@pytest.mark.parametrize("values", [[True, False, False], ["true", "FALSE", "False"]])
+def test_booleans_follow_the_loss_convention(values):
+    labels, mapping = map_labels(pd.Series(values), column="label")
+    np.testing.assert_array_equal(labels, [1, 0, 0])
+    assert "false = similar" in mapping.reason
+
+
+@pytest.mark.parametrize("column", ["is_duplicate", "Is_Same", "match", "similar", "duplicate"])
+def test_column_named_for_similarity_means_one_is_similar(column):
+    labels, mapping = map_labels(pd.Series([1, 0, 1]), column=column)
+    np.testing.assert_array_equal(labels, [0, 1, 0])
+    assert mapping.reason.startswith(f"column name '{column}' says 1/true = similar")
+    labels, _ = map_labels(pd.Series([True, False]), column=column)
+    np.testing.assert_array_equal(labels, [0, 1])
+
+
+def test_dissimilarity_name_keeps_the_convention():
+    labels, _ = map_labels(pd.Series([1, 0]), column="is_dissimilar")
+    np.testing.assert_array_equal(labels, [1, 0])
+
+
+def test_words_map_by_meaning():
+    values = pd.Series(
+        ["Same", "different", " genuine ", "Impostor", "non-match", "no_match", "MATCH", "neg"]
+    )
+    labels, mapping = map_labels(values, column="label")
+    np.testing.assert_array_equal(labels, [0, 1, 0, 1, 1, 1, 0, 1])
+    assert "by meaning" in mapping.reason
+    assert "Same" in mapping.similar_values and "Impostor" in mapping.dissimilar_values
+
+
+def test_yes_no_depend_on_the_column_name():
+    labels, _ = map_labels(pd.Series(["yes", "no", "Y"]), column="label")
+    np.testing.assert_array_equal(labels, [0, 1, 0])
+    labels, mapping = map_labels(pd.Series(["yes", "no"]), column="different")
+    np.testing.assert_array_equal(labels, [1, 0])
+    assert "yes = dissimilar" in mapping.reason
+
+
+def test_similar_label_matches_numbers_and_text():
+    labels, mapping = map_labels(pd.Series([1.0, 0.0, 1.0]), column="label", similar_label="1")
+    np.testing.assert_array_equal(labels, [0, 1, 0])
+    assert "similar_label='1'" in mapping.reason and "'0'" in mapping.reason
+    labels, _ = map_labels(pd.Series(["A", "b", "a"]), column="kind", similar_label="a")
+    np.testing.assert_array_equal(labels, [0, 1, 0])
+
+
+def test_similar_label_with_several_other_values():
+    labels, mapping = map_labels(pd.Series(["cat", "dog", "fox", "cat"]), column="kind", similar_label="cat")
+    np.testing.assert_array_equal(labels, [0, 1, 1, 0])
+    assert "every other value" in mapping.reason and "'dog'" in mapping.reason and "'fox'" in mapping.reason
+
+
+def test_similar_label_absent():
+    with pytest.raises(LabelError) as caught:
+        map_labels(pd.Series([0, 1, 1]), column="label", similar_label="same", source="f.csv")
+    message = str(caught.value)
+    assert message.startswith("f.csv, column 'label': ")
+    assert "similar_label='same' does not occur" in message
+    assert "'0' (1 row), '1' (2 rows)" in message
+
+
+def test_unknown_value_names_value_count_and_first_row():
+    with pytest.raises(LabelError) as caught:
+        map_labels(pd.Series([0, 1, 2, 0, 2, 2]), column="label", source="f.csv")
+    error = caught.value
+    assert (error.column, error.row, error.value) == ("label", 3, "2")
+    assert "label value '2' (3 rows, the first here)" in str(error)
+    assert "similar_label=... (CLI: --similar-label)" in str(error)
+    assert "maybe" in error_of(map_labels, pd.Series(["same", "maybe"]), column="label", kind=LabelError)
+
+
+def test_mixed_numbers_and_words():
+    message = error_of(map_labels, pd.Series([0, "same", 1]).astype(str), column="label", kind=LabelError)
+    assert "mix numbers" in message and "same" in message
+
+
+def test_unknown_label_in_a_file_reports_the_file_row():
+    data = pair_csv("label,a_x,b_x", ["0,1,2", "1,3,4", "maybe,1,2"])
+    with pytest.raises(LabelError) as caught:
+        load_pair_csv(data, name="p.csv")
+    assert (caught.value.source, caught.value.row) == ("p.csv", 3)
+
+
+def test_similar_label_through_the_loader():
+    data = pair_csv("kind,a_x,b_x", ["A,1,2", "B,3,4", "A,1,2", "B,3,4"])
+    pairs = load_pair_csv(data, label_column="kind", similar_label="b")
+    np.testing.assert_array_equal(pairs.labels, [1, 0, 1, 0])
+
+
+def test_quora_style_file():
+    data = pair_csv("id,is_duplicate,a_x,b_x", ["1,1,1,2", "2,0,3,4", "3,1,1,2", "4,0,3,4"])
+    pairs = load_pair_csv(data)
+    np.testing.assert_array_equal(pairs.labels, [0, 1, 0, 1])
+    assert pairs.info.ignored_columns == ["id"]
+    assert "is_duplicate" in pairs.info.label_mapping.reason
+
+
+# --------------------------------------------------------------------------------------------------
+# Labeled samples
+# --------------------------------------------------------------------------------------------------
+
+SAMPLES = b"id,species,petal,sepal,note\ns1,setosa,1.4,5.1,x\ns2,setosa,1.3,4.9,\ns3,virginica,6.0,6.3,y\n"
+
+
+def test_samples_loader():
+    samples = load_samples_csv(SAMPLES, name="iris.csv")
+    assert isinstance(samples, SampleSet)
+    assert samples.feature_names == ["petal", "sepal"]
+    np.testing.assert_allclose(samples.features, [[1.4, 5.1], [1.3, 4.9], [6.0, 6.3]], rtol=1e-6)
+    assert samples.features.dtype == np.float32
+    assert samples.classes.tolist() == ["setosa", "setosa", "virginica"]
+    assert samples.ids.tolist() == ["s1", "s2", "s3"]
+    assert samples.info.kind == "samples" and samples.info.class_column == "species"
+    assert samples.info.id_column == "id" and samples.info.ignored_columns == ["note"]
+
+
+def test_samples_numeric_classes_are_text_and_feature_override():
+    data = b"digit,p0,p1,p2\n3,0,1,2\n3,1,1,1\n7,2,2,2\n"
+    samples = load_samples_csv(data, feature_columns=["p2", "p0"])
+    assert samples.classes.tolist() == ["3", "3", "7"] and samples.ids is None
+    np.testing.assert_array_equal(samples.features[:, 0], [2, 1, 2])
+    assert samples.feature_names == ["p2", "p0"]
+
+
+def test_samples_class_override_and_no_class():
+    data = b"kind,p0,p1\na,0,1\na,1,1\nb,2,2\n"
+    assert load_samples_csv(data, class_column="kind").classes.tolist() == ["a", "a", "b"]
+    assert "class_column=... (CLI: --class-column)" in error_of(load_samples_csv, data)
+
+
+def test_samples_text_in_a_mostly_numeric_column():
+    data = b"class,p0,p1\na,0,1\na,1,oops\nb,2,2\nb,3,3\n"
+    with pytest.raises(DataError) as caught:
+        load_samples_csv(data)
+    assert (caught.value.column, caught.value.row, caught.value.value) == ("p1", 2, "oops")
+
+
+def test_samples_duplicate_ids():
+    data = b"id,class,p0\nx,a,1\ny,a,2\nx,b,3\n"
+    with pytest.raises(DataError) as caught:
+        load_samples_csv(data)
+    assert "id 'x' appears 2 times (rows 1, 3)" in str(caught.value)
+    assert caught.value.column == "id"
+
+
+def test_samples_too_few_classes_or_samples():
+    assert "only one class ('a', 2 samples)" in error_of(load_samples_csv, b"class,p\na,1\na,2\n")
+    assert "single sample" in error_of(load_samples_csv, b"class,p\na,1\nb,2\n")
+
+
+def test_samples_missing_and_infinite():
+    data = b"class,p,q\na,1,2\na,,3\nb,4,5\nb,6,7\n"
+    assert "drop_missing=True" in error_of(load_samples_csv, data)
+    samples = load_samples_csv(data, drop_missing=True)
+    np.testing.assert_array_equal(samples.rows, [1, 3, 4])
+    assert samples.info.dropped_rows == 1
+    with pytest.raises(DataError) as caught:
+        load_samples_csv(b"class,p\na,1\na,-inf\nb,2\n")
+    assert (caught.value.column, caught.value.row) == ("p", 2)
+
+
+# --------------------------------------------------------------------------------------------------
+# Pairs by reference
+# --------------------------------------------------------------------------------------------------
+
+SAMPLE_FEATURES = b"id,class,f0,f1\n7,a,1,2\n8,a,3,4\n9,b,5,6\nx,b,7,8\n"
+REFERENCE_PAIRS = b"id_a,id_b,label\n7,8,0\n8, 9,1\n9,x,0\n7,x,1\n"
+
+
+def test_pairs_by_reference_values():
+    pairs = load_pairs_by_reference(
+        REFERENCE_PAIRS, SAMPLE_FEATURES, pairs_name="pairs.csv", samples_name="s.csv"
+    )
+    np.testing.assert_array_equal(pairs.left, [[1, 2], [3, 4], [5, 6], [1, 2]])
+    np.testing.assert_array_equal(pairs.right, [[3, 4], [5, 6], [7, 8], [7, 8]])
+    np.testing.assert_array_equal(pairs.labels, [0, 1, 0, 1])
+    assert pairs.feature_names == ["f0", "f1"]  # the numeric class-like column is not a feature
+    assert pairs.info.kind == "reference" and pairs.info.source == "pairs.csv + s.csv"
+    assert pairs.info.id_column == "id" and "class" in pairs.info.ignored_columns
+    np.testing.assert_array_equal(pairs.rows, [1, 2, 3, 4])
+
+
+def test_pairs_by_reference_overrides():
+    pairs_csv = b"p,q,same\n7,8,1\n8,9,0\n9,x,1\n7,x,0\n"
+    samples_csv = b"key2,f0\n7,1\n8,3\n9,5\nx,7\n"
+    pairs = load_pairs_by_reference(pairs_csv, samples_csv, id_columns=("p", "q"), id_column="key2")
+    np.testing.assert_array_equal(pairs.left[:, 0], [1, 3, 5, 1])
+    np.testing.assert_array_equal(pairs.labels, [0, 1, 0, 1])  # "same" = 1 means similar
+
+
+def test_pairs_by_reference_unknown_id():
+    pairs_csv = b"id_a,id_b,label\n7,8,0\n8,99,1\n9,x,0\n7,98,1\n"
+    with pytest.raises(DataError) as caught:
+        load_pairs_by_reference(pairs_csv, SAMPLE_FEATURES, pairs_name="pairs.csv", samples_name="s.csv")
+    error = caught.value
+    assert (error.source, error.column, error.row, error.value) == ("pairs.csv", "id_b", 2, "99")
+    assert "id '99' is not in s.csv" in str(error) and "2 rows of pairs.csv refer to unknown ids" in str(
+        error
+    )
+
+
+def test_pairs_by_reference_duplicate_sample_ids_and_missing_columns():
+    samples_csv = b"id,f0\n7,1\n7,2\n8,3\n"
+    assert "id '7' appears 2 times" in error_of(load_pairs_by_reference, REFERENCE_PAIRS, samples_csv)
+    assert "id_columns=(..., ...)" in error_of(
+        load_pairs_by_reference, b"u,v,label\n1,2,0\n", SAMPLE_FEATURES
+    )
+    assert "id_column=..." in error_of(load_pairs_by_reference, REFERENCE_PAIRS, b"name,f0\n7,1\n")
+
+
+def test_pairs_by_reference_drop_missing_drops_pairs_of_dropped_samples():
+    samples_csv = b"id,f0\n7,1\n8,\n9,5\nx,7\ny,9\n"
+    pairs_csv = REFERENCE_PAIRS + b"9,y,0\ny,7,1\n"
+    assert "missing values" in error_of(load_pairs_by_reference, pairs_csv, samples_csv)
+    pairs = load_pairs_by_reference(pairs_csv, samples_csv, drop_missing=True)
+    np.testing.assert_array_equal(pairs.rows, [3, 4, 5, 6])  # pairs 1 and 2 use sample 8
+    assert pairs.info.dropped_rows == 2
+
+
+# --------------------------------------------------------------------------------------------------
+# Properties: any input gives valid pairs or a user error, never a crash
+# --------------------------------------------------------------------------------------------------
+
+
+def _check_pairs_or_user_error(data: bytes) -> None:
+    try:
+        pairs = load_pair_csv(data)
+    except SiameseError:
+        return
+    assert pairs.left.dtype == np.float32 and pairs.right.dtype == np.float32
+    assert pairs.left.shape == pairs.right.shape and pairs.left.shape[0] == pairs.labels.shape[0]
+    assert np.all(np.isfinite(pairs.left)) and np.all(np.isfinite(pairs.right))
+    assert set(np.unique(pairs.labels).tolist()) <= {0.0, 1.0}
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.binary(max_size=300))
+def test_any_bytes_give_pairs_or_a_user_error(data):
+    _check_pairs_or_user_error(data)
+
+
+CELLS = st.one_of(
+    st.sampled_from(["0", "1", "", "nan", "inf", "1e308", "-0.0", "same", "x", '"', "a,b", " ", "2"]),
+    st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=4),
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.sampled_from(["label", "a_x", "b_x", "a_y", "b_y", "y", "", "a_x", "note"]), min_size=1, max_size=6
+    ),
+    st.lists(st.lists(CELLS, min_size=0, max_size=7), max_size=8),
+    st.sampled_from([",", ";", "\t"]),
+)
+def test_csv_like_text_gives_pairs_or_a_user_error(header, rows, delimiter):
+    text = "\n".join(delimiter.join(line) for line in [header, *rows])
+    _check_pairs_or_user_error(text.encode("utf-8"))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.sampled_from([0, 1]), min_size=4, max_size=30), st.integers(1, 3))
+def test_valid_files_load_with_their_labels(labels, width):
+    labels = [0, 0, 1, 1, *labels]
+    header = ",".join(["label"] + [f"a_{i}" for i in range(width)] + [f"b_{i}" for i in range(width)])
+    rows = [",".join([str(y)] + [str(r * 10 + i) for i in range(2 * width)]) for r, y in enumerate(labels)]
+    pairs = load_pair_csv(pair_csv(header, rows))
+    np.testing.assert_array_equal(pairs.labels, labels)
+    np.testing.assert_array_equal(pairs.left[:, 0], [r * 10 for r in range(len(labels))])
+    np.testing.assert_array_equal(pairs.right[:, -1], [r * 10 + 2 * width - 1 for r in range(len(labels))])

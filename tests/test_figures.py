@@ -1,0 +1,174 @@
+"""Tests of siamese_core.figures: the traces, bins, lines and labels each figure must carry."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from siamese_core.errors import DataError
+from siamese_core.evaluation import evaluate_distances, metrics_at_threshold
+from siamese_core.figures import (
+    confusion_figure,
+    distance_histogram,
+    embedding_figure,
+    format_distance,
+    loss_figure,
+    roc_figure,
+    shared_bins,
+)
+
+
+@pytest.fixture
+def distances_and_labels():
+    rng = np.random.default_rng(0)
+    labels = np.array([0] * 1234 + [1] * 1180)
+    distances = np.concatenate((rng.gamma(2.0, 0.2, 1234), 1.0 + rng.normal(0, 0.3, 1180).clip(-0.9)))
+    return distances, labels
+
+
+def test_histogram_traces_share_bins_and_show_counts(distances_and_labels):
+    distances, labels = distances_and_labels
+    figure = distance_histogram(distances, labels, nbins=30)
+    assert [trace.name for trace in figure.data] == ["similar (n=1,234)", "dissimilar (n=1,180)"]
+    similar, dissimilar = figure.data
+    assert similar.xbins.to_plotly_json() == dissimilar.xbins.to_plotly_json()
+    assert similar.xbins.start == pytest.approx(distances.min())
+    # 30 bins of the same size cover every distance, the largest included.
+    assert similar.xbins.end == pytest.approx(similar.xbins.start + 30 * similar.xbins.size)
+    assert similar.xbins.end > distances.max()
+    assert len(similar.x) == 1234 and len(dissimilar.x) == 1180
+    assert similar.marker.color != dissimilar.marker.color
+    assert figure.layout.barmode == "overlay"
+    assert figure.layout.xaxis.title.text == "Euclidean distance between embeddings"
+    assert figure.layout.yaxis.title.text == "pairs"
+    json.loads(figure.to_json())
+
+
+def test_histogram_lines_for_margin_threshold_and_marker(distances_and_labels):
+    distances, labels = distances_and_labels
+    figure = distance_histogram(distances, labels, margin=1.0, threshold=0.53, marker=0.7)
+    shapes = {shape.x0: shape for shape in figure.layout.shapes}
+    assert set(shapes) == {1.0, 0.53, 0.7}
+    assert shapes[1.0].line.dash == "dash"
+    assert shapes[0.53].line.dash == "solid"
+    texts = {annotation.x: annotation.text for annotation in figure.layout.annotations}
+    assert texts == {1.0: "margin m = 1.00", 0.53: "threshold 0.53", 0.7: "this pair"}
+    assert not distance_histogram(distances, labels).layout.shapes
+    figure.to_json()
+
+
+def test_shared_bins_when_all_distances_are_equal():
+    """numpy spreads a constant over [d - 0.5, d + 0.5], so the bins still have a positive size."""
+    bins = shared_bins([0.3, 0.3, 0.3], nbins=10)
+    assert bins["size"] > 0
+    assert bins["start"] < 0.3 < bins["end"]
+    figure = distance_histogram([0.3, 0.3], [0, 0])
+    assert [trace.name for trace in figure.data] == ["similar (n=2)", "dissimilar (n=0)"]
+
+
+def test_small_distances_keep_their_digits():
+    assert format_distance(1) == "1.00"
+    assert format_distance(0.0534) == "0.0534"
+    assert format_distance(0) == "0.00"
+
+
+def test_histogram_errors():
+    with pytest.raises(DataError, match="no distances"):
+        distance_histogram([], [])
+    with pytest.raises(DataError, match="same length"):
+        distance_histogram([0.1, 0.2], [0])
+    with pytest.raises(DataError, match="not finite"):
+        distance_histogram([0.1, np.nan], [0, 1])
+
+
+def test_roc_figure_marks_the_eer():
+    """On distances 0.1 S, 0.4 D, 0.5 S, 0.9 D the EER is 0.5 at threshold 0.4 and the AUC 0.75
+    (worked out in test_evaluation), so the EER point sits at (0.5, 1 - 0.5)."""
+    result = evaluate_distances([0.1, 0.5, 0.4, 0.9], [0, 0, 1, 1])
+    figure = roc_figure(result)
+    curve, chance, eer_point = figure.data
+    assert "AUC = 0.750" in curve.name
+    assert "0.750" in figure.layout.title.text
+    assert list(chance.x) == [0, 1] and list(chance.y) == [0, 1]
+    assert list(eer_point.x) == [0.5] and list(eer_point.y) == [0.5]
+    assert eer_point.text[0] == "EER 0.500 at threshold 0.40"
+    np.testing.assert_allclose(curve.x, result.roc_fpr)
+    np.testing.assert_allclose(curve.y, result.roc_tpr)
+    figure.to_json()
+
+
+def test_loss_figure_epochs_start_at_one():
+    figure = loss_figure({"loss": [0.9, 0.5, 0.3], "val_loss": [1.0, 0.6, 0.5]})
+    assert [trace.name for trace in figure.data] == ["training", "validation"]
+    assert list(figure.data[0].x) == [1, 2, 3]
+    assert list(figure.data[1].y) == [1.0, 0.6, 0.5]
+    assert len(loss_figure({"loss": [0.4]}).data) == 1
+    with pytest.raises(DataError, match="no 'loss'"):
+        loss_figure({"val_loss": [0.1]})
+    figure.to_json()
+
+
+def test_embedding_figure_one_trace_per_class_and_variance_in_titles():
+    """Points spread along x only (y and z constant) put 100% of the variance on PC1, none on PC2."""
+    embeddings = np.column_stack((np.arange(6.0), np.ones(6), np.zeros(6)))
+    figure = embedding_figure(
+        embeddings, ["b", "a", "b", "a", "b", "c"], hover=[f"row {i}" for i in range(6)]
+    )
+    assert [trace.name for trace in figure.data] == ["a (n=2)", "b (n=3)", "c (n=1)"]
+    assert sum(len(trace.x) for trace in figure.data) == 6
+    assert figure.layout.xaxis.title.text == "PC1 (100.0% of variance)"
+    assert figure.layout.yaxis.title.text == "PC2 (0.0% of variance)"
+    assert list(figure.data[0].text) == ["row 1", "row 3"]
+    figure.to_json()
+
+
+def test_embedding_figure_partial_variance():
+    """Points (±2, 0) and (0, ±1): variances 2 and 0.5 along the axes, so PC1 holds 2 / 2.5 = 80%."""
+    embeddings = np.array([[2.0, 0.0], [-2.0, 0.0], [0.0, 1.0], [0.0, -1.0]])
+    figure = embedding_figure(embeddings, [0, 0, 1, 1])
+    assert figure.layout.xaxis.title.text == "PC1 (80.0% of variance)"
+    assert figure.layout.yaxis.title.text == "PC2 (20.0% of variance)"
+
+
+@pytest.mark.parametrize("shape", [(5, 1), (5, 2), (1, 4), (5,)])
+def test_embedding_figure_small_shapes(shape):
+    embeddings = np.arange(np.prod(shape), dtype=float).reshape(shape)
+    n = shape[0]
+    figure = embedding_figure(embeddings, np.zeros(n))
+    assert sum(len(trace.x) for trace in figure.data) == n
+    figure.to_json()
+
+
+def test_embedding_figure_errors():
+    with pytest.raises(DataError, match="one entry per embedding"):
+        embedding_figure(np.zeros((3, 2)), [0, 1])
+    with pytest.raises(DataError, match="not finite"):
+        embedding_figure(np.array([[0.0, np.nan]]), [0])
+
+
+def test_confusion_figure():
+    """Threshold 0.35 on [0.1, 0.2, 0.3, 0.6, 0.7] with labels S S D S D: [[tp, fn], [fp, tn]] =
+    [[2, 1], [1, 1]] (see test_evaluation)."""
+    metrics = metrics_at_threshold([0.1, 0.2, 0.3, 0.6, 0.7], [0, 0, 1, 0, 1], 0.35)
+    figure = confusion_figure(metrics)
+    heatmap = figure.data[0]
+    assert np.asarray(heatmap.z).tolist() == [[2, 1], [1, 1]]
+    assert list(heatmap.x) == ["predicted similar", "predicted dissimilar"]
+    assert list(heatmap.y) == ["actually similar", "actually dissimilar"]
+    assert heatmap.text[0][0] == "true similar<br>2 (40.0%)"
+    assert "0.35" in figure.layout.title.text
+    figure.to_json()
+
+
+def test_long_roc_curve_is_thinned_but_keeps_its_ends():
+    rng = np.random.default_rng(1)
+    labels = rng.integers(0, 2, 20_000)
+    result = evaluate_distances(rng.random(20_000) + 0.5 * labels, labels)
+    assert len(result.roc_fpr) > 2000
+    curve = roc_figure(result).data[0]
+    assert len(curve.x) <= 2002
+    assert (curve.x[0], curve.y[0]) == (0, 0)
+    assert (curve.x[-1], curve.y[-1]) == (1, 1)
+    assert np.all(np.diff(curve.x) >= 0) and np.all(np.diff(curve.y) >= 0)

@@ -1,0 +1,102 @@
+"""Tests of siamese_core.report: what the page says, what it escapes, and how it is written."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+from plotly.offline import get_plotlyjs
+
+from siamese_core.evaluation import evaluate_distances
+from siamese_core.report import render_report, write_report
+
+# Sorted: 0.1 S, 0.4 D, 0.5 S, 0.9 D. AUC 0.75, EER 0.5 at 0.4, best accuracy 0.75 at 0.25
+# (worked out in test_evaluation). At threshold 0.25 only 0.1 is called similar: tp 1, fn 1, fp 0, tn 2.
+DISTANCES = np.array([0.1, 0.5, 0.4, 0.9])
+LABELS = np.array([0, 0, 1, 1])
+
+
+@pytest.fixture(scope="module")
+def page():
+    result = evaluate_distances(DISTANCES, LABELS, margin=0.45)
+    return render_report(
+        result,
+        DISTANCES,
+        LABELS,
+        title="Report <b>x</b>",
+        model_info={"architecture": "<script>alert('x')</script>", "layers": [64, 32], "margin": 0.45},
+        history={"loss": [0.9, 0.4], "val_loss": [1.0, 0.5]},
+        rows=[101, 102, 103, 104],
+    )
+
+
+def test_page_has_the_metric_values(page):
+    assert page.startswith("<!DOCTYPE html>")
+    for text in (
+        'ROC AUC</td><td class="number">0.7500',
+        'equal error rate (EER)</td><td class="number">0.5000',
+        'threshold at the EER</td><td class="number">0.4000',
+        'best accuracy</td><td class="number">0.7500',
+        'threshold of best accuracy</td><td class="number">0.2500',
+        'precision at the threshold (similar = positive)</td><td class="number">1.0000',
+        'recall at the threshold</td><td class="number">0.5000',
+        # Margin 0.45: dissimilar 0.4 is inside, 0.9 is not -> 50%.
+        'dissimilar pairs inside the margin (D &lt; m)</td><td class="number">50.0%',
+        'mean distance, similar pairs</td><td class="number">0.3000',
+    ):
+        assert text in page, text
+    # Confusion matrix rows: actually similar 1 | 1, actually dissimilar 0 | 2.
+    assert '<td>actually similar</td><td class="number">1</td><td class="number">1</td>' in page
+    assert '<td>actually dissimilar</td><td class="number">0</td><td class="number">2</td>' in page
+
+
+def test_page_has_figures_and_hardest_pairs(page):
+    assert page.count("Plotly.newPlot") == 3  # histogram, ROC, loss
+    assert "Hardest pairs" in page
+    # The farthest similar pair is 0.5 at data row 102; the closest dissimilar is 0.4 at row 103.
+    assert '<td>similar, far apart</td><td class="number">102</td><td class="number">0.5000</td>' in page
+    assert '<td>dissimilar, close</td><td class="number">103</td><td class="number">0.4000</td>' in page
+
+
+def test_plotly_js_inline_exactly_once(page):
+    assert page.count(get_plotlyjs()[:200]) == 1
+    assert "<script src=" not in page  # nothing fetched from the network
+
+
+def test_user_text_is_escaped(page):
+    assert "<script>alert" not in page
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in page
+    assert "<b>x</b>" not in page and "Report &lt;b&gt;x&lt;/b&gt;" in page
+    assert "[64, 32]" in page
+
+
+def test_warnings_and_no_history():
+    """Similar pairs far and dissimilar close: the inverted-labels warning shows; no loss curve."""
+    distances, labels = [0.8, 0.9, 0.1, 0.2], [0, 0, 1, 1]
+    page = render_report(evaluate_distances(distances, labels), distances, labels)
+    assert 'class="warnings"' in page and "inverted" in page
+    assert page.count("Plotly.newPlot") == 2
+    assert "<h2>Model</h2>" not in page
+
+
+def test_write_report_replaces_the_file(tmp_path):
+    target = tmp_path / "report.html"
+    write_report(target, "<html>one</html>")
+    write_report(str(target), "<html>two é</html>")
+    assert target.read_text(encoding="utf-8") == "<html>two é</html>"
+    assert os.listdir(tmp_path) == ["report.html"]
+
+
+def test_failed_write_leaves_existing_report_intact(tmp_path, monkeypatch):
+    target = tmp_path / "report.html"
+    target.write_text("old report", encoding="utf-8")
+
+    def failing_replace(source, destination):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", failing_replace)
+    with pytest.raises(OSError, match="disk full"):
+        write_report(target, "new report")
+    assert target.read_text(encoding="utf-8") == "old report"
+    assert os.listdir(tmp_path) == ["report.html"]  # the temporary file is gone too

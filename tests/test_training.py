@@ -1,0 +1,89 @@
+import numpy as np
+import pytest
+
+from siamese_core.errors import ConfigError, DataError
+from siamese_core.pairs import PairSet
+from siamese_core.training import TrainConfig, TrainProgress, train
+from tests.conftest import FEATURES, clustered_samples
+
+
+def _pairs(n=160, seed=0):
+    from siamese_core.pairing import make_pairs
+    from siamese_core.pairs import SampleSet
+
+    features, classes = clustered_samples(seed=seed)
+    return make_pairs(SampleSet(features, classes, FEATURES), seed=seed).subset(np.arange(n))
+
+
+SMALL = dict(hidden=(8,), embedding_dim=3, epochs=3, batch_size=32, dropout=0.0)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("margin", -1, "margin must be > 0. Received: margin=-1"),
+        ("epochs", 0, "epochs must be >= 1. Received: epochs=0"),
+        ("dropout", 1.0, "dropout must be in [0, 1). Received: dropout=1.0"),
+        ("activation", "nope", "activation must be one of"),
+        ("hidden", (0,), "hidden sizes must each be >= 1"),
+        ("learning_rate", 0.0, "learning_rate must be > 0"),
+    ],
+)
+def test_config_validates_early(field, value, message):
+    with pytest.raises(ConfigError) as error:
+        TrainConfig(**{field: value})
+    assert message in str(error.value)
+
+
+def test_config_round_trips_through_a_dict():
+    config = TrainConfig(hidden=(64, 32), margin=2.0)
+    assert TrainConfig.from_dict({**config.to_dict(), "unknown": 1}) == config
+
+
+def test_same_seed_same_losses():
+    pairs = _pairs()
+    first = train(pairs, pairs.subset(np.arange(40)), TrainConfig(**SMALL, seed=5))
+    second = train(pairs, pairs.subset(np.arange(40)), TrainConfig(**SMALL, seed=5))
+    assert first.history["loss"] == second.history["loss"]
+    assert first.history["val_loss"] == second.history["val_loss"]
+
+
+def test_training_lowers_the_loss_and_reports_progress():
+    pairs = _pairs()
+    events: list[TrainProgress] = []
+    result = train(pairs, None, TrainConfig(**{**SMALL, "epochs": 6}), on_progress=events.append)
+    assert result.history["loss"][-1] < result.history["loss"][0]
+    epochs = [e for e in events if e.stage == "epoch"]
+    batches = [e for e in events if e.stage == "batch"]
+    assert [e.epoch for e in epochs] == [1, 2, 3, 4, 5, 6]
+    assert len(batches) == 6 * 5  # 160 pairs / 32 per batch
+    assert epochs[-1].fraction == 1.0
+    assert epochs[-1].history["loss"] == result.history["loss"]
+
+
+def test_progress_callback_can_stop_training():
+    pairs = _pairs()
+    result = train(pairs, None, TrainConfig(**{**SMALL, "epochs": 50}), on_progress=lambda p: p.epoch < 2)
+    assert result.stopped_by_user
+    # Asked to stop after epoch 2's first batch: Keras closes that epoch early and runs no more.
+    assert result.epochs_run == 2
+
+
+def test_training_refuses_one_class():
+    pairs = _pairs()
+    similar_only = pairs.subset(pairs.labels == 0)
+    with pytest.raises(DataError, match="training needs both similar and dissimilar pairs"):
+        train(similar_only, None, TrainConfig(**SMALL))
+
+
+def test_identical_pairs_and_constant_features_stay_finite():
+    """D = 0 for every similar pair and a constant column: no NaN in losses or distances."""
+    rng = np.random.default_rng(0)
+    left = rng.normal(size=(64, 4)).astype(np.float32)
+    left[:, 2] = 7.0
+    right = left.copy()
+    right[32:] = rng.normal(size=(32, 4))
+    right[:, 2] = 7.0
+    labels = np.r_[np.zeros(32), np.ones(32)].astype(np.float32)
+    result = train(PairSet(left, right, labels, list("abcd")), None, TrainConfig(**SMALL))
+    assert np.isfinite(result.history["loss"]).all()
