@@ -50,7 +50,8 @@ _EXPORTS = {
     # These import TensorFlow.
     "siamese_core.losses": ["contrastive_loss", "ContrastiveLoss"],
     "siamese_core.model": ["EuclideanDistance", "build_encoder", "build_siamese_model"],
-    "siamese_core.training": ["TrainConfig", "TrainProgress", "TrainResult", "train"],
+    "siamese_core.config": ["TrainConfig"],
+    "siamese_core.training": ["TrainProgress", "TrainResult", "train"],
     "siamese_core.bundle": ["SiameseBundle", "Comparison", "load_model", "save_model"],
     "siamese_core.pipeline": ["FitOutcome", "fit", "make_splits", "score_pairs", "align_features"],
     "siamese_core.scoring": ["score_file", "score_frame"],

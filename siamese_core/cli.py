@@ -231,11 +231,7 @@ def _run_train(args) -> int:
     out = Path(args.out)
     if out.suffix != ".keras":
         raise ConfigError(f"--out must end in .keras. Received: {args.out}")
-    data = load_labeled(args)  # bad data is reported before TensorFlow's slow import
-    import_tensorflow_quietly()
-    from siamese_core.pipeline import fit
-    from siamese_core.report import render_report, write_report
-    from siamese_core.training import TrainConfig
+    from siamese_core.config import TrainConfig
 
     settings = {
         "hidden": args.hidden,
@@ -250,6 +246,11 @@ def _run_train(args) -> int:
         "early_stopping_patience": args.patience,
     }
     config = TrainConfig(**{key: value for key, value in settings.items() if value is not None})
+    data = load_labeled(args)  # bad settings and data are reported before TensorFlow's slow import
+    import_tensorflow_quietly()
+    from siamese_core.pipeline import fit
+    from siamese_core.report import render_report, write_report
+
     _describe_loaded(data)
     outcome = fit(
         data,

@@ -1,0 +1,224 @@
+"""Per-visitor state and cached parsing for the dashboard.
+
+Parsed data is cached with `st.cache_data` (keyed by the file's bytes, so only someone holding the same
+file can hit an entry). A visitor's data, model and evaluation live in `st.session_state` only, so two
+people using the app at once never see each other's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from siamese_core import data as core_data
+from siamese_core.config import TrainConfig
+from siamese_core.demo import digits_pairs_frame
+from siamese_core.pairs import PairSet, SampleSet
+
+MAX_UPLOAD_MB = 200
+PREVIEW_ROWS = 20
+DEMO_NAME = "digits demo pairs"
+REFERENCE_LIMIT = 5000  # samples searched for nearest neighbours
+
+
+@st.cache_data(show_spinner=False)
+def demo_bytes() -> bytes:
+    """The built-in demo pair CSV (scikit-learn's digits), as a file's bytes."""
+    return digits_pairs_frame().to_csv(index=False).encode()
+
+
+@st.cache_data(show_spinner="Reading the file...", max_entries=16)
+def read_table(content: bytes, name: str) -> pd.DataFrame:
+    return core_data.read_csv(content, name=name)
+
+
+@st.cache_data(show_spinner="Checking the pairs...", max_entries=16)
+def parse_pairs(content: bytes, name: str, **options) -> PairSet:
+    return core_data.load_pair_csv(content, name=name, **options)
+
+
+@st.cache_data(show_spinner="Checking the samples...", max_entries=16)
+def parse_samples(content: bytes, name: str, **options) -> SampleSet:
+    return core_data.load_samples_csv(content, name=name, **options)
+
+
+@st.cache_data(show_spinner="Checking the pairs and samples...", max_entries=16)
+def parse_reference(
+    pairs_content: bytes, pairs_name: str, samples_content: bytes, samples_name: str, **options
+):
+    return core_data.load_pairs_by_reference(
+        pairs_content, samples_content, pairs_name=pairs_name, samples_name=samples_name, **options
+    )
+
+
+def upload_error(upload) -> str | None:
+    """A message when an uploaded file is over the size limit (the uploader also refuses it)."""
+    if upload is not None and upload.size > MAX_UPLOAD_MB * 1024 * 1024:
+        return f"{upload.name} is {upload.size / 2**20:,.0f} MB; the limit is {MAX_UPLOAD_MB} MB."
+    return None
+
+
+@dataclass
+class Evaluation:
+    """The pairs the current model is judged on and its distances for them.
+
+    Attributes:
+        pairs: The pairs (held-out test pairs after training, or the loaded data for an uploaded model).
+        distances: The model's distance for each pair.
+        title: Which pairs these are, in words.
+        classes: (n,) class of each pair's first sample when the data are labeled samples, else None.
+    """
+
+    pairs: PairSet
+    distances: np.ndarray
+    title: str
+    classes: np.ndarray | None = None
+
+
+def bundle():
+    """The current visitor's model (trained here or uploaded), or None."""
+    return st.session_state.get("bundle")
+
+
+def dataset():
+    """The current visitor's loaded data (PairSet or SampleSet), or None."""
+    return st.session_state.get("dataset")
+
+
+def set_dataset(loaded, key: str | None) -> None:
+    """Record the visitor's data; `key` names it, so work derived from it is redone only when it changes."""
+    st.session_state["dataset"] = loaded
+    st.session_state["dataset_key"] = key
+
+
+AUTO = "(detected)"
+
+
+def widget_defaults() -> dict:
+    """Every persistent widget's starting value; training settings come from `TrainConfig`."""
+    config = TrainConfig()
+    return {
+        "source": "demo",
+        "pairs_label_column": AUTO,
+        "pairs_similar_label": AUTO,
+        "left_columns": [],
+        "right_columns": [],
+        "drop_missing": False,
+        "flip_labels": False,
+        "class_column": AUTO,
+        "id_column": AUTO,
+        "samples_drop_missing": False,
+        "reference_label_column": AUTO,
+        "reference_similar_label": AUTO,
+        "ref_id_column": AUTO,
+        "reference_drop_missing": False,
+        "hidden": ",".join(str(units) for units in config.hidden),
+        "embedding_dim": config.embedding_dim,
+        "dropout": config.dropout,
+        "margin": config.margin,
+        "epochs": config.epochs,
+        "batch_size": config.batch_size,
+        "learning_rate": config.learning_rate,
+        "seed": config.seed,
+        "patience": config.early_stopping_patience,
+        "test_fraction": 0.15,
+        "validation_fraction": config.validation_fraction,
+        "pairs_per_sample": 8,
+        "hard_negatives": False,
+        "compare_mode": "rows",
+    }
+
+
+def keep_widget_values() -> None:
+    """Give every persistent widget its value before any page draws.
+
+    Streamlit forgets the value of a widget that a run does not draw, so a visit to another page would
+    reset the data and training settings; re-assigning the values at the start of every run keeps them.
+    The widgets are then drawn without a default of their own.
+    """
+    for key, default in widget_defaults().items():
+        st.session_state[key] = st.session_state.get(key, default)
+
+
+def set_model(new_bundle, *, outcome=None, source: str) -> None:
+    """Make `new_bundle` the visitor's model; drops what was derived from the previous one."""
+    st.session_state["bundle"] = new_bundle
+    st.session_state["outcome"] = outcome
+    st.session_state["model_source"] = source
+    st.session_state.pop("evaluation", None)
+    st.session_state.pop("model_bytes", None)
+    st.session_state["threshold"] = float(new_bundle.threshold)
+
+
+def evaluation() -> Evaluation | None:
+    """The evaluation of the current model, computed once per model and data."""
+    current = bundle()
+    if current is None:
+        return None
+    cached = st.session_state.get("evaluation")
+    key = (id(current), st.session_state.get("dataset_key"))
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    result = _evaluate(current)
+    st.session_state["evaluation"] = (key, result)
+    return result
+
+
+def _evaluate(current) -> Evaluation | None:
+    from siamese_core.pairing import make_pairs
+    from siamese_core.pipeline import align_features
+
+    outcome = st.session_state.get("outcome")
+    if outcome is not None:
+        splits = outcome.splits
+        for part, title in (
+            (splits.test, "held-out test pairs"),
+            (splits.validation, "validation pairs (no test pairs with both classes)"),
+            (splits.train, "training pairs (no held-out pairs with both classes)"),
+        ):
+            if part is not None and 0 < int(part.similar_mask.sum()) < part.n_pairs:
+                if part is splits.test and outcome.test_distances is not None:
+                    distances = outcome.test_distances
+                else:
+                    distances = current.distances(part.left, part.right)
+                return Evaluation(part, distances, title, _classes(part))
+    loaded = dataset()
+    if loaded is None:
+        return None
+    pairs = make_pairs(loaded, seed=0) if isinstance(loaded, SampleSet) else loaded
+    pairs = align_features(current, pairs)
+    return Evaluation(
+        pairs, current.distances(pairs.left, pairs.right), "all pairs of the loaded data", _classes(pairs)
+    )
+
+
+def _classes(pairs: PairSet) -> np.ndarray | None:
+    loaded = dataset()
+    if not isinstance(loaded, SampleSet) or pairs.sample_rows is None:
+        return None
+    class_of_row = dict(zip(loaded.rows.tolist(), loaded.classes.tolist(), strict=True))
+    return np.array([class_of_row.get(int(row), "?") for row in pairs.sample_rows[:, 0]])
+
+
+def model_bytes() -> bytes:
+    """The current model's file, saved once per model."""
+    current = bundle()
+    cached = st.session_state.get("model_bytes")
+    if cached is None or cached[0] != id(current):
+        cached = (id(current), current.to_bytes())
+        st.session_state["model_bytes"] = cached
+    return cached[1]
+
+
+def require_model() -> bool:
+    """Show what to do when there is no model yet; True when there is one."""
+    if bundle() is not None:
+        return True
+    st.info(
+        "No model yet. Train one on **Data & training**, or upload a model file on **Model files & scoring**."
+    )
+    st.page_link("views/data_train.py", label="Go to Data & training", icon=":material/model_training:")
+    return False

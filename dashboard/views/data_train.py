@@ -1,0 +1,363 @@
+"""Data & training: choose data, check what was detected, train with live progress."""
+
+from __future__ import annotations
+
+import time
+
+import streamlit as st
+
+from dashboard import state
+from siamese_core.errors import SiameseError
+from siamese_core.figures import loss_figure
+from siamese_core.pairs import SampleSet
+
+SOURCES = {
+    "demo": "Demo: handwritten digits pairs",
+    "pairs": "Pair CSV",
+    "samples": "Labeled samples CSV",
+    "reference": "Pairs by reference (two CSVs)",
+}
+AUTO = state.AUTO
+UPLOAD_HELP = f"CSV, comma, semicolon or tab separated, UTF-8; up to {state.MAX_UPLOAD_MB} MB."
+
+
+def render_intro() -> None:
+    st.title("Siamese similarity")
+    st.caption(
+        "Learn a distance between feature vectors: similar pairs close, dissimilar pairs at least a margin "
+        "apart. Choose data, train, then look at the **Evaluate** and **Compare two samples** pages."
+    )
+
+
+def _uploader(label: str, key: str) -> tuple[str, bytes] | None:
+    """An uploaded file as (name, bytes); kept in the session so it survives a visit to another page."""
+    upload = st.file_uploader(
+        label, type=["csv", "tsv", "txt"], key=key, help=UPLOAD_HELP, max_upload_size=state.MAX_UPLOAD_MB
+    )
+    kept_key = f"{key}_kept"
+    if upload is not None:
+        too_big = state.upload_error(upload)
+        if too_big:
+            st.error(too_big, icon=":material/error:")
+            return None
+        st.session_state[kept_key] = (upload.name, upload.getvalue())
+        return st.session_state[kept_key]
+    kept = st.session_state.get(kept_key)
+    if kept is None:
+        return None
+    left, right = st.columns([4, 1])
+    left.caption(f"Using {_escape(kept[0])}, uploaded earlier.")
+    if right.button("Forget it", key=f"{key}_forget"):
+        del st.session_state[kept_key]
+        st.rerun()
+    return kept
+
+
+def render_source():
+    """The chosen data, parsed, and a key naming it; (None, None) when there is none or it is unusable."""
+    source = st.radio("Data", list(SOURCES), format_func=SOURCES.get, key="source", horizontal=True)
+    try:
+        if source == "demo":
+            st.caption(
+                "1,797 handwritten 8x8 digits from scikit-learn, paired: same digit = similar (label 0)."
+            )
+            return _pairs_with_options(state.DEMO_NAME, state.demo_bytes())
+        if source == "pairs":
+            upload = _uploader(
+                "Pair CSV: a label column and two groups of feature columns (a_x / b_x ...)", "pair_file"
+            )
+            return _pairs_with_options(*upload) if upload else _waiting("a pair CSV")
+        if source == "samples":
+            upload = _uploader(
+                "Labeled samples CSV: one row per sample, a class column and features", "samples_file"
+            )
+            return _samples_with_options(*upload) if upload else _waiting("a samples CSV")
+        pairs_upload = _uploader(
+            "Pairs CSV: two id columns and a label (id_a, id_b, label)", "reference_pairs_file"
+        )
+        samples_upload = _uploader("Samples CSV: an id column and features", "reference_samples_file")
+        if not (pairs_upload and samples_upload):
+            return _waiting("both files")
+        return _reference_with_options(pairs_upload, samples_upload)
+    except SiameseError as error:
+        st.error(str(error), icon=":material/error:")
+        return None, None
+
+
+def _waiting(what: str):
+    st.info(f"Upload {what} to continue, or pick the demo data.")
+    return None, None
+
+
+def _key(*parts) -> str:
+    """Names the loaded data: which file(s), their sizes and the options used."""
+    return repr(parts)
+
+
+def _columns(content: bytes, name: str) -> list[str]:
+    return list(state.read_table(content, name).columns)
+
+
+def _choice(label: str, options: list[str], key: str, help: str | None = None) -> str | None:
+    if st.session_state.get(key) not in options:
+        st.session_state[key] = AUTO  # a choice made for another file
+    choice = st.selectbox(label, [AUTO, *options], key=key, help=help)
+    return None if choice == AUTO else choice
+
+
+def _label_options(content: bytes, name: str, key_prefix: str, columns: list[str]) -> dict:
+    """Label column, which value means similar, and the flip control."""
+    options = {}
+    options["label_column"] = _choice("Label column", columns, f"{key_prefix}_label_column")
+    column = options["label_column"]
+    values: list[str] = []
+    if column is not None:
+        values = [str(v) for v in state.read_table(content, name)[column].dropna().unique()[:50]]
+    if st.session_state.get(f"{key_prefix}_similar_label") not in values:
+        st.session_state[f"{key_prefix}_similar_label"] = AUTO
+    similar = st.selectbox(
+        "Value meaning 'similar'",
+        [AUTO, *values],
+        key=f"{key_prefix}_similar_label",
+        help="Y = 0 (similar) / 1 (dissimilar) is the default for numbers; words map by meaning. "
+        "Pick a label column above to list its values.",
+    )
+    options["similar_label"] = None if similar == AUTO else similar
+    return options
+
+
+def _pairs_with_options(name: str, content: bytes):
+    columns = _columns(content, name)
+    with st.expander("Columns and labels", expanded=False):
+        options = _label_options(content, name, "pairs", columns)
+        left, right = st.columns(2)
+        for key in ("left_columns", "right_columns"):  # drop choices made for another file
+            st.session_state[key] = [c for c in st.session_state.get(key, []) if c in columns]
+        options["left_columns"] = (
+            left.multiselect("First sample's features (blank: detected)", columns, key="left_columns") or None
+        )
+        options["right_columns"] = (
+            right.multiselect("Second sample's features (blank: detected)", columns, key="right_columns")
+            or None
+        )
+        if bool(options["left_columns"]) != bool(options["right_columns"]):
+            st.warning("Pick the columns of both samples, or neither.")
+            options["left_columns"] = options["right_columns"] = None
+        options["drop_missing"] = st.checkbox("Drop rows with missing values", key="drop_missing")
+    options = _flip(options, lambda opts: state.parse_pairs(content, name, **opts))
+    return state.parse_pairs(content, name, **options), _key(name, len(content), options)
+
+
+def _flip(options: dict, parse) -> dict:
+    """Apply the flip toggle: the value that meant dissimilar now means similar."""
+    if not st.session_state.get("flip_labels"):
+        return options
+    mapping = parse(options).info.label_mapping
+    if mapping is not None and mapping.dissimilar_values:
+        return {**options, "similar_label": mapping.dissimilar_values[0]}
+    return options
+
+
+def _samples_with_options(name: str, content: bytes):
+    columns = _columns(content, name)
+    with st.expander("Columns", expanded=False):
+        options = {
+            "class_column": _choice("Class column", columns, "class_column"),
+            "id_column": _choice("Id column", columns, "id_column"),
+            "drop_missing": st.checkbox("Drop rows with missing values", key="samples_drop_missing"),
+        }
+    return state.parse_samples(content, name, **options), _key(name, len(content), options)
+
+
+def _reference_with_options(pairs_upload: tuple[str, bytes], samples_upload: tuple[str, bytes]):
+    (pairs_name, pairs_content), (samples_name, samples_content) = pairs_upload, samples_upload
+    with st.expander("Columns and labels", expanded=False):
+        options = _label_options(pairs_content, pairs_name, "reference", _columns(pairs_content, pairs_name))
+        options["id_column"] = _choice(
+            "Samples' id column", _columns(samples_content, samples_name), "ref_id_column"
+        )
+        options["drop_missing"] = st.checkbox("Drop rows with missing values", key="reference_drop_missing")
+
+    def parse(opts):
+        return state.parse_reference(pairs_content, pairs_name, samples_content, samples_name, **opts)
+
+    options = _flip(options, parse)
+    return parse(options), _key(pairs_name, len(pairs_content), samples_name, len(samples_content), options)
+
+
+def render_summary(loaded) -> None:
+    """What was detected, in words, with a preview."""
+    info = loaded.info
+    if isinstance(loaded, SampleSet):
+        classes = len(set(loaded.classes.tolist()))
+        st.success(
+            f"{loaded.n_samples:,} samples of {classes} classes (class column **{info.class_column}**), "
+            f"{len(loaded.feature_names)} features. Pairs are made after the split: same class = similar."
+        )
+    else:
+        st.success(f"{loaded.n_pairs:,} pairs, {loaded.n_features} features per sample.")
+        if info.label_mapping is not None:
+            mapping = info.label_mapping
+            st.markdown(f"**Labels:** {_escape(mapping.describe())}  \n*{_escape(mapping.reason)}*")
+            st.toggle("Flip labels (swap similar and dissimilar)", key="flip_labels")
+        if info.kind == "pairs" and info.left_columns:
+            st.caption(
+                f"Sides: {_escape(_preview(info.left_columns))} paired with {_escape(_preview(info.right_columns))}"
+            )
+    if info.ignored_columns:
+        st.caption(f"Ignored columns: {_escape(_preview(info.ignored_columns, 12))}")
+    if info.dropped_rows:
+        st.caption(f"Dropped {info.dropped_rows:,} rows with missing values.")
+    for warning in info.warnings:
+        st.warning(warning)
+
+
+def _preview(names: list[str], limit: int = 6) -> str:
+    return ", ".join(names[:limit]) + (f", ... ({len(names)} in all)" if len(names) > limit else "")
+
+
+def _escape(text: str) -> str:
+    """Column names and values come from the user's file: show them as text, never as Markdown."""
+    special = "\\`*_{}[]()#+-.!|<>$~"
+    return "".join(f"\\{char}" if char in special else char for char in str(text))
+
+
+def render_training_settings(loaded) -> dict:
+    with st.expander("Training settings", expanded=False):
+        first, second, third = st.columns(3)
+        settings = {
+            "hidden": first.text_input(
+                "Hidden layer sizes", key="hidden", help="Comma-separated, e.g. 256,128"
+            ),
+            "embedding_dim": first.number_input("Embedding size", 2, 1024, key="embedding_dim"),
+            "dropout": first.slider("Dropout", 0.0, 0.8, step=0.05, key="dropout"),
+            "margin": second.number_input("Margin m", 0.05, 100.0, step=0.05, key="margin"),
+            "epochs": second.number_input("Most epochs", 1, 1000, key="epochs"),
+            "batch_size": second.selectbox("Batch size", [32, 64, 128, 256, 512, 1024], key="batch_size"),
+            "learning_rate": third.select_slider(
+                "Learning rate", [1e-4, 3e-4, 1e-3, 3e-3, 1e-2], key="learning_rate"
+            ),
+            "seed": third.number_input("Seed", 0, 2**31 - 1, key="seed"),
+            "early_stopping_patience": third.number_input(
+                "Early-stopping patience (0: off)", 0, 1000, key="patience"
+            ),
+        }
+        second.caption(
+            "The margin is how far apart dissimilar pairs are pushed; once farther than m they cost nothing."
+        )
+        split_left, split_right = st.columns(2)
+        split = {
+            "test_fraction": split_left.slider("Test share", 0.0, 0.4, step=0.05, key="test_fraction"),
+            "validation_fraction": split_right.slider(
+                "Validation share", 0.0, 0.4, step=0.05, key="validation_fraction"
+            ),
+        }
+        if isinstance(loaded, SampleSet):
+            split["pairs_per_sample"] = st.number_input("Pairs per sample", 2, 64, key="pairs_per_sample")
+            split["hard_negatives"] = st.checkbox(
+                "Hard negatives (nearest samples of other classes)", key="hard_negatives"
+            )
+    return {"config": settings, **split}
+
+
+def _train_config(settings: dict):
+    from siamese_core.config import TrainConfig
+
+    hidden = settings["config"]["hidden"]
+    try:
+        sizes = tuple(int(part) for part in hidden.split(",") if part.strip())
+    except ValueError:
+        raise _settings_error(
+            f"Hidden layer sizes must be whole numbers such as 128,64; got {hidden!r}."
+        ) from None
+    if not sizes:
+        raise _settings_error("Give at least one hidden layer size, such as 128.")
+    values = {**settings["config"], "hidden": sizes, "validation_fraction": settings["validation_fraction"]}
+    return TrainConfig(**values)
+
+
+def _settings_error(message: str):
+    from siamese_core.errors import ConfigError
+
+    return ConfigError(message)
+
+
+def render_training(loaded, settings: dict) -> None:
+    if not st.button("Train", type="primary", key="train", icon=":material/play_arrow:"):
+        return
+    with st.spinner("Loading TensorFlow..."):
+        from siamese_core.pipeline import fit
+    config = _train_config(settings)
+    status = st.status("Training...", expanded=True)
+    with status:
+        st.button("Stop training", key="stop", icon=":material/stop:", help="Keeps the best weights so far.")
+        bar = st.progress(0.0, text="Starting...")
+        chart = st.empty()
+    interrupted: list[BaseException] = []
+    last_draw = [0.0]
+
+    def on_progress(progress):
+        if interrupted:
+            return False
+        try:
+            now = time.monotonic()
+            if progress.stage == "epoch" or now - last_draw[0] > 0.25:
+                last_draw[0] = now
+                text = f"Epoch {progress.epoch}/{progress.epochs}, loss {progress.loss:.4f}"
+                if progress.val_loss is not None:
+                    text += f", validation loss {progress.val_loss:.4f}"
+                bar.progress(progress.fraction, text=text)
+            if progress.stage == "epoch":
+                chart.plotly_chart(loss_figure(progress.history), key=f"live_loss_{progress.epoch}")
+        except BaseException as error:  # Stop (or any click) interrupts the script: finish cleanly first
+            interrupted.append(error)
+            return False
+        return True
+
+    extra = {k: settings[k] for k in ("pairs_per_sample", "hard_negatives") if k in settings}
+    outcome = fit(loaded, config, test_fraction=settings["test_fraction"], on_progress=on_progress, **extra)
+    state.set_model(outcome.bundle, outcome=outcome, source="trained here")
+    st.session_state["train_message"] = _result_message(outcome, stopped=bool(interrupted))
+    if interrupted:
+        raise interrupted[0]  # let Streamlit rerun now that the model is kept
+    status.update(label="Training finished", state="complete", expanded=False)
+
+
+def _result_message(outcome, *, stopped: bool) -> str:
+    result = outcome.result
+    how = "stopped by you" if stopped else ("stopped early" if result.stopped_early else "finished")
+    text = f"Training {how} after {result.epochs_run} epochs (kept epoch {result.best_epoch}). {outcome.splits.describe()}."
+    if outcome.test is not None:
+        text += (
+            f" Held-out test pairs: AUC {outcome.test.auc:.4f}, accuracy {outcome.test.at_threshold.accuracy:.2%} "
+            f"at threshold {outcome.test.threshold:.3f}."
+        )
+    return text
+
+
+def render_result() -> None:
+    message = st.session_state.get("train_message")
+    if message and state.bundle() is not None:
+        st.success(message, icon=":material/check_circle:")
+        left, right = st.columns(2)
+        left.page_link("views/evaluate.py", label="See the evaluation", icon=":material/insights:")
+        right.page_link("views/compare.py", label="Compare two samples", icon=":material/compare_arrows:")
+
+
+def main() -> None:
+    render_intro()
+    loaded, key = render_source()
+    state.set_dataset(loaded, key)
+    if loaded is None:
+        return
+    render_summary(loaded)
+    st.subheader("Train")
+    settings = render_training_settings(loaded)
+    try:
+        render_training(loaded, settings)
+    except SiameseError as error:
+        st.error(str(error), icon=":material/error:")
+    render_result()
+
+
+main()

@@ -1,0 +1,87 @@
+"""Training settings, free of TensorFlow so that forms and parsers can use them before it loads."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, fields
+
+from siamese_core.errors import ConfigError
+
+ACTIVATIONS = ("relu", "gelu", "elu", "selu", "tanh", "swish", "leaky_relu")
+
+
+@dataclass
+class TrainConfig:
+    """Settings of the network and of its training.
+
+    Attributes:
+        hidden: Sizes of the encoder's hidden layers.
+        embedding_dim: Size of the embedding.
+        activation: Activation of the hidden layers.
+        dropout: Dropout rate after each hidden layer, in [0, 1).
+        epochs: Most passes over the training pairs.
+        batch_size: Pairs per gradient step.
+        learning_rate: Adam's learning rate.
+        margin: Contrastive margin m > 0: dissimilar pairs are pushed at least this far apart.
+        seed: Seed of weights, shuffling and dropout; the same seed and data give the same losses on CPU.
+        validation_fraction: Share of pairs held out for validation when a split is made from the data.
+        early_stopping_patience: Epochs without a better validation loss before stopping (0: never);
+            the best epoch's weights are kept.
+    """
+
+    hidden: tuple[int, ...] = (128, 128)
+    embedding_dim: int = 32
+    activation: str = "relu"
+    dropout: float = 0.2
+    epochs: int = 60
+    batch_size: int = 128
+    learning_rate: float = 1e-3
+    margin: float = 1.0
+    seed: int = 0
+    validation_fraction: float = 0.15
+    early_stopping_patience: int = 10
+
+    def __post_init__(self):
+        self.hidden = tuple(int(units) for units in self.hidden)
+        checks = [
+            (all(units >= 1 for units in self.hidden), "hidden sizes must each be >= 1", "hidden"),
+            (self.embedding_dim >= 1, "embedding_dim must be >= 1", "embedding_dim"),
+            (
+                self.activation in ACTIVATIONS,
+                f"activation must be one of {', '.join(ACTIVATIONS)}",
+                "activation",
+            ),
+            (0 <= self.dropout < 1, "dropout must be in [0, 1)", "dropout"),
+            (self.epochs >= 1, "epochs must be >= 1", "epochs"),
+            (self.batch_size >= 1, "batch_size must be >= 1", "batch_size"),
+            (
+                self.learning_rate > 0 and math.isfinite(self.learning_rate),
+                "learning_rate must be > 0",
+                "learning_rate",
+            ),
+            (self.margin > 0 and math.isfinite(self.margin), "margin must be > 0", "margin"),
+            (
+                0 <= self.validation_fraction < 0.9,
+                "validation_fraction must be in [0, 0.9)",
+                "validation_fraction",
+            ),
+            (
+                self.early_stopping_patience >= 0,
+                "early_stopping_patience must be >= 0",
+                "early_stopping_patience",
+            ),
+        ]
+        for ok, message, name in checks:
+            if not ok:
+                raise ConfigError(f"{message}. Received: {name}={getattr(self, name)!r}")
+
+    def to_dict(self) -> dict:
+        config = asdict(self)
+        config["hidden"] = list(self.hidden)
+        return config
+
+    @classmethod
+    def from_dict(cls, values: dict) -> TrainConfig:
+        """A config from a dict, ignoring keys this version does not know."""
+        known = {f.name for f in fields(cls)}
+        return cls(**{key: value for key, value in values.items() if key in known})
