@@ -60,13 +60,15 @@ def parse_vector(text: str, n_features: int, what: str) -> np.ndarray:
     return vector.astype(np.float32)
 
 
-def pick_from_rows(features: np.ndarray, names: list[str], key: str):
+def pick_from_rows(features: np.ndarray, names: list[str], key: str, partner_of_first: int | None = None):
+    """Two samples picked by number; B starts as A's partner in its pair when there is one."""
     if len(names) == 0:
         st.info("Load data on **Data & training** to pick rows from it, or type two vectors.")
         return None, None
     left, right = st.columns(2)
     picked = []
-    for column, label, default in ((left, "A", 1), (right, "B", min(2, len(names)))):
+    default_b = partner_of_first if partner_of_first is not None else min(2, len(names))
+    for column, label, default in ((left, "A", 1), (right, "B", default_b)):
         number = column.number_input(
             f"Sample {label} (1 to {len(names):,})", 1, len(names), default, key=f"{key}_{label}"
         )
@@ -179,7 +181,9 @@ def main() -> None:
     mode = st.radio("Samples", list(MODES), format_func=MODES.get, key="compare_mode", horizontal=True)
     try:
         if mode == "rows":
-            sample_a, sample_b = pick_from_rows(*reference_samples(), "pick")
+            features, names = reference_samples()
+            partner = len(names) // 2 + 1 if not isinstance(state.dataset(), SampleSet) and names else None
+            sample_a, sample_b = pick_from_rows(features, names, "pick", partner)
         elif mode == "type":
             sample_a, sample_b = typed_vectors(bundle)
         else:

@@ -81,12 +81,16 @@ def render_source():
         return _reference_with_options(pairs_upload, samples_upload)
     except SiameseError as error:
         st.error(str(error), icon=":material/error:")
-        return None, None
+        return None, None, None
 
 
 def _waiting(what: str):
     st.info(f"Upload {what} to continue, or pick the demo data.")
-    return None, None
+    return None, None, None
+
+
+def _preview_rows(content: bytes, name: str):
+    return state.read_table(content, name).head(state.PREVIEW_ROWS)
 
 
 def _key(*parts) -> str:
@@ -145,7 +149,11 @@ def _pairs_with_options(name: str, content: bytes):
             options["left_columns"] = options["right_columns"] = None
         options["drop_missing"] = st.checkbox("Drop rows with missing values", key="drop_missing")
     options = _flip(options, lambda opts: state.parse_pairs(content, name, **opts))
-    return state.parse_pairs(content, name, **options), _key(name, len(content), options)
+    return (
+        state.parse_pairs(content, name, **options),
+        _key(name, len(content), options),
+        _preview_rows(content, name),
+    )
 
 
 def _flip(options: dict, parse) -> dict:
@@ -166,7 +174,11 @@ def _samples_with_options(name: str, content: bytes):
             "id_column": _choice("Id column", columns, "id_column"),
             "drop_missing": st.checkbox("Drop rows with missing values", key="samples_drop_missing"),
         }
-    return state.parse_samples(content, name, **options), _key(name, len(content), options)
+    return (
+        state.parse_samples(content, name, **options),
+        _key(name, len(content), options),
+        _preview_rows(content, name),
+    )
 
 
 def _reference_with_options(pairs_upload: tuple[str, bytes], samples_upload: tuple[str, bytes]):
@@ -182,10 +194,11 @@ def _reference_with_options(pairs_upload: tuple[str, bytes], samples_upload: tup
         return state.parse_reference(pairs_content, pairs_name, samples_content, samples_name, **opts)
 
     options = _flip(options, parse)
-    return parse(options), _key(pairs_name, len(pairs_content), samples_name, len(samples_content), options)
+    key = _key(pairs_name, len(pairs_content), samples_name, len(samples_content), options)
+    return parse(options), key, _preview_rows(pairs_content, pairs_name)
 
 
-def render_summary(loaded) -> None:
+def render_summary(loaded, preview) -> None:
     """What was detected, in words, with a preview."""
     info = loaded.info
     if isinstance(loaded, SampleSet):
@@ -210,6 +223,8 @@ def render_summary(loaded) -> None:
         st.caption(f"Dropped {info.dropped_rows:,} rows with missing values.")
     for warning in info.warnings:
         st.warning(warning)
+    with st.expander(f"Preview: the first {len(preview)} rows of {info.source}"):
+        st.dataframe(preview, hide_index=True, key="preview")
 
 
 def _preview(names: list[str], limit: int = 6) -> str:
@@ -346,11 +361,11 @@ def render_result() -> None:
 
 def main() -> None:
     render_intro()
-    loaded, key = render_source()
+    loaded, key, preview = render_source()
     state.set_dataset(loaded, key)
     if loaded is None:
         return
-    render_summary(loaded)
+    render_summary(loaded, preview)
     st.subheader("Train")
     settings = render_training_settings(loaded)
     try:

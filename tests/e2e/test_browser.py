@@ -1,0 +1,313 @@
+"""End to end in a real browser: `streamlit run dashboard/app.py` driven by headless Debian Chromium.
+
+One flow on one browser session (Streamlit keeps the data and the model per session, so pages are
+reached through the sidebar, never by loading a new URL): the demo data, a pair CSV uploaded through the
+file input, a short training run, the evaluation with its threshold presets, the comparison of two
+samples, and the model download. A second test checks that a bad CSV gives a plain error, no traceback.
+
+Screenshots of each page are written to docs/screenshots/.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import zipfile
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+VIEWPORT = {"width": 1400, "height": 1000}
+SLOW_MS = 120_000  # training, including TensorFlow's first import
+STEP_MS = 60_000  # any other rerun
+SLIDER_LABEL = "Threshold: pairs at or below this distance are called similar"
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def _stop(process: subprocess.Popen) -> None:
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=15)
+
+
+@pytest.fixture(scope="module")
+def chromium_path() -> str:
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
+    pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed")
+    return str(CHROMIUM)
+
+
+@pytest.fixture(scope="module")
+def server(chromium_path, tmp_path_factory):
+    """The dashboard on a free loopback port; always stopped at the end."""
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    log_path = tmp_path_factory.mktemp("streamlit") / "streamlit.log"
+    env = {
+        **os.environ,
+        "TF_CPP_MIN_LOG_LEVEL": "3",
+        "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        "dashboard/app.py",
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--server.headless",
+        "true",
+    ]
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env)
+    try:
+        deadline = time.monotonic() + 60
+        while not _healthy(url):
+            if process.poll() is not None:
+                pytest.fail(f"streamlit exited with {process.returncode}:\n{log_path.read_text()[-3000:]}")
+            if time.monotonic() > deadline:
+                pytest.fail(f"streamlit did not answer within 60 s:\n{log_path.read_text()[-3000:]}")
+            time.sleep(0.5)
+        yield url
+    finally:
+        _stop(process)
+
+
+@pytest.fixture(scope="module")
+def browser(chromium_path):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    context = browser.new_context(viewport=VIEWPORT, accept_downloads=True)
+    context.set_default_timeout(STEP_MS)
+    opened = context.new_page()
+    try:
+        opened.goto(server, wait_until="domcontentloaded")
+        yield opened
+    finally:
+        context.close()
+
+
+def _shot(page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.wait_for_timeout(500)  # let charts finish drawing
+    page.screenshot(path=str(SCREENSHOTS / name))
+
+
+def _wait_idle(page) -> None:
+    """Wait until Streamlit has no rerun in progress (its status widget says Running... while it runs)."""
+    page.wait_for_timeout(300)
+    page.locator('[data-testid="stStatusWidget"]').filter(has_text="Running").wait_for(
+        state="detached", timeout=STEP_MS
+    )
+
+
+def _choose_source(page, option: str) -> None:
+    page.locator('[data-testid="stRadio"] label').filter(has_text=option).first.click()
+
+
+def _upload(page, path: Path) -> None:
+    page.locator('[data-testid="stFileUploader"] input[type=file]').first.set_input_files(str(path))
+
+
+def _go(page, title: str) -> None:
+    page.locator('[data-testid="stSidebarNav"]').get_by_text(title, exact=True).click()
+    page.get_by_role("heading", name=title).first.wait_for()
+
+
+def _metric(page, label: str):
+    metric = page.locator('[data-testid="stMetric"]').filter(
+        has=page.locator('[data-testid="stMetricLabel"]').get_by_text(label, exact=True)
+    )
+    return metric.locator('[data-testid="stMetricValue"]').first
+
+
+def _slider_value(page) -> float:
+    """The threshold the slider shows on its thumb (formatted %.4f)."""
+    slider = page.locator('[data-testid="stSlider"]').filter(has_text=SLIDER_LABEL)
+    return float(slider.locator('[data-testid="stSliderThumbValue"]').first.inner_text())
+
+
+def _preset(page, name: str):
+    button = page.get_by_role("button", name=re.compile(rf"^{re.escape(name)} \("))
+    value = float(re.search(r"\(([-0-9.]+)\)", button.inner_text()).group(1))
+    return button, value
+
+
+def _wait_slider(page, target: float, tolerance: float = 6e-4) -> float:
+    deadline = time.monotonic() + STEP_MS / 1000
+    while True:
+        value = _slider_value(page)
+        if abs(value - target) <= tolerance or time.monotonic() > deadline:
+            return value
+        page.wait_for_timeout(200)
+
+
+def _small_pair_csv(directory: Path) -> Path:
+    import pandas as pd
+
+    path = directory / "small_pairs.csv"
+    pd.read_csv(ROOT / "examples" / "digits_pairs.csv", nrows=600).to_csv(path, index=False)
+    return path
+
+
+def test_demo_upload_train_evaluate_compare_download(page, tmp_path):
+    expect = pytest.importorskip("playwright.sync_api").expect
+
+    # 1. The demo data is loaded on arrival.
+    page.get_by_text("11,304 pairs, 64 features per sample").wait_for(timeout=SLOW_MS)
+    _wait_idle(page)
+    _shot(page, "data.png")
+
+    # 2. A small pair CSV uploaded through the page's file input.
+    _choose_source(page, "Pair CSV")
+    page.get_by_text("Upload a pair CSV to continue").wait_for()
+    _upload(page, _small_pair_csv(tmp_path))
+    page.get_by_text("600 pairs, 64 features per sample").wait_for()
+    _wait_idle(page)
+
+    # 3. A short training run.
+    page.get_by_text("Training settings").click()
+    epochs = page.get_by_label("Most epochs")
+    epochs.fill("5")
+    epochs.press("Enter")
+    expect(epochs).to_have_value("5")
+    _wait_idle(page)
+    page.locator('[data-testid="stBaseButton-primary"]').filter(has_text="Train").click()
+    page.get_by_text("See the evaluation").wait_for(timeout=SLOW_MS)
+    expect(page.get_by_text(re.compile(r"Training (finished|stopped early) after \d+ epochs"))).to_be_visible()
+    message = page.get_by_text(re.compile(r"Training .* after \d+ epochs")).inner_text()
+    epochs_run = int(re.search(r"after (\d+) epochs", message).group(1))
+    assert 1 <= epochs_run <= 5, message
+    _wait_idle(page)
+    page.get_by_text("Training settings").click()  # fold the settings so the result shows
+    _wait_idle(page)
+    _shot(page, "train.png")
+
+    # 4. Evaluate: histogram, metrics and the threshold presets.
+    page.get_by_text("See the evaluation").click()
+    page.get_by_role("heading", name="Evaluate").first.wait_for()
+    page.get_by_text("Hardest pairs").wait_for()
+    page.locator(".js-plotly-plot").first.wait_for()
+    _wait_idle(page)
+    for label in ("ROC AUC", "Equal error rate", "Accuracy", "Precision", "Recall", "F1"):
+        expect(_metric(page, label)).to_be_visible()
+    accuracy = _metric(page, "Accuracy").inner_text()
+    assert re.fullmatch(r"\d{1,3}\.\d\d%", accuracy), accuracy
+    auc = float(_metric(page, "ROC AUC").inner_text())
+    assert 0.0 <= auc <= 1.0
+
+    best_button, best = _preset(page, "Best accuracy")
+    eer_button, eer = _preset(page, "Equal error rate")
+    best_button.click()
+    at_best = _wait_slider(page, best)
+    assert abs(at_best - best) <= 6e-4, (at_best, best)
+    _wait_idle(page)
+    eer_button.click()
+    at_eer = _wait_slider(page, eer)
+    assert abs(at_eer - eer) <= 6e-4, (at_eer, eer)
+    if abs(best - eer) > 1e-3:
+        assert at_eer != at_best
+    _wait_idle(page)
+    expect(_metric(page, "Accuracy")).to_have_text(re.compile(r"\d{1,3}\.\d\d%"))
+    page.locator(".js-plotly-plot").first.wait_for()
+    _shot(page, "evaluate.png")
+
+    # 5. Compare two samples picked from the loaded data (both sides of the 600 pairs).
+    _go(page, "Compare two samples")
+    for label in ("A", "B"):
+        picker = page.get_by_label(re.compile(rf"^Sample {label} \(1 to 1,200\)"))
+        expect(picker).to_be_visible()
+        assert 1 <= int(picker.input_value()) <= 1200
+    distance = _metric(page, "Distance")
+    distance.wait_for()
+    assert float(distance.inner_text()) >= 0.0
+    assert _metric(page, "Verdict").inner_text().strip() in {"similar", "dissimilar"}
+    _wait_idle(page)
+    _shot(page, "compare.png")
+
+    # 6. Model download: one .keras (zip) file that loads back with 64 features.
+    _go(page, "Model files & scoring")
+    download_button = page.get_by_role("button", name=re.compile(r"Download the model \(\.keras\)"))
+    download_button.wait_for()
+    with page.expect_download() as download_info:
+        download_button.click()
+    download = download_info.value
+    saved = tmp_path / (download.suggested_filename or "model.keras")
+    download.save_as(saved)
+    assert saved.suffix == ".keras"
+    assert zipfile.is_zipfile(saved)
+    with zipfile.ZipFile(saved) as archive:
+        names = set(archive.namelist())
+    assert {"config.json", "siamese_core.json"} <= names, names
+
+    from siamese_core.bundle import load_model
+
+    assert load_model(saved).n_features == 64
+
+
+def test_bad_csv_shows_plain_error(page):
+    _choose_source(page, "Pair CSV")
+    page.get_by_text("Upload a pair CSV to continue").wait_for()
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "bad.csv"
+        path.write_text("label,a_x,b_x\n0,1,oops\n1,2,3\n")
+        _upload(page, path)
+        error = page.locator('[data-testid="stAlertContentError"]').first
+        error.wait_for()
+    _wait_idle(page)
+    text = error.inner_text()
+    assert "oops" in text and "is not a number" in text, text
+    assert "Traceback" not in page.locator("body").inner_text()
+    assert page.locator('[data-testid="stException"]').count() == 0

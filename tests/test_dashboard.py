@@ -1,0 +1,211 @@
+"""The dashboard's logic through Streamlit's AppTest (no browser): every page and path."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "dashboard" / "app.py")
+SMALL_TRAINING = {"epochs": 3, "hidden": "32", "embedding_dim": 8}
+
+
+def new_app() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.run()
+    assert not at.exception
+    return at
+
+
+def train(at: AppTest, **settings) -> AppTest:
+    for key, value in {**SMALL_TRAINING, **settings}.items():
+        widget = at.text_input(key=key) if key == "hidden" else at.number_input(key=key)
+        widget.set_value(value)
+    at.button(key="train").click().run()
+    assert not at.exception
+    return at
+
+
+def texts(elements) -> list[str]:
+    return [str(element.value) for element in elements]
+
+
+def small_pair_csv(rows: int = 400) -> bytes:
+    frame = pd.read_csv(ROOT / "examples" / "digits_pairs.csv", nrows=rows)
+    return frame.to_csv(index=False).encode()
+
+
+def test_first_page_paints_without_tensorflow():
+    """The Data & training page with the demo data imports no TensorFlow (it takes ~10 s)."""
+    code = (
+        "import sys; from streamlit.testing.v1 import AppTest;"
+        f"at = AppTest.from_file({APP!r}, default_timeout=120); at.run();"
+        "assert not at.exception, at.exception;"
+        "print('11,304 pairs' in ' '.join(str(s.value) for s in at.success), 'tensorflow' in sys.modules)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=180)
+    assert result.stdout.split()[-2:] == ["True", "False"], result.stdout + result.stderr
+
+
+def test_demo_opens_ready_to_train_and_trains_end_to_end():
+    at = new_app()
+    assert "11,304 pairs, 64 features per sample." in texts(at.success)
+    assert "similar: label 0, 5,652 pairs; dissimilar: label 1, 5,652 pairs" in at.markdown[0].value.replace("\\", "")
+    assert at.button(key="train").label == "Train"
+    train(at)
+    message = next(text for text in texts(at.success) if text.startswith("Training"))
+    assert "after 3 epochs" in message and "Held-out test pairs: AUC" in message
+    assert at.session_state["bundle"].n_features == 64
+
+
+@pytest.fixture(scope="module")
+def trained_app() -> AppTest:
+    """One app with a small model trained on an uploaded pair CSV, shared by the page tests below."""
+    at = new_app()
+    at.radio(key="source").set_value("pairs").run()
+    assert "Upload a pair CSV to continue, or pick the demo data." in texts(at.info)
+    at.file_uploader(key="pair_file").set_value(("pairs.csv", small_pair_csv(), "text/csv")).run()
+    assert not at.exception
+    assert "400 pairs, 64 features per sample." in texts(at.success)
+    return train(at)
+
+
+def test_upload_is_used_for_training(trained_app):
+    outcome = trained_app.session_state["outcome"]
+    assert outcome.splits.train.info.source == "pairs.csv"
+    assert sum(p.n_pairs for p in (outcome.splits.train, outcome.splits.validation, outcome.splits.test) if p) <= 400
+
+
+def test_evaluate_page_threshold_changes_the_metrics(trained_app):
+    at = trained_app
+    at.switch_page("views/evaluate.py").run()
+    assert not at.exception
+    labels = [metric.label for metric in at.metric]
+    assert labels == ["ROC AUC", "Equal error rate", "Accuracy", "Precision", "Recall", "F1"]
+    at.slider(key="threshold").set_value(0.0).run()
+    assert at.metric[4].value == "0.00%"  # nothing is called similar at distance 0: recall 0
+    at.button(key="preset_eer").click().run()
+    evaluation = at.session_state["evaluation"][1]
+    from siamese_core.evaluation import equal_error_rate
+
+    assert at.session_state["threshold"] == pytest.approx(equal_error_rate(evaluation.distances, evaluation.pairs.labels)[1])
+    assert at.metric[4].value != "0.00%"
+    assert len(at.dataframe) == 1  # hardest pairs
+    assert not at.exception
+
+
+def test_compare_page_rows_and_typed_vectors(trained_app):
+    at = trained_app
+    at.switch_page("views/compare.py").run()
+    assert not at.exception
+    metrics = {metric.label: metric.value for metric in at.metric}
+    assert metrics["Verdict"] in {"similar", "dissimilar"}
+    assert float(metrics["Distance"]) >= 0
+    at.radio(key="compare_mode").set_value("type").run()
+    at.text_area(key="typed_a").set_value(", ".join(["1"] * 64))
+    at.text_area(key="typed_b").set_value(" ".join(["1"] * 63 + ["oops"])).run()
+    assert any("Sample B: value 64 ('oops') is not a number" in text for text in texts(at.error))
+    at.text_area(key="typed_b").set_value(" ".join(["1"] * 64)).run()
+    metrics = {metric.label: metric.value for metric in at.metric}
+    assert float(metrics["Distance"]) < 1e-3 and metrics["Verdict"] == "similar"  # identical vectors
+    at.radio(key="compare_mode").set_value("rows").run()
+
+
+def test_model_page_download_upload_and_refusal(trained_app, tmp_path):
+    import io
+    import json
+    import zipfile
+
+    at = trained_app
+    at.switch_page("views/model.py").run()
+    assert not at.exception
+    from dashboard.state import model_bytes  # noqa: F401  (the page's own bytes are in session state)
+
+    data = at.session_state["model_bytes"][1]
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        assert {"config.json", "siamese_core.json"} <= set(archive.namelist())
+
+    # An unsafe model (a Lambda layer added to its config) is refused with a message, and nothing crashes.
+    unsafe = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(unsafe, "w") as target:
+        for name in source.namelist():
+            content = source.read(name)
+            if name == "config.json":
+                config = json.loads(content)
+                config["config"]["layers"].append({"class_name": "Lambda", "config": {}})
+                content = json.dumps(config).encode()
+            target.writestr(name, content)
+    at.file_uploader(key="model_file").set_value(("evil.keras", unsafe.getvalue(), "application/zip")).run()
+    assert not at.exception
+    assert any("Lambda layer, which can run arbitrary code" in text for text in texts(at.error))
+
+    at.file_uploader(key="model_file").set_value(("good.keras", data, "application/zip")).run()
+    assert any("Loaded good.keras: 64 features" in text for text in texts(at.success))
+    assert at.session_state["model_source"] == "uploaded from good.keras"
+
+    at.file_uploader(key="score_file").set_value(("score.csv", small_pair_csv(20), "text/csv")).run()
+    assert not at.exception
+    assert any(text.startswith("Scored 20 pairs") for text in texts(at.success))
+
+
+@pytest.mark.parametrize(
+    ("content", "fragment"),
+    [
+        (b"", "is empty"),
+        (b"label,a_x,b_x\n", "has a header but no data rows"),
+        (b"label,a_x,b_x\n0,1,oops\n1,2,3\n", "is not a number"),
+        (b"label,a_x,a_y,b_x\n0,1,2,3\n1,2,3,4\n", "sides of unequal width"),
+        (b"\x00\x01\x02binary\xff", "binary"),
+        (b"label,a_x,b_x\n0,1,\n1,2,3\n0,1,1\n1,5,3\n0,2,2\n", "drop_missing"),
+        (b"label,a_x,b_x\n2,1,1\n1,2,3\n0,1,1\n", "'2'"),
+    ],
+)
+def test_bad_csvs_show_an_error_not_an_exception(content, fragment):
+    at = new_app()
+    at.radio(key="source").set_value("pairs").run()
+    at.file_uploader(key="pair_file").set_value(("bad.csv", content, "text/csv")).run()
+    assert not at.exception
+    errors = " ".join(texts(at.error))
+    assert "bad.csv" in errors and fragment in errors
+    assert len(at.button) == 0 or "train" not in [button.key for button in at.button]
+
+
+def test_flip_swaps_the_label_mapping():
+    at = new_app()
+    at.toggle(key="flip_labels").set_value(True).run()
+    assert not at.exception
+    assert "similar: label 1, 5,652 pairs; dissimilar: label 0" in at.markdown[0].value.replace("\\", "")
+
+
+def test_missing_values_can_be_dropped():
+    at = new_app()
+    at.radio(key="source").set_value("pairs").run()
+    csv = b"label,a_x,b_x\n0,1,\n1,2,3\n0,1,1\n1,5,3\n0,2,2\n1,9,1\n"
+    at.file_uploader(key="pair_file").set_value(("gaps.csv", csv, "text/csv")).run()
+    assert "drop_missing" in " ".join(texts(at.error))
+    at.checkbox(key="drop_missing").check().run()
+    assert not at.exception and not at.error
+    assert "5 pairs, 1 features per sample." in texts(at.success)
+
+
+def test_two_sessions_do_not_share_data_or_models():
+    first, second = new_app(), new_app()
+    first.radio(key="source").set_value("pairs").run()
+    first.file_uploader(key="pair_file").set_value(("mine.csv", small_pair_csv(100), "text/csv")).run()
+    assert "100 pairs, 64 features per sample." in texts(first.success)
+    assert "11,304 pairs, 64 features per sample." in texts(second.success)
+    assert "bundle" not in second.session_state and "pair_file_kept" not in second.session_state
+
+
+def test_pages_without_a_model_say_what_to_do():
+    at = new_app()
+    for page in ("views/evaluate.py", "views/compare.py"):
+        at.switch_page(page).run()
+        assert not at.exception
+        assert any("No model yet" in text for text in texts(at.info))
+
