@@ -203,12 +203,22 @@ def _classes(pairs: PairSet) -> np.ndarray | None:
     return np.array([class_of_row.get(int(row), "?") for row in pairs.sample_rows[:, 0]])
 
 
-def model_bytes() -> bytes:
-    """The current model's file, saved once per model."""
+def threshold() -> float:
+    """The visitor's decision threshold (the model's own until changed on Evaluate), applied to the model
+    so that comparisons, scores and the saved file all use the same one."""
     current = bundle()
+    value = float(st.session_state.get("threshold", current.threshold))
+    current.threshold = value
+    return value
+
+
+def model_bytes() -> bytes:
+    """The current model's file (with the current threshold), saved once per model and threshold."""
+    current = bundle()
+    key = (id(current), threshold())
     cached = st.session_state.get("model_bytes")
-    if cached is None or cached[0] != id(current):
-        cached = (id(current), current.to_bytes())
+    if cached is None or cached[0] != key:
+        cached = (key, current.to_bytes())
         st.session_state["model_bytes"] = cached
     return cached[1]
 

@@ -347,9 +347,7 @@ def _check_archive(path: Path, name: str) -> dict:
         raise ModelFileError(f"{name}: the file is corrupt or truncated ({error})") from error
     fmt = metadata.get("format") if isinstance(metadata, dict) else None
     if fmt != BUNDLE_FORMAT:
-        raise ModelFileError(
-            f"{name}: unknown model file format {fmt!r}"
-        )
+        raise ModelFileError(f"{name}: unknown model file format {fmt!r}")
     forbidden = sorted(FORBIDDEN_CLASSES & set(_class_names(config)))
     if forbidden:
         raise ModelFileError(

@@ -148,8 +148,9 @@ def _looks_like_samples(path: str) -> bool:
     """True when the file has no two sides of feature columns but has a class column."""
     from siamese_core import data
 
-    columns = data.read_header(path)
-    return data.detect_sides(columns) is None and data.detect_class_column(columns) is not None
+    columns = data.read_header(path, name=Path(path).name)
+    name = Path(path).name
+    return data.detect_sides(columns, name=name) is None and data.detect_class_column(columns) is not None
 
 
 def _labeled_pairs(args, seed: int = 0):

@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, fields
 from siamese_core.errors import ConfigError
 
 ACTIVATIONS = ("relu", "gelu", "elu", "selu", "tanh", "swish", "leaky_relu")
+SCALINGS = ("auto", "per_feature", "global", "none")
 
 
 @dataclass
@@ -27,19 +28,25 @@ class TrainConfig:
         validation_fraction: Share of pairs held out for validation when a split is made from the data.
         early_stopping_patience: Epochs without a better validation loss before stopping (0: never);
             the best epoch's weights are kept.
+        scaling: Feature scaling learned from the training samples and stored in the model:
+            "per_feature" standardises each feature; "global" centres each feature and divides all by
+            one common scale (keeps the relative sizes of features in one unit, such as pixels or
+            embedding dimensions); "none" leaves features as they are; "auto" picks "global" when the
+            features' spreads are within a factor of 10 of each other and "per_feature" otherwise.
     """
 
-    hidden: tuple[int, ...] = (128, 128)
-    embedding_dim: int = 32
+    hidden: tuple[int, ...] = (128, 128, 128)
+    embedding_dim: int = 128
     activation: str = "relu"
-    dropout: float = 0.2
-    epochs: int = 60
-    batch_size: int = 128
-    learning_rate: float = 1e-3
+    dropout: float = 0.0
+    epochs: int = 40
+    batch_size: int = 512
+    learning_rate: float = 3e-3
     margin: float = 1.0
     seed: int = 0
     validation_fraction: float = 0.15
     early_stopping_patience: int = 10
+    scaling: str = "auto"
 
     def __post_init__(self):
         self.hidden = tuple(int(units) for units in self.hidden)

@@ -25,6 +25,7 @@ import os
 import re
 import warnings
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import IO, Union
 
@@ -42,6 +43,8 @@ _SNIFF_RECORDS = 200
 _HEAD_ROWS = 1000
 _CHUNK_ROWS = 50_000
 DELIMITERS = (",", ";", "\t")
+# Wider files are refused: every column costs pandas and the dashboard's column pickers time and memory.
+MAX_COLUMNS = 10_000
 
 LABEL_COLUMN_NAMES = (
     "label", "labels", "y", "target", "same", "is_same", "similar", "is_similar", "match", "is_match",
@@ -182,8 +185,13 @@ class _Layout:
     decimal: str = "."
     warnings: list[str] = field(default_factory=list)
 
+    @cached_property
+    def positions(self) -> dict[str, int]:
+        """Column name -> position in the file (dict look-ups keep wide files linear)."""
+        return {column: position for position, column in enumerate(self.columns)}
+
     def raw(self, column: str) -> str:
-        return self.raw_columns[self.columns.index(column)]
+        return self.raw_columns[self.positions[column]]
 
 
 def _sniff(inp: _Input, kind: str) -> _Layout:
@@ -199,6 +207,12 @@ def _sniff(inp: _Input, kind: str) -> _Layout:
     delimiter = _choose_delimiter(records, inp.name, kind)
     header = records[delimiter][0][1]
     data = records[delimiter][1:]
+    if len(header) > MAX_COLUMNS:
+        raise DataError(
+            f"has {len(header):,} columns, more than the limit of {MAX_COLUMNS:,}; keep only the columns "
+            "you need (fewer features, e.g. after PCA) and save it again",
+            source=inp.name,
+        )
     _check_header(header, delimiter, inp.name, kind)
     if not data and whole:
         raise DataError("has a header but no data rows", source=inp.name)
@@ -224,12 +238,24 @@ def _check_not_binary(head: bytes, name: str) -> None:
         )
     if head.startswith(b"\x1f\x8b"):
         raise DataError("is gzip-compressed; decompress it and pass the CSV inside", source=name)
+    sample = head[:512]
+    if len(sample) >= 4 and (_only_nul(sample[0::2], sample[1::2]) or _only_nul(sample[1::2], sample[0::2])):
+        raise DataError(
+            "looks like UTF-16 text without a byte order mark (every other byte is NUL); "
+            "save it as UTF-8 (CSV UTF-8 in Excel)",
+            source=name,
+        )
     if b"\x00" in head:
         raise DataError(
             "looks like a binary file, not a CSV (it contains NUL bytes); pass a comma, semicolon or "
             "tab separated text file saved as UTF-8",
             source=name,
         )
+
+
+def _only_nul(nul_half: bytes, text_half: bytes) -> bool:
+    """True when one half of the bytes is all NUL and the other has none: ASCII written as UTF-16."""
+    return not nul_half.strip(b"\x00") and b"\x00" not in text_half
 
 
 def _decode_head(head: bytes, whole: bool, name: str) -> str:
@@ -259,9 +285,13 @@ def _records(text: str, delimiter: str, whole: bool, name: str) -> list[tuple[in
             if len(records) > _SNIFF_RECORDS:
                 break
     except csv.Error as error:
-        raise DataError(
-            f"cannot be split into fields near line {reader.line_num}: {error}", source=name
-        ) from None
+        if "field larger than field limit" not in str(error):
+            raise DataError(
+                f"cannot be split into fields near line {reader.line_num}: {error}", source=name
+            ) from None
+        # A field over the csv module's limit (128 KB): a wide line split by another delimiter, or an open
+        # quote. Count that line as one field and sniff no further; pandas has no such limit.
+        return [*records, (reader.line_num, [text.split("\n", 1)[0] if not records else ""])]
     if not whole and len(records) > 1 and len(records) <= _SNIFF_RECORDS:
         records.pop()  # the last record may be cut off by the end of the sniffed bytes
     return records
@@ -519,8 +549,13 @@ def _first_non_number(inp: _Input, layout: _Layout, numeric: list[str], error: E
             found = _non_number_in(chunk, layout)
             if found:
                 raw_column, index, value = found
+                # "1,5" quoted in a comma-separated file: decimal commas are read in ';' and tab files only.
+                hint = ""
+                if layout.delimiter == "," and _DECIMAL_COMMA_NUMBER.match(value.strip()):
+                    point = value.strip().replace(",", ".")
+                    hint = f" (write {point}: in a comma-separated file the decimal mark is '.')"
                 return DataError(
-                    f"value {value!r} is not a number; feature values must be numbers; "
+                    f"value {value!r} is not a number{hint}; feature values must be numbers; "
                     "fix or remove that value",
                     source=inp.name,
                     column=layout.columns[layout.raw_columns.index(raw_column)],
@@ -688,7 +723,7 @@ def _detect_named(columns: list[str], candidates: tuple[str, ...], exclude: tupl
 
 
 def _in_file_order(columns: list[str], layout: _Layout) -> list[str]:
-    return sorted(dict.fromkeys(columns), key=layout.columns.index)
+    return sorted(dict.fromkeys(columns), key=layout.positions.__getitem__)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -818,7 +853,9 @@ def _unequal_sides_message(match: _SideMatch) -> str:
     )
 
 
-def detect_sides(columns: list[str]) -> tuple[list[str], list[str], list[str]] | None:
+def detect_sides(
+    columns: list[str], *, name: str | None = None
+) -> tuple[list[str], list[str], list[str]] | None:
     """Pair the two samples' feature columns by name: `a_height` with `b_height`, in any column order.
 
     Every pattern of `SIDE_PATTERNS` is tried (case-insensitive); the one pairing the most features wins.
@@ -826,6 +863,7 @@ def detect_sides(columns: list[str]) -> tuple[list[str], list[str], list[str]] |
 
     Args:
         columns: The column names (the label column may be among them).
+        name: What messages call the file the columns come from.
 
     Returns:
         (left columns, right columns, feature names), the features in the order of the left columns in
@@ -838,7 +876,7 @@ def detect_sides(columns: list[str]) -> tuple[list[str], list[str], list[str]] |
     if match is None:
         return None
     if match.unmatched_left or match.unmatched_right:
-        raise DataError(_unequal_sides_message(match))
+        raise DataError(_unequal_sides_message(match), source=name)
     return match.left, match.right, match.names
 
 
@@ -1201,7 +1239,8 @@ def load_pair_csv(
     else:
         left, right, names = _given_sides(columns, left_columns, right_columns, label, inp.name)
     info.left_columns, info.right_columns = left, right
-    info.ignored_columns = [column for column in columns if column not in {label, *left, *right}]
+    used = {label, *left, *right}
+    info.ignored_columns = [column for column in columns if column not in used]
     frame = _read_table(inp, layout, numeric=left + right, text=[label])
     info.n_rows = len(frame)
     frame = _handle_missing(frame, _in_file_order([label, *left, *right], layout), inp, info, drop_missing)
@@ -1244,8 +1283,14 @@ def _numeric_columns(inp: _Input, layout: _Layout, candidates: list[str]) -> lis
     return numeric
 
 
-def _drop_empty_columns(frame: pd.DataFrame, features: list[str], info: LoadInfo) -> list[str]:
+def _drop_empty_columns(frame: pd.DataFrame, features: list[str], info: LoadInfo, name: str) -> list[str]:
     empty = [column for column in features if frame[column].isna().all()]
+    if empty and len(empty) == len(features):
+        raise DataError(
+            f"has no feature values: {_list_columns(empty)} {'is' if len(empty) == 1 else 'are'} empty in "
+            "every row and no other column is numeric; fill in the feature values",
+            source=name,
+        )
     if empty:
         info.ignored_columns += empty
         info.warnings.append(f"ignored {', '.join(empty)}: no values at all")
@@ -1358,10 +1403,11 @@ def load_samples_csv(
     info = LoadInfo(
         source=inp.name, kind="samples", class_column=klass, id_column=ident, warnings=list(layout.warnings)
     )
-    info.ignored_columns = [column for column in columns if column not in {*text, *features}]
+    used = {*text, *features}
+    info.ignored_columns = [column for column in columns if column not in used]
     frame = _read_table(inp, layout, numeric=features, text=text)
     info.n_rows = len(frame)
-    features = _drop_empty_columns(frame, features, info)
+    features = _drop_empty_columns(frame, features, info, inp.name)
     frame = _handle_missing(frame, _in_file_order(text + features, layout), inp, info, drop_missing)
     values = frame[features].to_numpy(dtype=np.float32)
     _check_finite([(values, features)], frame.index, inp, layout)
@@ -1443,7 +1489,7 @@ def _load_reference_samples(
     not_features = [ident, *(c for c in columns if c.strip().lower() in CLASS_COLUMN_NAMES)]
     features = _resolve_features(inp, layout, None, not_features, "id column")
     frame = _read_table(inp, layout, numeric=features, text=[ident])
-    features = _drop_empty_columns(frame, features, info)
+    features = _drop_empty_columns(frame, features, info, inp.name)
     before = info.dropped_rows
     frame = _handle_missing(frame, _in_file_order([ident, *features], layout), inp, info, drop_missing)
     info.dropped_rows = before  # dropped_rows counts pairs; the warning tells about the samples
@@ -1451,7 +1497,8 @@ def _load_reference_samples(
     _check_finite([(values, features)], frame.index, inp, layout)
     ids = _text_column(frame, ident)
     _check_unique_ids(ids, frame.index.to_numpy(dtype=np.int64) + 1, ident, inp.name)
-    ignored = [column for column in columns if column not in {ident, *features}]
+    used = {ident, *features}
+    ignored = [column for column in columns if column not in used]
     return _Samples(inp.name, pd.Index(ids), values, features, ident, ignored)
 
 
@@ -1463,9 +1510,11 @@ def _lookup(pairs: pd.DataFrame, columns: tuple[str, str], samples: _Samples, na
         at = int(np.argmax(unknown))
         column = columns[0] if positions[0][at] < 0 else columns[1]
         value = _text_column(pairs, column)[at]
+        n_unknown = int(unknown.sum())
+        verb = "refers" if n_unknown == 1 else "refer"
         raise DataError(
             f"id '{value}' is not in {names[1]} (column '{samples.id_column}'); "
-            f"{_count(int(unknown.sum()), 'row')} of {names[0]} refer to unknown ids; "
+            f"{_count(n_unknown, 'row')} of {names[0]} {verb} to unknown ids; "
             "add those samples or remove those pairs",
             source=names[0],
             column=column,

@@ -115,13 +115,15 @@ def distance_histogram(
                 hovertemplate=f"{name}<br>distance %{{x}}<br>%{{y}} pairs<extra></extra>",
             )
         )
+    # Labels point away from each other, so margin and threshold labels never overlap.
+    threshold_first = margin is None or threshold is None or float(threshold) <= float(margin)
     if margin is not None:
         figure.add_vline(
             x=float(margin),
             line_dash="dash",
             line_color=MARGIN_COLOUR,
             annotation_text=f"margin m = {format_distance(margin)}",
-            annotation_position="top right",
+            annotation_position="top right" if threshold_first else "top left",
         )
     if threshold is not None:
         figure.add_vline(
@@ -129,7 +131,7 @@ def distance_histogram(
             line_dash="solid",
             line_color=THRESHOLD_COLOUR,
             annotation_text=f"threshold {format_distance(threshold)}",
-            annotation_position="top left",
+            annotation_position="top left" if threshold_first else "top right",
         )
     if marker is not None:
         figure.add_vline(

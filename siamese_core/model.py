@@ -108,28 +108,33 @@ def build_siamese_model(encoder: keras.Model, n_features: int) -> keras.Model:
     return keras.Model(inputs={"left": left, "right": right}, outputs=distance, name="siamese")
 
 
-def scaling_statistics(samples: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per-feature mean and variance for feature scaling, computed in float64 and finite in float32.
-
-    The standard deviation is floored at a tenth of the feature's range: a feature that is nearly
-    constant with rare other values (an edge pixel, a rarely set flag) would otherwise be blown up to
-    huge z-scores by its rare values. A constant feature is only centred.
+def scaling_statistics(samples: np.ndarray, mode: str = "auto") -> tuple[np.ndarray, np.ndarray, str]:
+    """Per-feature mean and variance for the model's feature scaling, computed in float64.
 
     Args:
-        samples: (n, d) feature matrix.
+        samples: (n, d) training samples.
+        mode: "per_feature", "global", "none" or "auto" (see `TrainConfig.scaling`).
 
     Returns:
-        `(mean, variance)`, each of shape (d,).
+        `(mean, variance, mode used)`, each array of shape (d,), finite in float32; constant features
+        get variance 1 (they are only centred).
     """
     values = np.asarray(samples, dtype=np.float64)
     mean = values.mean(axis=0)
-    spread = values.max(axis=0) - values.min(axis=0)
-    variance = np.maximum(values.var(axis=0), (spread / 10.0) ** 2)
+    variance = values.var(axis=0)
+    if mode == "auto":  # one unit (pixels, embedding dimensions) if the features' ranges are alike
+        ranges = values.max(axis=0) - values.min(axis=0)
+        ranges = ranges[ranges > 0]
+        low, high = np.percentile(ranges, [10, 90]) if len(ranges) else (1.0, 1.0)
+        mode = "global" if high <= 10 * low else "per_feature"
+    if mode == "global":
+        variance = np.full_like(variance, variance.mean())
+    elif mode == "none":
+        mean, variance = np.zeros_like(mean), np.ones_like(variance)
     float32_max = float(np.finfo(np.float32).max)
-    variance = np.where(np.isfinite(variance), variance, float32_max)
-    variance = np.clip(variance, 0.0, float32_max)
+    variance = np.clip(np.where(np.isfinite(variance), variance, float32_max), 0.0, float32_max)
     variance[variance == 0] = 1.0
-    return mean, variance
+    return mean, variance, mode
 
 
 def encoder_of(model: keras.Model) -> keras.Model:

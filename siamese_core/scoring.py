@@ -30,7 +30,7 @@ def pair_features(frame: pd.DataFrame, bundle: SiameseBundle, *, name: str) -> t
     Raises:
         DataError: If the sides cannot be found, do not match the model, or hold text.
     """
-    sides = detect_sides(list(frame.columns))
+    sides = detect_sides(list(frame.columns), name=name)
     if sides is None:
         raise DataError(
             "no two sides of feature columns found (such as a_x / b_x); the model expects "

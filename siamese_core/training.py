@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -11,8 +12,14 @@ import numpy as np
 
 from siamese_core.config import TrainConfig
 from siamese_core.errors import DataError
-from siamese_core.losses import ContrastiveLoss
-from siamese_core.model import build_encoder, build_siamese_model, encoder_of, scaling_statistics
+from siamese_core.losses import ContrastiveLoss, contrastive_loss, contrastive_loss_per_pair
+from siamese_core.model import (
+    DISTANCE_NAME,
+    build_encoder,
+    build_siamese_model,
+    encoder_of,
+    scaling_statistics,
+)
 from siamese_core.pairs import PairSet
 
 
@@ -61,6 +68,7 @@ class TrainResult:
         best_epoch: The epoch whose weights were kept (1-based).
         stopped_early: True when early stopping ended training.
         stopped_by_user: True when the progress callback asked to stop.
+        scaling: The feature scaling used ("per_feature", "global" or "none"; "auto" resolved).
     """
 
     model: keras.Model
@@ -70,52 +78,84 @@ class TrainResult:
     best_epoch: int
     stopped_early: bool = False
     stopped_by_user: bool = False
-
-
-class _ProgressBridge(keras.callbacks.Callback):
-    """Forwards Keras's batch and epoch ends to a plain callback, which may ask to stop."""
-
-    def __init__(self, on_progress: ProgressCallback, epochs: int, batches: int):
-        super().__init__()
-        self.on_progress = on_progress
-        self.epochs = epochs
-        self.batches = batches
-        self.epoch = 1
-        self.history: dict[str, list[float]] = {}
-        self.stopped_by_user = False
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self.epoch = epoch + 1
-
-    def on_train_batch_end(self, batch, logs=None):
-        self._send("batch", batch + 1, logs, None)
-
-    def on_epoch_end(self, epoch, logs=None):
-        logs = logs or {}
-        for key in ("loss", "val_loss"):
-            if key in logs:
-                self.history.setdefault(key, []).append(float(logs[key]))
-        self._send("epoch", self.batches, logs, logs.get("val_loss"))
-
-    def _send(self, stage, batch, logs, val_loss):
-        progress = TrainProgress(
-            stage=stage,
-            epoch=self.epoch,
-            epochs=self.epochs,
-            batch=batch,
-            batches=self.batches,
-            loss=float((logs or {}).get("loss", float("nan"))),
-            val_loss=None if val_loss is None else float(val_loss),
-            history={key: list(values) for key, values in self.history.items()},
-        )
-        if self.on_progress(progress) is False:
-            self.stopped_by_user = True
-            self.model.stop_training = True
+    scaling: str = "per_feature"
 
 
 def pair_inputs(pairs: PairSet) -> dict[str, np.ndarray]:
     """The model's inputs for a pair set."""
     return {"left": pairs.left, "right": pairs.right}
+
+
+STEPS_PER_CALL = 16  # compiled steps between two progress reports
+# XLA makes each step about 1.5x faster here but costs about a second to compile, so it is used when the
+# work is large enough to repay that (measured with bench/bench_train.py and bench/bench_quality.py).
+XLA_MIN_PAIR_STEPS = 300_000  # training: pairs x epochs
+XLA_MIN_PAIRS = 65_536  # distances and embeddings: rows per call
+EVAL_BATCH = 16384  # pairs per compiled call when computing distances
+
+
+class _Trainer:
+    """Runs training steps as compiled loops over the training pairs, held once as tensors.
+
+    Each step draws a batch of pairs by index, encodes both sides in ONE encoder call (the two halves of
+    a 2B-row matrix), takes the distance with the model's own distance layer, and applies Adam. A call
+    runs up to `STEPS_PER_CALL` steps inside `tf.while_loop`, so Python is visited only between calls,
+    where progress is reported and a stop request is honoured.
+    """
+
+    def __init__(self, model: keras.Model, pairs: PairSet, margin: float, *, xla: bool):
+        import tensorflow as tf
+
+        self.model = model
+        self.encoder = encoder_of(model)
+        self.distance = model.get_layer(DISTANCE_NAME)
+        self.optimizer = model.optimizer
+        self.variables = self.encoder.trainable_variables
+        self.optimizer.build(self.variables)
+        self.margin = margin
+        self.left = tf.convert_to_tensor(pairs.left)
+        self.right = tf.convert_to_tensor(pairs.right)
+        self.labels = tf.convert_to_tensor(pairs.labels)
+        self._run = tf.function(self._steps, jit_compile=xla, reduce_retracing=True, autograph=False)
+
+    def _steps(self, order, count):
+        import tensorflow as tf
+
+        batch = tf.shape(order)[1]
+
+        def step(index, total):
+            rows = order[index]
+            left = tf.gather(self.left, rows)
+            right = tf.gather(self.right, rows)
+            labels = tf.gather(self.labels, rows)
+            with tf.GradientTape() as tape:
+                embeddings = self.encoder(tf.concat([left, right], axis=0), training=True)
+                distances = self.distance([embeddings[:batch], embeddings[batch:]])
+                loss = tf.reduce_mean(contrastive_loss_per_pair(labels, distances, self.margin))
+            gradients = tape.gradient(loss, self.variables)
+            self.optimizer.apply_gradients(zip(gradients, self.variables, strict=True))
+            return index + 1, total + loss
+
+        _, total = tf.while_loop(lambda index, _: index < count, step, (tf.constant(0), tf.constant(0.0)))
+        return total
+
+    def run(self, order: np.ndarray) -> float:
+        """One step per row of `order` ((steps, batch) pair indices, steps <= STEPS_PER_CALL); the summed loss.
+
+        Every call passes a block of exactly `STEPS_PER_CALL` rows (the tail padded and skipped), so XLA
+        compiles the loop once per training run.
+        """
+        count = len(order)
+        if count < STEPS_PER_CALL:
+            order = np.concatenate([order, np.zeros((STEPS_PER_CALL - count, order.shape[1]), order.dtype)])
+        return float(self._run(order, np.int32(count)))
+
+
+def _epoch_order(rng: np.random.Generator, n_pairs: int, batch_size: int) -> np.ndarray:
+    """A fresh shuffle cut into full batches: (n_pairs // batch, batch) indices (one batch if fewer)."""
+    batch_size = min(batch_size, n_pairs)
+    steps = n_pairs // batch_size
+    return rng.permutation(n_pairs)[: steps * batch_size].reshape(steps, batch_size).astype(np.int32)
 
 
 def train(
@@ -128,14 +168,18 @@ def train(
     """Build and train a Siamese model with the contrastive loss.
 
     Feature scaling (mean and variance of the training samples) is computed here and stored inside the
-    model, so the saved model takes raw features.
+    model, so the saved model takes raw features. Each epoch is a fresh shuffle of the training pairs in
+    full batches (the few pairs left over go into the next epochs' shuffles). Training stops after
+    `config.epochs`, after `config.early_stopping_patience` epochs without a better validation loss (or
+    training loss, without validation pairs), or when `on_progress` returns False; the weights of the
+    best epoch are kept in every case.
 
     Args:
         train_pairs: Pairs to fit on; both similar and dissimilar pairs are needed.
         validation_pairs: Pairs for the validation loss and early stopping; optional.
         config: Settings; `TrainConfig()` when None.
-        on_progress: Called after each batch and each epoch with a `TrainProgress`; returning False
-            stops training after the current batch (the best weights so far are kept).
+        on_progress: Called after every few batches and after each epoch with a `TrainProgress`;
+            returning False stops training there.
 
     Returns:
         A `TrainResult`.
@@ -147,7 +191,9 @@ def train(
     _check_trainable(train_pairs)
     keras.utils.set_random_seed(config.seed)
 
-    mean, variance = scaling_statistics(np.concatenate([train_pairs.left, train_pairs.right]))
+    mean, variance, scaling = scaling_statistics(
+        np.concatenate([train_pairs.left, train_pairs.right]), config.scaling
+    )
     encoder = build_encoder(
         train_pairs.n_features,
         hidden=config.hidden,
@@ -162,30 +208,57 @@ def train(
         optimizer=keras.optimizers.Adam(learning_rate=config.learning_rate),
         loss=ContrastiveLoss(margin=config.margin),
     )
-
+    xla = train_pairs.n_pairs * config.epochs >= XLA_MIN_PAIR_STEPS
+    trainer = _Trainer(model, train_pairs, config.margin, xla=xla)
     has_validation = validation_pairs is not None and validation_pairs.n_pairs > 0
-    monitor = "val_loss" if has_validation else "loss"
-    batches = math.ceil(train_pairs.n_pairs / config.batch_size)
-    best = _BestWeights(monitor, config.early_stopping_patience)
-    callbacks: list[keras.callbacks.Callback] = [best]
-    bridge = None
-    if on_progress is not None:
-        bridge = _ProgressBridge(on_progress, config.epochs, batches)
-        callbacks.append(bridge)
+    rng = np.random.default_rng(config.seed)
+    history: dict[str, list[float]] = {"loss": []}
+    if has_validation:
+        history["val_loss"] = []
+    best = _BestWeights(config.early_stopping_patience)
+    stopped_by_user = False
 
-    keras_history = model.fit(
-        pair_inputs(train_pairs),
-        train_pairs.labels,
-        validation_data=(pair_inputs(validation_pairs), validation_pairs.labels) if has_validation else None,
-        epochs=config.epochs,
-        batch_size=config.batch_size,
-        shuffle=True,
-        callbacks=callbacks,
-        verbose=0,
-    )
-    best.restore()
-    history = {key: [float(v) for v in values] for key, values in keras_history.history.items()}
-    epochs_run = len(history.get("loss", []))
+    for epoch in range(1, config.epochs + 1):
+        order = _epoch_order(rng, train_pairs.n_pairs, config.batch_size)
+        total, done = 0.0, 0
+        for start in range(0, len(order), STEPS_PER_CALL):
+            chunk = order[start : start + STEPS_PER_CALL]
+            total += trainer.run(chunk)
+            done += len(chunk)
+            if (
+                on_progress is not None
+                and on_progress(
+                    TrainProgress(
+                        "batch", epoch, config.epochs, done, len(order), total / done, None, _copy(history)
+                    )
+                )
+                is False
+            ):
+                stopped_by_user = True
+                break
+        history["loss"].append(total / max(done, 1))
+        monitored = history["loss"][-1]
+        if has_validation:
+            history["val_loss"].append(pair_loss(model, validation_pairs, config.margin))
+            monitored = history["val_loss"][-1]
+        should_stop = best.update(model, monitored, epoch)
+        if not stopped_by_user and on_progress is not None:
+            val_loss = history["val_loss"][-1] if has_validation else None
+            progress = TrainProgress(
+                "epoch",
+                epoch,
+                config.epochs,
+                len(order),
+                len(order),
+                history["loss"][-1],
+                val_loss,
+                _copy(history),
+            )
+            stopped_by_user = on_progress(progress) is False
+        if stopped_by_user or should_stop:
+            break
+    best.restore(model)
+    epochs_run = len(history["loss"])
     return TrainResult(
         model=model,
         history=history,
@@ -193,20 +266,19 @@ def train(
         epochs_run=epochs_run,
         best_epoch=best.best_epoch or epochs_run,
         stopped_early=best.stopped,
-        stopped_by_user=bool(bridge and bridge.stopped_by_user),
+        stopped_by_user=stopped_by_user,
+        scaling=scaling,
     )
 
 
-class _BestWeights(keras.callbacks.Callback):
-    """Keeps the weights of the best epoch and stops after `patience` epochs without improvement.
+def _copy(history: dict[str, list[float]]) -> dict[str, list[float]]:
+    return {key: list(values) for key, values in history.items()}
 
-    Unlike `keras.callbacks.EarlyStopping`, the best weights are also restored when training ends for
-    another reason (the last epoch, or a stop asked for by the user).
-    """
 
-    def __init__(self, monitor: str, patience: int):
-        super().__init__()
-        self.monitor = monitor
+class _BestWeights:
+    """Keeps the weights of the best epoch and says when `patience` epochs brought no improvement."""
+
+    def __init__(self, patience: int):
         self.patience = patience
         self.best_value = math.inf
         self.best_epoch = 0
@@ -214,22 +286,21 @@ class _BestWeights(keras.callbacks.Callback):
         self.waited = 0
         self.stopped = False
 
-    def on_epoch_end(self, epoch, logs=None):
-        value = (logs or {}).get(self.monitor)
-        if value is None or not math.isfinite(value):
-            return
+    def update(self, model: keras.Model, value: float, epoch: int) -> bool:
+        """Record an epoch's monitored loss; True when training should stop early."""
+        if not math.isfinite(value):
+            return False
         if value < self.best_value:
-            self.best_value, self.best_epoch, self.waited = value, epoch + 1, 0
-            self.best_weights = self.model.get_weights()
-        else:
-            self.waited += 1
-            if self.patience and self.waited >= self.patience:
-                self.stopped = True
-                self.model.stop_training = True
+            self.best_value, self.best_epoch, self.waited = value, epoch, 0
+            self.best_weights = model.get_weights()
+            return False
+        self.waited += 1
+        self.stopped = bool(self.patience) and self.waited >= self.patience
+        return self.stopped
 
-    def restore(self):
+    def restore(self, model: keras.Model) -> None:
         if self.best_weights is not None:
-            self.model.set_weights(self.best_weights)
+            model.set_weights(self.best_weights)
 
 
 def _check_trainable(pairs: PairSet) -> None:
@@ -244,14 +315,64 @@ def _check_trainable(pairs: PairSet) -> None:
         raise DataError("the pairs have no feature columns")
 
 
+_COMPILED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _compiled(model: keras.Model, xla: bool):
+    """The model's compiled distance and embedding functions (with or without XLA), made once per model."""
+    functions = _COMPILED.setdefault(model, {})
+    if xla not in functions:
+        import tensorflow as tf
+
+        encoder = encoder_of(model)
+        distance = model.get_layer(DISTANCE_NAME)
+
+        def distances(left, right):
+            n = tf.shape(left)[0]
+            embeddings = encoder(tf.concat([left, right], axis=0), training=False)
+            return distance([embeddings[:n], embeddings[n:]])
+
+        def embeddings(samples):
+            return encoder(samples, training=False)
+
+        functions[xla] = tuple(
+            tf.function(f, jit_compile=xla, reduce_retracing=True, autograph=False)
+            for f in (distances, embeddings)
+        )
+    return functions[xla]
+
+
+def _in_batches(function, arrays: tuple[np.ndarray, ...], batch_size: int) -> np.ndarray:
+    """Apply a compiled function batch by batch; the last batch is padded to a power of two, so that
+    a handful of shapes (and XLA compilations) serve inputs of any length."""
+    n = len(arrays[0])
+    outputs = []
+    for start in range(0, n, batch_size):
+        parts = [np.asarray(array[start : start + batch_size], dtype=np.float32) for array in arrays]
+        rows = len(parts[0])
+        padded = rows if rows == batch_size else max(8, 1 << (rows - 1).bit_length())
+        if padded != rows:
+            parts = [np.pad(part, ((0, padded - rows), (0, 0))) for part in parts]
+        outputs.append(np.asarray(function(*parts))[:rows])
+    return np.concatenate(outputs) if outputs else np.empty((0,), dtype=np.float32)
+
+
 def predict_distances(
-    model: keras.Model, left: np.ndarray, right: np.ndarray, batch_size: int = 4096
+    model: keras.Model, left: np.ndarray, right: np.ndarray, batch_size: int = EVAL_BATCH
 ) -> np.ndarray:
-    """Distances of a model for pairs of raw feature rows, as a float32 array."""
-    distances = model.predict({"left": left, "right": right}, batch_size=batch_size, verbose=0)
-    return np.asarray(distances, dtype=np.float32).reshape(-1)
+    """Distances of a model for pairs of raw feature rows, as a float32 array (n,)."""
+    distances, _ = _compiled(model, xla=len(left) >= XLA_MIN_PAIRS)
+    return _in_batches(distances, (left, right), batch_size).astype(np.float32).reshape(-1)
 
 
-def embed(model: keras.Model, samples: np.ndarray, batch_size: int = 4096) -> np.ndarray:
-    """Embeddings of raw feature rows by the model's shared encoder."""
-    return np.asarray(encoder_of(model).predict(samples, batch_size=batch_size, verbose=0), dtype=np.float32)
+def embed(model: keras.Model, samples: np.ndarray, batch_size: int = EVAL_BATCH) -> np.ndarray:
+    """Embeddings (n, k) of raw feature rows by the model's shared encoder."""
+    _, embeddings = _compiled(model, xla=len(samples) >= XLA_MIN_PAIRS)
+    result = _in_batches(embeddings, (samples,), batch_size)
+    return result.astype(np.float32).reshape(len(samples), -1)
+
+
+def pair_loss(model: keras.Model, pairs: PairSet, margin: float) -> float:
+    """The mean contrastive loss of a model on pairs (dropout off)."""
+    distances = predict_distances(model, pairs.left, pairs.right)
+    return float(contrastive_loss(pairs.labels, distances, margin))

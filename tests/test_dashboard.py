@@ -55,7 +55,9 @@ def test_first_page_paints_without_tensorflow():
 def test_demo_opens_ready_to_train_and_trains_end_to_end():
     at = new_app()
     assert "11,304 pairs, 64 features per sample." in texts(at.success)
-    assert "similar: label 0, 5,652 pairs; dissimilar: label 1, 5,652 pairs" in at.markdown[0].value.replace("\\", "")
+    assert "similar: label 0, 5,652 pairs; dissimilar: label 1, 5,652 pairs" in at.markdown[0].value.replace(
+        "\\", ""
+    )
     assert at.button(key="train").label == "Train"
     train(at)
     message = next(text for text in texts(at.success) if text.startswith("Training"))
@@ -78,7 +80,10 @@ def trained_app() -> AppTest:
 def test_upload_is_used_for_training(trained_app):
     outcome = trained_app.session_state["outcome"]
     assert outcome.splits.train.info.source == "pairs.csv"
-    assert sum(p.n_pairs for p in (outcome.splits.train, outcome.splits.validation, outcome.splits.test) if p) <= 400
+    assert (
+        sum(p.n_pairs for p in (outcome.splits.train, outcome.splits.validation, outcome.splits.test) if p)
+        <= 400
+    )
 
 
 def test_evaluate_page_threshold_changes_the_metrics(trained_app):
@@ -93,7 +98,9 @@ def test_evaluate_page_threshold_changes_the_metrics(trained_app):
     evaluation = at.session_state["evaluation"][1]
     from siamese_core.evaluation import equal_error_rate
 
-    assert at.session_state["threshold"] == pytest.approx(equal_error_rate(evaluation.distances, evaluation.pairs.labels)[1])
+    assert at.session_state["threshold"] == pytest.approx(
+        equal_error_rate(evaluation.distances, evaluation.pairs.labels)[1]
+    )
     assert at.metric[4].value != "0.00%"
     assert len(at.dataframe) == 1  # hardest pairs
     assert not at.exception
@@ -190,7 +197,7 @@ def test_missing_values_can_be_dropped():
     assert "drop_missing" in " ".join(texts(at.error))
     at.checkbox(key="drop_missing").check().run()
     assert not at.exception and not at.error
-    assert "5 pairs, 1 features per sample." in texts(at.success)
+    assert "5 pairs, 1 feature per sample." in texts(at.success)
 
 
 def test_two_sessions_do_not_share_data_or_models():
@@ -208,4 +215,3 @@ def test_pages_without_a_model_say_what_to_do():
         at.switch_page(page).run()
         assert not at.exception
         assert any("No model yet" in text for text in texts(at.info))
-

@@ -56,16 +56,29 @@ def test_training_lowers_the_loss_and_reports_progress():
     epochs = [e for e in events if e.stage == "epoch"]
     batches = [e for e in events if e.stage == "batch"]
     assert [e.epoch for e in epochs] == [1, 2, 3, 4, 5, 6]
-    assert len(batches) == 6 * 5  # 160 pairs / 32 per batch
+    assert [(e.batch, e.batches) for e in batches] == [(5, 5)] * 6  # 160 pairs / 32: one report of 5 steps
     assert epochs[-1].fraction == 1.0
     assert epochs[-1].history["loss"] == result.history["loss"]
+
+
+def test_progress_is_reported_every_few_batches():
+    """160 pairs in batches of 4 are 40 steps; compiled calls of 16 steps report at 16, 32 and 40."""
+    events: list[TrainProgress] = []
+    train(_pairs(), None, TrainConfig(**{**SMALL, "epochs": 1, "batch_size": 4}), on_progress=events.append)
+    assert [(e.stage, e.batch) for e in events] == [
+        ("batch", 16),
+        ("batch", 32),
+        ("batch", 40),
+        ("epoch", 40),
+    ]
+    assert 0 < events[0].fraction < events[1].fraction < events[2].fraction == 1.0
 
 
 def test_progress_callback_can_stop_training():
     pairs = _pairs()
     result = train(pairs, None, TrainConfig(**{**SMALL, "epochs": 50}), on_progress=lambda p: p.epoch < 2)
     assert result.stopped_by_user
-    # Asked to stop after epoch 2's first batch: Keras closes that epoch early and runs no more.
+    # Asked to stop at epoch 2's first report: that epoch is closed early and no more run.
     assert result.epochs_run == 2
 
 

@@ -116,6 +116,7 @@ def uploaded_vectors(bundle):
 
 
 def render_comparison(bundle, sample_a, sample_b) -> None:
+    state.threshold()  # the threshold chosen on Evaluate
     comparison = bundle.compare(sample_a, sample_b)
     verdict = "similar" if comparison.similar else "dissimilar"
     left, middle, right = st.columns(3)

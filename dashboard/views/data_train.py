@@ -208,7 +208,8 @@ def render_summary(loaded, preview) -> None:
             f"{len(loaded.feature_names)} features. Pairs are made after the split: same class = similar."
         )
     else:
-        st.success(f"{loaded.n_pairs:,} pairs, {loaded.n_features} features per sample.")
+        features = "feature" if loaded.n_features == 1 else "features"
+        st.success(f"{loaded.n_pairs:,} pairs, {loaded.n_features} {features} per sample.")
         if info.label_mapping is not None:
             mapping = info.label_mapping
             st.markdown(f"**Labels:** {_escape(mapping.describe())}  \n*{_escape(mapping.reason)}*")

@@ -17,8 +17,9 @@ def _set_threshold(value: float) -> None:
 
 
 def render_threshold(result, distances: np.ndarray) -> float:
-    top = float(max(np.max(distances), result.best_threshold, result.eer_threshold)) * 1.05 or 1.0
-    current = min(max(float(st.session_state.get("threshold", result.best_threshold)), 0.0), top)
+    # Up to just past nearly all distances: a few far outliers must not squeeze the useful range.
+    top = float(max(np.quantile(distances, 0.995), result.best_threshold, result.eer_threshold)) * 1.2 or 1.0
+    current = min(max(float(st.session_state.get("threshold", state.bundle().threshold)), 0.0), top)
     st.session_state["threshold"] = current
     left, middle, right = st.columns([3, 1, 1])
     threshold = left.slider(
@@ -91,7 +92,8 @@ def main() -> None:
     for warning in result.warnings:
         st.warning(warning, icon=":material/warning:")
 
-    threshold = render_threshold(result, distances)
+    render_threshold(result, distances)
+    threshold = state.threshold()
     metrics = metrics_at_threshold(distances, labels, threshold)
     render_metrics(metrics, result)
     st.plotly_chart(

@@ -16,7 +16,8 @@ def render_download() -> None:
     bundle = state.bundle()
     st.caption(
         f"{st.session_state.get('model_source', '')}: {bundle.n_features} features, margin {bundle.margin:g}, "
-        f"threshold {bundle.threshold:.4f}. One standard .keras file; it loads with safe_mode=True."
+        f"threshold {state.threshold():.4f} (set on Evaluate; saved with the model). One standard .keras file; "
+        "it loads with safe_mode=True."
     )
     st.download_button(
         "Download the model (.keras)",
@@ -45,7 +46,7 @@ def _report(evaluation) -> str:
     from siamese_core.report import render_report
 
     bundle = state.bundle()
-    threshold = float(st.session_state.get("threshold", bundle.threshold))
+    threshold = state.threshold()
     result = evaluate_distances(
         evaluation.distances, evaluation.pairs.labels, threshold=threshold, margin=bundle.margin
     )
@@ -106,7 +107,7 @@ def render_scoring() -> None:
 
     bundle = state.bundle()
     drop = st.checkbox("Leave rows with missing values unscored", key="score_drop_missing")
-    threshold = float(st.session_state.get("threshold", bundle.threshold))
+    threshold = state.threshold()
     try:
         frame = core_data.read_csv(upload.getvalue(), name=upload.name)
         scored = score_frame(bundle, frame, threshold=threshold, drop_missing=drop, name=upload.name)

@@ -226,7 +226,9 @@ def test_demo_upload_train_evaluate_compare_download(page, tmp_path):
     _wait_idle(page)
     page.locator('[data-testid="stBaseButton-primary"]').filter(has_text="Train").click()
     page.get_by_text("See the evaluation").wait_for(timeout=SLOW_MS)
-    expect(page.get_by_text(re.compile(r"Training (finished|stopped early) after \d+ epochs"))).to_be_visible()
+    expect(
+        page.get_by_text(re.compile(r"Training (finished|stopped early) after \d+ epochs"))
+    ).to_be_visible()
     message = page.get_by_text(re.compile(r"Training .* after \d+ epochs")).inner_text()
     epochs_run = int(re.search(r"after (\d+) epochs", message).group(1))
     assert 1 <= epochs_run <= 5, message

@@ -1,0 +1,125 @@
+"""Shared pieces of the benchmarks: the textbook Keras recipe (the baseline), data, timing, reporting.
+
+Run each benchmark from the repository root, e.g. `python bench/bench_train.py`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import platform
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import numpy as np  # noqa: E402
+
+
+def quiet_tensorflow():
+    """Import TensorFlow without its start-up chatter."""
+    from siamese_core.cli import import_tensorflow_quietly
+
+    import_tensorflow_quietly()
+    import tensorflow as tf
+
+    return tf
+
+
+def build_textbook_model(n_features: int, hidden=(128, 128, 128), margin: float = 1.0):
+    """The textbook recipe (Keras' Siamese contrastive example, adapted to feature vectors).
+
+    A two-tower functional model sharing one MLP, a `Lambda` Euclidean distance, the contrastive loss,
+    RMSprop; trained with `model.fit`. This is what users compare us with.
+    """
+    import keras
+
+    from siamese_core.losses import ContrastiveLoss
+
+    inputs = keras.Input((n_features,))
+    x = inputs
+    for units in hidden:
+        x = keras.layers.Dense(units, activation="relu")(x)
+    tower = keras.Model(inputs, x)
+    left, right = keras.Input((n_features,)), keras.Input((n_features,))
+
+    def euclidean(vectors):
+        a, b = vectors
+        return keras.ops.sqrt(keras.ops.maximum(keras.ops.sum(keras.ops.square(a - b), axis=1), 1e-7))
+
+    distance = keras.layers.Lambda(euclidean)([tower(left), tower(right)])
+    model = keras.Model([left, right], distance)
+    model.compile(loss=ContrastiveLoss(margin), optimizer=keras.optimizers.RMSprop())
+    return model
+
+
+def textbook_scale(*arrays):
+    """The textbook's preprocessing: divide by the largest absolute value (pixels / 16 for digits)."""
+    scale = max(float(np.abs(a).max()) for a in arrays) or 1.0
+    return [a / scale for a in arrays]
+
+
+def random_pairs(n_pairs: int, n_features: int = 64, seed: int = 0):
+    """Random float32 pairs with balanced labels, for throughput measurements."""
+    rng = np.random.default_rng(seed)
+    left = rng.normal(size=(n_pairs, n_features)).astype(np.float32)
+    right = rng.normal(size=(n_pairs, n_features)).astype(np.float32)
+    labels = (rng.random(n_pairs) < 0.5).astype(np.float32)
+    return left, right, labels
+
+
+def digits_splits(seed: int = 0):
+    """Digits pairs split by sample (held-out digits in validation and test), as used by `fit`."""
+    from siamese_core.demo import digits_samples
+    from siamese_core.splits import split_samples
+
+    return split_samples(digits_samples(), seed=seed, pairs_per_sample=8)
+
+
+def matmul_flops(tf, size: int = 1024, repeats: int = 20) -> float:
+    """The machine's float32 matrix-multiply rate in FLOP/s, measured now (best of three)."""
+    a = tf.random.normal((size, size))
+    b = tf.random.normal((size, size))
+    multiply = tf.function(lambda x, y: tf.matmul(x, y))
+    multiply(a, b).numpy()
+    best = 0.0
+    for _ in range(3):
+        start = time.perf_counter()
+        for _ in range(repeats):
+            c = multiply(a, b)
+        c.numpy()
+        best = max(best, 2 * size**3 * repeats / (time.perf_counter() - start))
+    return best
+
+
+def mlp_flops_per_pair(n_features: int, hidden, embedding_dim: int | None) -> float:
+    """Training FLOPs per pair: 2 per multiply-add, 2 samples per pair, x3 for forward + backward."""
+    sizes = [n_features, *hidden] + ([embedding_dim] if embedding_dim else [])
+    macs = sum(a * b for a, b in itertools.pairwise(sizes))
+    return 2 * macs * 2 * 3
+
+
+@contextmanager
+def timer():
+    """`with timer() as t: ...; t()` gives the seconds elapsed."""
+    start = time.perf_counter()
+    elapsed = [None]
+    yield lambda: elapsed[0] if elapsed[0] is not None else time.perf_counter() - start
+    elapsed[0] = time.perf_counter() - start
+
+
+def machine() -> str:
+    return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+
+
+def report(title: str, rows: list[tuple[str, str]], ratio_label: str, ratio: float) -> None:
+    """Print the figures, then the ratio last."""
+    print(f"== {title} ({machine()})")
+    for label, value in rows:
+        print(f"  {label:<52} {value}")
+    print(f"RATIO {ratio_label}: {ratio:.2f}")
