@@ -122,13 +122,14 @@ def scaling_statistics(samples: np.ndarray, mode: str = "auto") -> tuple[np.ndar
     values = np.asarray(samples, dtype=np.float64)
     mean = values.mean(axis=0)
     variance = values.var(axis=0)
-    if mode == "auto":  # one unit (pixels, embedding dimensions) if the features' ranges are alike
-        ranges = values.max(axis=0) - values.min(axis=0)
-        ranges = ranges[ranges > 0]
-        low, high = np.percentile(ranges, [10, 90]) if len(ranges) else (1.0, 1.0)
-        mode = "global" if high <= 10 * low else "per_feature"
-    if mode == "global":
-        variance = np.full_like(variance, variance.mean())
+    highest, lowest = values.max(axis=0), values.min(axis=0)
+    if mode == "auto":  # one unit (pixels, embedding dimensions) when the features' ranges are alike
+        ranges = (highest - lowest)[highest > lowest]
+        alike = len(ranges) and ranges.max() <= 10 * np.percentile(ranges, 10, method="lower")
+        mode = "global" if alike else "per_feature"
+    if mode == "global":  # centred, then all divided by the largest deviation: values within [-1, 1]
+        deviation = float(np.maximum(highest - mean, mean - lowest).max())
+        variance = np.full_like(variance, deviation**2)
     elif mode == "none":
         mean, variance = np.zeros_like(mean), np.ones_like(variance)
     float32_max = float(np.finfo(np.float32).max)
