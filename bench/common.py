@@ -123,3 +123,35 @@ def report(title: str, rows: list[tuple[str, str]], ratio_label: str, ratio: flo
     for label, value in rows:
         print(f"  {label:<52} {value}")
     print(f"RATIO {ratio_label}: {ratio:.2f}")
+
+
+def measure_in_subprocess(setup: str, work: str, timeout: int = 1800) -> dict:
+    """Run `work` in a fresh interpreter after `setup`; its seconds and peak memory above the baseline.
+
+    The baseline is the resident memory after `setup` (imports, inputs that are not part of the work),
+    so the figure is what the work itself needed at its peak.
+    """
+    import json
+    import subprocess
+
+    script = f"""
+import json, resource, sys, time
+sys.path.insert(0, {str(ROOT)!r})
+def rss_kib():
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmRSS"))
+{setup}
+baseline = rss_kib()
+start = time.perf_counter()
+{work}
+seconds = time.perf_counter() - start
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({{"seconds": seconds, "peak_above_baseline_bytes": (peak - baseline) * 1024}}))
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=timeout, cwd=ROOT,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+    )
+    if result.returncode != 0:
+        raise RuntimeError(result.stderr[-2000:])
+    return json.loads(result.stdout.strip().splitlines()[-1])

@@ -16,7 +16,14 @@ import importlib
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "siamese_core.errors": ["SiameseError", "DataError", "LabelError", "ConfigError", "ModelFileError"],
+    "siamese_core.errors": [
+        "SiameseError",
+        "DataError",
+        "LabelError",
+        "ConfigError",
+        "TrainingError",
+        "ModelFileError",
+    ],
     "siamese_core.pairs": ["PairSet", "SampleSet", "LoadInfo", "LabelMapping", "SIMILAR", "DISSIMILAR"],
     "siamese_core.data": [
         "read_csv",

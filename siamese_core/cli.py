@@ -263,6 +263,8 @@ def _run_train(args) -> int:
         on_progress=_ProgressPrinter(),
     )
     print(outcome.splits.describe(), file=sys.stderr)
+    for warning in outcome.result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     outcome.bundle.save(out)
     result = outcome.result
     print(f"trained {result.epochs_run} epochs (kept epoch {result.best_epoch}); saved {out}")

@@ -56,5 +56,9 @@ class ConfigError(SiameseError, ValueError):
     """A setting is out of range or inconsistent with the data."""
 
 
+class TrainingError(SiameseError):
+    """Training cannot go on: the loss stopped being a finite number (diverged)."""
+
+
 class ModelFileError(SiameseError):
     """A model file is missing, corrupt, unsafe, or not a siamese_core model."""

@@ -76,6 +76,15 @@ def build_encoder(
     """
     layers = [keras.Input(shape=(n_features,), name="features")]
     if feature_mean is not None:
+        # Variances beyond float32 (features of magnitude 1e30, or 1e-30) are brought into range by a
+        # fixed power-of-two factor first; the statistics are expressed after that factor.
+        mean = np.asarray(feature_mean, dtype=np.float64)
+        variance = np.asarray(feature_variance, dtype=np.float64)
+        largest = float(variance.max()) if variance.size else 1.0
+        if not 1e-20 <= largest <= 1e20:
+            factor = 2.0 ** -round(np.log2(np.sqrt(largest)))
+            layers.append(keras.layers.Rescaling(factor, name="magnitude"))
+            feature_mean, feature_variance = mean * factor, np.maximum(variance * factor**2, 1e-30)
         layers.append(
             keras.layers.Normalization(
                 mean=np.asarray(feature_mean, dtype=np.float64).tolist(),
@@ -108,21 +117,46 @@ def build_siamese_model(encoder: keras.Model, n_features: int) -> keras.Model:
     return keras.Model(inputs={"left": left, "right": right}, outputs=distance, name="siamese")
 
 
-def scaling_statistics(samples: np.ndarray, mode: str = "auto") -> tuple[np.ndarray, np.ndarray, str]:
+STATISTICS_CHUNK = 65_536  # rows at a time: float64 statistics without a float64 copy of the data
+
+
+def _column_statistics(blocks) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Mean, variance, max and min of each column over row blocks, in float64, one chunk at a time.
+
+    Sums are taken around the first chunk's mean (a shift that keeps the variance exact enough for
+    large values), so memory stays at one chunk whatever the data size.
+    """
+    count, shift, total, squares, highest, lowest = 0, None, 0.0, 0.0, None, None
+    for block in blocks:
+        for start in range(0, len(block), STATISTICS_CHUNK):
+            chunk = np.asarray(block[start : start + STATISTICS_CHUNK], dtype=np.float64)
+            if shift is None:
+                shift = chunk.mean(axis=0)
+                highest, lowest = chunk.max(axis=0), chunk.min(axis=0)
+            centred = chunk - shift
+            total = total + centred.sum(axis=0)
+            squares = squares + np.square(centred).sum(axis=0)
+            highest, lowest = np.maximum(highest, chunk.max(axis=0)), np.minimum(lowest, chunk.min(axis=0))
+            count += len(chunk)
+    mean_offset = total / count
+    variance = np.maximum(squares / count - np.square(mean_offset), 0.0)
+    return shift + mean_offset, variance, highest, lowest
+
+
+def scaling_statistics(samples, mode: str = "auto") -> tuple[np.ndarray, np.ndarray, str]:
     """Per-feature mean and variance for the model's feature scaling, computed in float64.
 
     Args:
-        samples: (n, d) training samples.
+        samples: (n, d) training samples, or a list of such blocks (the two sides of the pairs), read
+            a chunk at a time.
         mode: "per_feature", "global", "none" or "auto" (see `TrainConfig.scaling`).
 
     Returns:
-        `(mean, variance, mode used)`, each array of shape (d,), finite in float32; constant features
-        get variance 1 (they are only centred).
+        `(mean, variance, mode used)`, each array of shape (d,) in float64 (a variance may exceed
+        float32: `build_encoder` rescales then); constant features get variance 1 (they are only centred).
     """
-    values = np.asarray(samples, dtype=np.float64)
-    mean = values.mean(axis=0)
-    variance = values.var(axis=0)
-    highest, lowest = values.max(axis=0), values.min(axis=0)
+    blocks = samples if isinstance(samples, (list, tuple)) else [samples]
+    mean, variance, highest, lowest = _column_statistics(blocks)
     if mode == "auto":  # one unit (pixels, embedding dimensions) when the features' ranges are alike
         ranges = (highest - lowest)[highest > lowest]
         alike = len(ranges) and ranges.max() <= 10 * np.percentile(ranges, 10, method="lower")
@@ -132,8 +166,7 @@ def scaling_statistics(samples: np.ndarray, mode: str = "auto") -> tuple[np.ndar
         variance = np.full_like(variance, deviation**2)
     elif mode == "none":
         mean, variance = np.zeros_like(mean), np.ones_like(variance)
-    float32_max = float(np.finfo(np.float32).max)
-    variance = np.clip(np.where(np.isfinite(variance), variance, float32_max), 0.0, float32_max)
+    variance = np.where(np.isfinite(variance), variance, np.finfo(np.float64).max)
     variance[variance == 0] = 1.0
     return mean, variance, mode
 

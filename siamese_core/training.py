@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import time
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -11,7 +12,7 @@ import keras
 import numpy as np
 
 from siamese_core.config import TrainConfig
-from siamese_core.errors import DataError
+from siamese_core.errors import DataError, TrainingError
 from siamese_core.losses import ContrastiveLoss, contrastive_loss, contrastive_loss_per_pair
 from siamese_core.model import (
     DISTANCE_NAME,
@@ -68,7 +69,9 @@ class TrainResult:
         best_epoch: The epoch whose weights were kept (1-based).
         stopped_early: True when early stopping ended training.
         stopped_by_user: True when the progress callback asked to stop.
+        stopped_by_time: True when `config.max_seconds` ended training.
         scaling: The feature scaling used ("per_feature", "global" or "none"; "auto" resolved).
+        warnings: Things the user should know, such as a margin far from the distances the model makes.
     """
 
     model: keras.Model
@@ -78,7 +81,9 @@ class TrainResult:
     best_epoch: int
     stopped_early: bool = False
     stopped_by_user: bool = False
+    stopped_by_time: bool = False
     scaling: str = "per_feature"
+    warnings: list[str] = field(default_factory=list)
 
 
 def pair_inputs(pairs: PairSet) -> dict[str, np.ndarray]:
@@ -95,43 +100,37 @@ EVAL_BATCH = 16384  # pairs per compiled call when computing distances
 
 
 class _Trainer:
-    """Runs training steps as compiled loops over the training pairs, held once as tensors.
+    """Runs training steps as compiled loops of up to `STEPS_PER_CALL` steps.
 
-    Each step draws a batch of pairs by index, encodes both sides in ONE encoder call (the two halves of
-    a 2B-row matrix), takes the distance with the model's own distance layer, and applies Adam. A call
-    runs up to `STEPS_PER_CALL` steps inside `tf.while_loop`, so Python is visited only between calls,
-    where progress is reported and a stop request is honoured.
+    Each call receives the batches of its steps, gathered from the caller's arrays with NumPy (so the
+    data is never copied whole: memory is the data plus one call's batches). Each step encodes both
+    sides in ONE encoder call (the two halves of a 2B-row matrix), takes the distance with the model's
+    own distance layer, and applies Adam. Python is visited only between calls, where progress is
+    reported and a stop request is honoured.
     """
 
     def __init__(self, model: keras.Model, pairs: PairSet, margin: float, *, xla: bool):
         import tensorflow as tf
 
-        self.model = model
+        self.pairs = pairs
         self.encoder = encoder_of(model)
         self.distance = model.get_layer(DISTANCE_NAME)
         self.optimizer = model.optimizer
         self.variables = self.encoder.trainable_variables
         self.optimizer.build(self.variables)
         self.margin = margin
-        self.left = tf.convert_to_tensor(pairs.left)
-        self.right = tf.convert_to_tensor(pairs.right)
-        self.labels = tf.convert_to_tensor(pairs.labels)
         self._run = tf.function(self._steps, jit_compile=xla, reduce_retracing=True, autograph=False)
 
-    def _steps(self, order, count):
+    def _steps(self, lefts, rights, labels, count):
         import tensorflow as tf
 
-        batch = tf.shape(order)[1]
+        batch = tf.shape(lefts)[1]
 
         def step(index, total):
-            rows = order[index]
-            left = tf.gather(self.left, rows)
-            right = tf.gather(self.right, rows)
-            labels = tf.gather(self.labels, rows)
             with tf.GradientTape() as tape:
-                embeddings = self.encoder(tf.concat([left, right], axis=0), training=True)
+                embeddings = self.encoder(tf.concat([lefts[index], rights[index]], axis=0), training=True)
                 distances = self.distance([embeddings[:batch], embeddings[batch:]])
-                loss = tf.reduce_mean(contrastive_loss_per_pair(labels, distances, self.margin))
+                loss = tf.reduce_mean(contrastive_loss_per_pair(labels[index], distances, self.margin))
             gradients = tape.gradient(loss, self.variables)
             self.optimizer.apply_gradients(zip(gradients, self.variables, strict=True))
             return index + 1, total + loss
@@ -142,13 +141,18 @@ class _Trainer:
     def run(self, order: np.ndarray) -> float:
         """One step per row of `order` ((steps, batch) pair indices, steps <= STEPS_PER_CALL); the summed loss.
 
-        Every call passes a block of exactly `STEPS_PER_CALL` rows (the tail padded and skipped), so XLA
-        compiles the loop once per training run.
+        Every call passes blocks of exactly `STEPS_PER_CALL` batches (the tail padded and skipped), so the
+        loop is compiled once per training run.
         """
-        count = len(order)
+        count, batch = order.shape
         if count < STEPS_PER_CALL:
-            order = np.concatenate([order, np.zeros((STEPS_PER_CALL - count, order.shape[1]), order.dtype)])
-        return float(self._run(order, np.int32(count)))
+            order = np.concatenate([order, np.zeros((STEPS_PER_CALL - count, batch), order.dtype)])
+        rows = order.reshape(-1)
+        shape = (STEPS_PER_CALL, batch, self.pairs.n_features)
+        lefts = self.pairs.left[rows].reshape(shape)
+        rights = self.pairs.right[rows].reshape(shape)
+        labels = self.pairs.labels[rows].reshape(STEPS_PER_CALL, batch)
+        return float(self._run(lefts, rights, labels, np.int32(count)))
 
 
 def _epoch_order(rng: np.random.Generator, n_pairs: int, batch_size: int) -> np.ndarray:
@@ -191,9 +195,7 @@ def train(
     _check_trainable(train_pairs)
     keras.utils.set_random_seed(config.seed)
 
-    mean, variance, scaling = scaling_statistics(
-        np.concatenate([train_pairs.left, train_pairs.right]), config.scaling
-    )
+    mean, variance, scaling = scaling_statistics([train_pairs.left, train_pairs.right], config.scaling)
     encoder = build_encoder(
         train_pairs.n_features,
         hidden=config.hidden,
@@ -208,6 +210,7 @@ def train(
         optimizer=keras.optimizers.Adam(learning_rate=config.learning_rate),
         loss=ContrastiveLoss(margin=config.margin),
     )
+    warnings = _margin_warnings(model, train_pairs, config.margin)
     xla = train_pairs.n_pairs * config.epochs >= XLA_MIN_PAIR_STEPS
     trainer = _Trainer(model, train_pairs, config.margin, xla=xla)
     has_validation = validation_pairs is not None and validation_pairs.n_pairs > 0
@@ -216,7 +219,8 @@ def train(
     if has_validation:
         history["val_loss"] = []
     best = _BestWeights(config.early_stopping_patience)
-    stopped_by_user = False
+    stopped_by_user = stopped_by_time = False
+    deadline = None if config.max_seconds is None else time.monotonic() + config.max_seconds
 
     for epoch in range(1, config.epochs + 1):
         order = _epoch_order(rng, train_pairs.n_pairs, config.batch_size)
@@ -225,18 +229,23 @@ def train(
             chunk = order[start : start + STEPS_PER_CALL]
             total += trainer.run(chunk)
             done += len(chunk)
-            if (
-                on_progress is not None
-                and on_progress(
-                    TrainProgress(
-                        "batch", epoch, config.epochs, done, len(order), total / done, None, _copy(history)
-                    )
+            if on_progress is not None:
+                progress = TrainProgress(
+                    "batch", epoch, config.epochs, done, len(order), total / done, None, _copy(history)
                 )
-                is False
-            ):
-                stopped_by_user = True
+                if on_progress(progress) is False:
+                    stopped_by_user = True
+                    break
+            if deadline is not None and time.monotonic() > deadline:
+                stopped_by_time = True
                 break
         history["loss"].append(total / max(done, 1))
+        if not math.isfinite(history["loss"][-1]):
+            raise TrainingError(
+                f"training diverged: the loss became {history['loss'][-1]} in epoch {epoch}. Use feature "
+                "scaling (scaling 'auto' or 'per_feature'), a smaller learning rate, or check the data for "
+                "extreme values"
+            )
         monitored = history["loss"][-1]
         if has_validation:
             history["val_loss"].append(pair_loss(model, validation_pairs, config.margin))
@@ -255,7 +264,7 @@ def train(
                 _copy(history),
             )
             stopped_by_user = on_progress(progress) is False
-        if stopped_by_user or should_stop:
+        if stopped_by_user or stopped_by_time or should_stop:
             break
     best.restore(model)
     epochs_run = len(history["loss"])
@@ -267,8 +276,39 @@ def train(
         best_epoch=best.best_epoch or epochs_run,
         stopped_early=best.stopped,
         stopped_by_user=stopped_by_user,
+        stopped_by_time=stopped_by_time,
         scaling=scaling,
+        warnings=warnings
+        + ([f"training stopped at its time limit of {config.max_seconds:g} s"] if stopped_by_time else []),
     )
+
+
+MARGIN_RANGE = 100  # a margin this many times off the starting distances gets a warning
+
+
+def _margin_warnings(model: keras.Model, pairs: PairSet, margin: float) -> list[str]:
+    """A warning when the margin is far from the distances the freshly built model makes.
+
+    The contrastive loss only pushes dissimilar pairs closer than the margin: with a margin 100x below
+    the starting distances almost nothing is pushed; 100x above, training spends its time inflating
+    distances.
+    """
+    sample = slice(0, min(pairs.n_pairs, 1024))
+    start = np.asarray(model({"left": pairs.left[sample], "right": pairs.right[sample]}, training=False))
+    typical = float(np.median(start))
+    if not np.isfinite(typical) or typical <= 0:
+        return []
+    if margin < typical / MARGIN_RANGE:
+        return [
+            f"the margin {margin:g} is far smaller than the starting distances (median {typical:.3g}): "
+            "dissimilar pairs are hardly pushed apart; try a margin near the typical distance"
+        ]
+    if margin > typical * MARGIN_RANGE:
+        return [
+            f"the margin {margin:g} is far larger than the starting distances (median {typical:.3g}): "
+            "training will mostly inflate distances; try a margin near the typical distance"
+        ]
+    return []
 
 
 def _copy(history: dict[str, list[float]]) -> dict[str, list[float]]:

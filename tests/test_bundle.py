@@ -163,3 +163,27 @@ def test_wrong_width_or_non_finite_samples_are_user_errors(tiny_outcome):
         bundle.distances(np.zeros((1, 4)), np.zeros((1, 4)))
     with pytest.raises(DataError, match="missing or infinite"):
         bundle.distances(np.full((1, 6), np.nan), np.zeros((1, 6)))
+
+
+def test_huge_declared_size_is_refused(model_file, tmp_path):
+    """A zip whose central directory declares a 3 GiB entry (a zip bomb's signature) is refused unread."""
+    import struct
+
+    data = bytearray(Path(model_file).read_bytes())
+    entry = data.find(b"PK\x01\x02")  # the first central-directory record
+    struct.pack_into("<I", data, entry + 24, 3 << 30)  # its uncompressed size
+    path = tmp_path / "bomb.keras"
+    path.write_bytes(bytes(data))
+    with pytest.raises(ModelFileError, match="declares over 2 GiB of contents"):
+        load_model(path)
+
+
+def test_nothing_in_the_project_loads_unsafely():
+    """No source file passes safe_mode=False (or turns safe mode off globally)."""
+    root = Path(__file__).resolve().parents[1]
+    sources = [*root.glob("siamese_core/**/*.py"), *root.glob("dashboard/**/*.py"), *root.glob("bench/*.py")]
+    assert sources
+    for source in sources:
+        text = source.read_text()
+        assert "safe_mode=False" not in text, source
+        assert "enable_unsafe_deserialization" not in text, source

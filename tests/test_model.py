@@ -42,7 +42,28 @@ def test_constant_features_are_only_centred_and_none_leaves_values():
     assert (variance == 1).all()
 
 
-def test_huge_values_stay_finite_in_float32():
-    samples = np.array([[1e30, 0.0], [-1e30, 1.0]])
-    _, variance, _ = scaling_statistics(samples, "per_feature")
-    assert np.isfinite(variance.astype(np.float32)).all()
+def test_huge_values_are_scaled_finitely_by_the_encoder():
+    """Variance 1e60 does not fit float32: the encoder rescales by a power of two first."""
+    from siamese_core.model import build_encoder
+
+    samples = np.array([[1e30, 0.0], [-1e30, 1.0]], dtype=np.float32)
+    mean, variance, _ = scaling_statistics(samples, "per_feature")
+    assert variance[0] == pytest.approx(1e60)
+    encoder = build_encoder(2, hidden=(4,), embedding_dim=2, feature_mean=mean, feature_variance=variance)
+    assert [layer.name for layer in encoder.layers][:2] == ["magnitude", "feature_scaling"]
+    scaled = np.asarray(encoder.layers[1](encoder.layers[0](samples)))
+    np.testing.assert_allclose(scaled[:, 0], [1.0, -1.0], rtol=1e-5)
+    assert np.isfinite(np.asarray(encoder(samples))).all()
+
+
+def test_chunked_statistics_match_numpy(monkeypatch):
+    """Statistics taken 7 rows at a time over two blocks equal numpy's over the stacked data."""
+    import siamese_core.model as model
+
+    monkeypatch.setattr(model, "STATISTICS_CHUNK", 7)
+    rng = np.random.default_rng(1)
+    left, right = rng.normal(1e4, 3.0, size=(50, 3)), rng.normal(1e4, 3.0, size=(31, 3))
+    both = np.concatenate([left, right])
+    mean, variance, _ = scaling_statistics([left, right], "per_feature")
+    np.testing.assert_allclose(mean, both.mean(axis=0), rtol=1e-12)
+    np.testing.assert_allclose(variance, both.var(axis=0), rtol=1e-6)

@@ -18,6 +18,8 @@ SOURCES = {
     "reference": "Pairs by reference (two CSVs)",
 }
 AUTO = state.AUTO
+MAX_TRAIN_SECONDS = 600  # one training run in the dashboard; the CLI has no limit
+MAX_PAIRS = 2_000_000  # pairs (or samples) the dashboard trains on
 UPLOAD_HELP = f"CSV, comma, semicolon or tab separated, UTF-8; up to {state.MAX_UPLOAD_MB} MB."
 
 
@@ -288,7 +290,12 @@ def _train_config(settings: dict):
         ) from None
     if not sizes:
         raise _settings_error("Give at least one hidden layer size, such as 128.")
-    values = {**settings["config"], "hidden": sizes, "validation_fraction": settings["validation_fraction"]}
+    values = {
+        **settings["config"],
+        "hidden": sizes,
+        "validation_fraction": settings["validation_fraction"],
+        "max_seconds": MAX_TRAIN_SECONDS,
+    }
     return TrainConfig(**values)
 
 
@@ -334,6 +341,7 @@ def render_training(loaded, settings: dict) -> None:
     outcome = fit(loaded, config, test_fraction=settings["test_fraction"], on_progress=on_progress, **extra)
     state.set_model(outcome.bundle, outcome=outcome, source="trained here")
     st.session_state["train_message"] = _result_message(outcome, stopped=bool(interrupted))
+    st.session_state["train_warnings"] = list(outcome.result.warnings)
     if interrupted:
         raise interrupted[0]  # let Streamlit rerun now that the model is kept
     status.update(label="Training finished", state="complete", expanded=False)
@@ -342,6 +350,8 @@ def render_training(loaded, settings: dict) -> None:
 def _result_message(outcome, *, stopped: bool) -> str:
     result = outcome.result
     how = "stopped by you" if stopped else ("stopped early" if result.stopped_early else "finished")
+    if result.stopped_by_time:
+        how = f"stopped at the dashboard's {MAX_TRAIN_SECONDS // 60}-minute limit (the CLI has none)"
     text = f"Training {how} after {result.epochs_run} epochs (kept epoch {result.best_epoch}). {outcome.splits.describe()}."
     if outcome.test is not None:
         text += (
@@ -355,6 +365,8 @@ def render_result() -> None:
     message = st.session_state.get("train_message")
     if message and state.bundle() is not None:
         st.success(message, icon=":material/check_circle:")
+        for warning in st.session_state.get("train_warnings", []):
+            st.warning(warning, icon=":material/warning:")
         left, right = st.columns(2)
         left.page_link("views/evaluate.py", label="See the evaluation", icon=":material/insights:")
         right.page_link("views/compare.py", label="Compare two samples", icon=":material/compare_arrows:")
@@ -367,6 +379,13 @@ def main() -> None:
     if loaded is None:
         return
     render_summary(loaded, preview)
+    size = loaded.n_samples if isinstance(loaded, SampleSet) else loaded.n_pairs
+    if size > MAX_PAIRS:
+        st.error(
+            f"{loaded.info.source} has {size:,} rows; the dashboard trains on up to {MAX_PAIRS:,}. "
+            "Use the command line (siamese train) for more, or upload a sample of the rows."
+        )
+        return
     st.subheader("Train")
     settings = render_training_settings(loaded)
     try:

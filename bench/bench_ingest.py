@@ -1,0 +1,64 @@
+"""CSV ingest with validation: 200,000 pairs x 2 x 64 features (about 235 MB).
+
+Ours (`load_pair_csv`: sniffing, header checks, parse, validation, float32 pairs) against plain
+`pandas.read_csv` with its defaults, each in a fresh interpreter: seconds, and peak memory above the
+interpreter's (after imports) as a multiple of the float32 pair matrix (n x 2 x d x 4 bytes).
+
+    python bench/bench_ingest.py [--pairs 200000] [--features 64]
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+from pathlib import Path
+
+import numpy as np
+from common import measure_in_subprocess, report
+
+
+def make_csv(path: Path, n_pairs: int, n_features: int) -> None:
+    """A pair CSV of random values printed like real measurements (6 significant digits)."""
+    rng = np.random.default_rng(0)
+    header = ["label"] + [f"a_f{i}" for i in range(n_features)] + [f"b_f{i}" for i in range(n_features)]
+    with open(path, "w") as stream:
+        stream.write(",".join(header) + "\n")
+        for start in range(0, n_pairs, 20000):
+            rows = min(20000, n_pairs - start)
+            values = rng.normal(size=(rows, 2 * n_features)).astype(np.float32)
+            labels = rng.integers(0, 2, size=(rows, 1))
+            np.savetxt(stream, np.hstack([labels, values]), fmt=["%d"] + ["%.6g"] * (2 * n_features), delimiter=",")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--pairs", type=int, default=200_000)
+    parser.add_argument("--features", type=int, default=64)
+    args = parser.parse_args()
+    folder = Path(tempfile.gettempdir()) / "siamese_bench"
+    folder.mkdir(exist_ok=True)
+    path = folder / f"pairs_{args.pairs}x{args.features}.csv"
+    if not path.exists():
+        make_csv(path, args.pairs, args.features)
+    matrix_bytes = args.pairs * 2 * args.features * 4
+
+    plain = measure_in_subprocess("import pandas as pd", f"frame = pd.read_csv({str(path)!r})")
+    ours = measure_in_subprocess(
+        "from siamese_core.data import load_pair_csv", f"pairs = load_pair_csv({str(path)!r})"
+    )
+    report(
+        f"CSV ingest, {args.pairs:,} pairs x 2 x {args.features} features ({path.stat().st_size / 2**20:,.0f} MiB)",
+        [
+            ("plain pandas.read_csv (defaults)", f"{plain['seconds']:.2f} s"),
+            ("ours: load_pair_csv (parse + validate + float32 pairs)", f"{ours['seconds']:.2f} s"),
+            ("float32 pair matrix", f"{matrix_bytes / 2**20:,.0f} MiB"),
+            ("plain pandas: peak memory / pair matrix", f"{plain['peak_above_baseline_bytes'] / matrix_bytes:.2f}x"),
+            ("ours: peak memory / pair matrix", f"{ours['peak_above_baseline_bytes'] / matrix_bytes:.2f}x"),
+        ],
+        "seconds ours / plain pandas.read_csv",
+        ours["seconds"] / plain["seconds"],
+    )
+
+
+if __name__ == "__main__":
+    main()
