@@ -32,7 +32,8 @@ def train(at: AppTest, **settings) -> AppTest:
 
 
 def texts(elements) -> list[str]:
-    return [str(element.value) for element in elements]
+    """Element texts as a person reads them (user text is shown as escaped Markdown)."""
+    return [str(element.value).replace("\\", "") for element in elements]
 
 
 def small_pair_csv(rows: int = 400) -> bytes:
@@ -207,6 +208,18 @@ def test_two_sessions_do_not_share_data_or_models():
     assert "100 pairs, 64 features per sample." in texts(first.success)
     assert "11,304 pairs, 64 features per sample." in texts(second.success)
     assert "bundle" not in second.session_state and "pair_file_kept" not in second.session_state
+
+
+def test_user_text_is_shown_as_text_not_markdown():
+    """A column named like Markdown (bold, a link) and a file name with underscores show verbatim."""
+    at = new_app()
+    at.radio(key="source").set_value("pairs").run()
+    csv = b"label,**bold**,[x](http://evil),a_x,b_x\n0,1,2,1,1\n1,1,2,5,9\n0,3,4,2,2\n1,3,4,0,7\n"
+    at.file_uploader(key="pair_file").set_value(("my_file_.csv", csv, "text/csv")).run()
+    assert not at.exception
+    ignored = next(caption.value for caption in at.caption if "Ignored columns" in caption.value)
+    assert ignored == "Ignored columns: \\*\\*bold\\*\\*, \\[x\\](http://evil)"
+    assert any("my\\_file\\_.csv" in expander.label for expander in at.expander)
 
 
 def test_pages_without_a_model_say_what_to_do():

@@ -11,6 +11,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard import state
+from dashboard.text import plain
 from siamese_core import data as core_data
 from siamese_core.errors import DataError, SiameseError
 from siamese_core.figures import distance_histogram
@@ -72,7 +73,7 @@ def pick_from_rows(features: np.ndarray, names: list[str], key: str, partner_of_
         number = column.number_input(
             f"Sample {label} (1 to {len(names):,})", 1, len(names), default, key=f"{key}_{label}"
         )
-        column.caption(names[number - 1])
+        column.caption(plain(names[number - 1]))
         picked.append(features[number - 1])
     return picked[0], picked[1]
 
@@ -194,7 +195,7 @@ def main() -> None:
         render_comparison(bundle, sample_a, sample_b)
         render_neighbours(bundle, sample_a, sample_b)
     except SiameseError as error:
-        st.error(str(error), icon=":material/error:")
+        st.error(plain(error), icon=":material/error:")
 
 
 main()

@@ -7,6 +7,7 @@ import time
 import streamlit as st
 
 from dashboard import state
+from dashboard.text import plain
 from siamese_core.errors import SiameseError
 from siamese_core.figures import loss_figure
 from siamese_core.pairs import SampleSet
@@ -40,7 +41,7 @@ def _uploader(label: str, key: str) -> tuple[str, bytes] | None:
     if upload is not None:
         too_big = state.upload_error(upload)
         if too_big:
-            st.error(too_big, icon=":material/error:")
+            st.error(plain(too_big), icon=":material/error:")
             return None
         st.session_state[kept_key] = (upload.name, upload.getvalue())
         return st.session_state[kept_key]
@@ -48,7 +49,7 @@ def _uploader(label: str, key: str) -> tuple[str, bytes] | None:
     if kept is None:
         return None
     left, right = st.columns([4, 1])
-    left.caption(f"Using {_escape(kept[0])}, uploaded earlier.")
+    left.caption(f"Using {plain(kept[0])}, uploaded earlier.")
     if right.button("Forget it", key=f"{key}_forget"):
         del st.session_state[kept_key]
         st.rerun()
@@ -82,7 +83,7 @@ def render_source():
             return _waiting("both files")
         return _reference_with_options(pairs_upload, samples_upload)
     except SiameseError as error:
-        st.error(str(error), icon=":material/error:")
+        st.error(plain(error), icon=":material/error:")
         return None, None, None
 
 
@@ -206,7 +207,7 @@ def render_summary(loaded, preview) -> None:
     if isinstance(loaded, SampleSet):
         classes = len(set(loaded.classes.tolist()))
         st.success(
-            f"{loaded.n_samples:,} samples of {classes} classes (class column **{info.class_column}**), "
+            f"{loaded.n_samples:,} samples of {classes} classes (class column **{plain(info.class_column)}**), "
             f"{len(loaded.feature_names)} features. Pairs are made after the split: same class = similar."
         )
     else:
@@ -214,30 +215,24 @@ def render_summary(loaded, preview) -> None:
         st.success(f"{loaded.n_pairs:,} pairs, {loaded.n_features} {features} per sample.")
         if info.label_mapping is not None:
             mapping = info.label_mapping
-            st.markdown(f"**Labels:** {_escape(mapping.describe())}  \n*{_escape(mapping.reason)}*")
+            st.markdown(f"**Labels:** {plain(mapping.describe())}  \n*{plain(mapping.reason)}*")
             st.toggle("Flip labels (swap similar and dissimilar)", key="flip_labels")
         if info.kind == "pairs" and info.left_columns:
             st.caption(
-                f"Sides: {_escape(_preview(info.left_columns))} paired with {_escape(_preview(info.right_columns))}"
+                f"Sides: {plain(_preview(info.left_columns))} paired with {plain(_preview(info.right_columns))}"
             )
     if info.ignored_columns:
-        st.caption(f"Ignored columns: {_escape(_preview(info.ignored_columns, 12))}")
+        st.caption(f"Ignored columns: {plain(_preview(info.ignored_columns, 12))}")
     if info.dropped_rows:
         st.caption(f"Dropped {info.dropped_rows:,} rows with missing values.")
     for warning in info.warnings:
-        st.warning(warning)
-    with st.expander(f"Preview: the first {len(preview)} rows of {info.source}"):
+        st.warning(plain(warning))
+    with st.expander(f"Preview: the first {len(preview)} rows of {plain(info.source)}"):
         st.dataframe(preview, hide_index=True, key="preview")
 
 
 def _preview(names: list[str], limit: int = 6) -> str:
     return ", ".join(names[:limit]) + (f", ... ({len(names)} in all)" if len(names) > limit else "")
-
-
-def _escape(text: str) -> str:
-    """Column names and values come from the user's file: show them as text, never as Markdown."""
-    special = "\\`*_{}[]()#+-.!|<>$~"
-    return "".join(f"\\{char}" if char in special else char for char in str(text))
 
 
 def render_training_settings(loaded) -> dict:
@@ -364,9 +359,9 @@ def _result_message(outcome, *, stopped: bool) -> str:
 def render_result() -> None:
     message = st.session_state.get("train_message")
     if message and state.bundle() is not None:
-        st.success(message, icon=":material/check_circle:")
+        st.success(plain(message), icon=":material/check_circle:")
         for warning in st.session_state.get("train_warnings", []):
-            st.warning(warning, icon=":material/warning:")
+            st.warning(plain(warning), icon=":material/warning:")
         left, right = st.columns(2)
         left.page_link("views/evaluate.py", label="See the evaluation", icon=":material/insights:")
         right.page_link("views/compare.py", label="Compare two samples", icon=":material/compare_arrows:")
@@ -382,7 +377,7 @@ def main() -> None:
     size = loaded.n_samples if isinstance(loaded, SampleSet) else loaded.n_pairs
     if size > MAX_PAIRS:
         st.error(
-            f"{loaded.info.source} has {size:,} rows; the dashboard trains on up to {MAX_PAIRS:,}. "
+            f"{plain(loaded.info.source)} has {size:,} rows; the dashboard trains on up to {MAX_PAIRS:,}. "
             "Use the command line (siamese train) for more, or upload a sample of the rows."
         )
         return
@@ -391,7 +386,7 @@ def main() -> None:
     try:
         render_training(loaded, settings)
     except SiameseError as error:
-        st.error(str(error), icon=":material/error:")
+        st.error(plain(error), icon=":material/error:")
     render_result()
 
 

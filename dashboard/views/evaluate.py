@@ -6,6 +6,7 @@ import numpy as np
 import streamlit as st
 
 from dashboard import state
+from dashboard.text import plain
 from siamese_core.evaluation import evaluate_distances, hardest_pairs, metrics_at_threshold
 from siamese_core.figures import confusion_figure, distance_histogram, embedding_figure, roc_figure
 
@@ -87,10 +88,10 @@ def main() -> None:
     result = evaluate_distances(distances, labels, margin=bundle.margin)
     st.caption(
         f"On {evaluation.title}: {result.n_pairs:,} pairs ({result.n_similar:,} similar, "
-        f"{result.n_dissimilar:,} dissimilar). Model {st.session_state.get('model_source', '')}; margin {bundle.margin:g}."
+        f"{result.n_dissimilar:,} dissimilar). Model {plain(st.session_state.get('model_source', ''))}; margin {bundle.margin:g}."
     )
     for warning in result.warnings:
-        st.warning(warning, icon=":material/warning:")
+        st.warning(plain(warning), icon=":material/warning:")
 
     render_threshold(result, distances)
     threshold = state.threshold()

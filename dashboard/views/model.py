@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import state
+from dashboard.text import plain
 from siamese_core import data as core_data
 from siamese_core.errors import SiameseError
 
@@ -15,7 +16,7 @@ def render_download() -> None:
     st.subheader("This model")
     bundle = state.bundle()
     st.caption(
-        f"{st.session_state.get('model_source', '')}: {bundle.n_features} features, margin {bundle.margin:g}, "
+        f"{plain(st.session_state.get('model_source', ''))}: {bundle.n_features} features, margin {bundle.margin:g}, "
         f"threshold {state.threshold():.4f} (set on Evaluate; saved with the model). One standard .keras file; "
         "it loads with safe_mode=True."
     )
@@ -86,11 +87,13 @@ def render_upload() -> None:
         try:
             bundle = load_model(upload.getvalue(), name=upload.name)
         except SiameseError as error:
-            st.error(str(error), icon=":material/error:")
+            st.error(plain(error), icon=":material/error:")
             return
     state.set_model(bundle, source=f"uploaded from {upload.name}")
     st.session_state["uploaded_model_id"] = upload.file_id
-    st.success(f"Loaded {upload.name}: {bundle.n_features} features. It is now the model on every page.")
+    st.success(
+        f"Loaded {plain(upload.name)}: {bundle.n_features} features. It is now the model on every page."
+    )
 
 
 def render_scoring() -> None:
@@ -112,7 +115,7 @@ def render_scoring() -> None:
         frame = core_data.read_csv(upload.getvalue(), name=upload.name)
         scored = score_frame(bundle, frame, threshold=threshold, drop_missing=drop, name=upload.name)
     except SiameseError as error:
-        st.error(str(error), icon=":material/error:")
+        st.error(plain(error), icon=":material/error:")
         return
     similar = int(scored["similar"].sum())
     st.success(
