@@ -13,7 +13,7 @@ if str(ROOT) not in sys.path:  # `streamlit run dashboard/app.py` puts only dash
 
 import streamlit as st  # noqa: E402
 
-from dashboard.state import keep_widget_values  # noqa: E402
+from dashboard.state import adopt_finished_training, keep_widget_values  # noqa: E402
 
 VIEWS = Path(__file__).resolve().parent / "views"
 
@@ -29,6 +29,7 @@ def main() -> None:
         st.Page(VIEWS / "model.py", title="Model files & scoring", icon=":material/save:"),
     ]
     keep_widget_values()
+    adopt_finished_training()
     st.navigation(pages).run()
 
 

@@ -7,6 +7,7 @@ people using the app at once never see each other's.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -141,6 +142,56 @@ def keep_widget_values() -> None:
     """
     for key, default in widget_defaults().items():
         st.session_state[key] = st.session_state.get(key, default)
+
+
+class TrainingJob:
+    """One training run's result, handed from the script run that trained to the run that shows it.
+
+    It is a plain object kept in the session before training starts: setting its fields is not a
+    Streamlit call, so the training run can record its result even after Streamlit told it to stop.
+    """
+
+    def __init__(self):
+        self.done = threading.Event()
+        self.interrupted: BaseException | None = None
+        self.outcome = None
+        self.message = ""
+        self.error: BaseException | None = None
+
+    def finish(self, outcome, message: str) -> None:
+        self.outcome, self.message = outcome, message
+        self.done.set()
+
+    def fail(self, error: BaseException) -> None:
+        self.error = error
+        self.done.set()
+
+
+def start_training_job() -> TrainingJob:
+    job = TrainingJob()
+    st.session_state["training_job"] = job
+    return job
+
+
+def adopt_finished_training(wait_seconds: float = 120) -> None:
+    """Make a finished (or stopped) training run's model the visitor's model.
+
+    Called at the start of every run: after a Stop click the previous run may still be closing the
+    current batch and evaluating; this waits for it (with a spinner) so the result is never lost.
+    """
+    job = st.session_state.get("training_job")
+    if job is None:
+        return
+    if not job.done.is_set():
+        with st.spinner("Stopping training and keeping the best weights so far..."):
+            job.done.wait(wait_seconds)
+    if not job.done.is_set():
+        return
+    del st.session_state["training_job"]
+    if job.outcome is not None:
+        set_model(job.outcome.bundle, outcome=job.outcome, source="trained here")
+        st.session_state["train_message"] = job.message
+        st.session_state["train_warnings"] = list(job.outcome.result.warnings)
 
 
 def set_model(new_bundle, *, outcome=None, source: str) -> None:

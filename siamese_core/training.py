@@ -175,8 +175,8 @@ def train(
     model, so the saved model takes raw features. Each epoch is a fresh shuffle of the training pairs in
     full batches (the few pairs left over go into the next epochs' shuffles). Training stops after
     `config.epochs`, after `config.early_stopping_patience` epochs without a better validation loss (or
-    training loss, without validation pairs), or when `on_progress` returns False; the weights of the
-    best epoch are kept in every case.
+    training loss, without validation pairs), after `config.max_seconds`, or when `on_progress` returns
+    False; the weights of the best epoch are kept in every case.
 
     Args:
         train_pairs: Pairs to fit on; both similar and dissimilar pairs are needed.
@@ -190,6 +190,7 @@ def train(
 
     Raises:
         DataError: If the training pairs are not of both classes or have no features.
+        TrainingError: If the loss stops being finite (diverges).
     """
     config = config or TrainConfig()
     _check_trainable(train_pairs)

@@ -53,7 +53,9 @@ def test_one_class_test_split_gives_no_test_metrics_instead_of_failing():
     from siamese_core.splits import Splits
 
     pairs = _pairs()
-    splits = Splits(train=pairs, validation=pairs.subset(np.arange(0, 160, 4)), test=pairs.subset(pairs.labels == 1))
+    splits = Splits(
+        train=pairs, validation=pairs.subset(np.arange(0, 160, 4)), test=pairs.subset(pairs.labels == 1)
+    )
     outcome = fit(pairs, TrainConfig(**SMALL), splits=splits)
     assert outcome.test is None and outcome.test_distances is None
     assert outcome.threshold_source == "validation pairs"

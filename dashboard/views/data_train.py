@@ -301,6 +301,13 @@ def _settings_error(message: str):
 
 
 def render_training(loaded, settings: dict) -> None:
+    """The Train button; while training, a Stop button, a progress bar and a loss curve that grows.
+
+    Any click during training (Stop, or any other widget) makes Streamlit stop this script run and start
+    a new one. The training loop notices at its next progress report, stops, and hands the model (the
+    best weights so far) to the new run through a job object (`state.TrainingJob`), because this run may
+    no longer write to the session once it has been told to stop.
+    """
     if not st.button("Train", type="primary", key="train", icon=":material/play_arrow:"):
         return
     with st.spinner("Loading TensorFlow..."):
@@ -311,11 +318,11 @@ def render_training(loaded, settings: dict) -> None:
         st.button("Stop training", key="stop", icon=":material/stop:", help="Keeps the best weights so far.")
         bar = st.progress(0.0, text="Starting...")
         chart = st.empty()
-    interrupted: list[BaseException] = []
+    job = state.start_training_job()
     last_draw = [0.0]
 
     def on_progress(progress):
-        if interrupted:
+        if job.interrupted is not None:
             return False
         try:
             now = time.monotonic()
@@ -327,18 +334,23 @@ def render_training(loaded, settings: dict) -> None:
                 bar.progress(progress.fraction, text=text)
             if progress.stage == "epoch":
                 chart.plotly_chart(loss_figure(progress.history), key=f"live_loss_{progress.epoch}")
-        except BaseException as error:  # Stop (or any click) interrupts the script: finish cleanly first
-            interrupted.append(error)
+        except BaseException as error:  # Streamlit's stop or rerun: finish cleanly, keep the model
+            job.interrupted = error
             return False
         return True
 
     extra = {k: settings[k] for k in ("pairs_per_sample", "hard_negatives") if k in settings}
-    outcome = fit(loaded, config, test_fraction=settings["test_fraction"], on_progress=on_progress, **extra)
-    state.set_model(outcome.bundle, outcome=outcome, source="trained here")
-    st.session_state["train_message"] = _result_message(outcome, stopped=bool(interrupted))
-    st.session_state["train_warnings"] = list(outcome.result.warnings)
-    if interrupted:
-        raise interrupted[0]  # let Streamlit rerun now that the model is kept
+    try:
+        outcome = fit(
+            loaded, config, test_fraction=settings["test_fraction"], on_progress=on_progress, **extra
+        )
+        job.finish(outcome, _result_message(outcome, stopped=job.interrupted is not None))
+    except BaseException as error:
+        job.fail(error)
+        raise
+    if job.interrupted is not None:
+        raise job.interrupted  # the new run adopts the model from the job
+    state.adopt_finished_training()
     status.update(label="Training finished", state="complete", expanded=False)
 
 
@@ -347,7 +359,10 @@ def _result_message(outcome, *, stopped: bool) -> str:
     how = "stopped by you" if stopped else ("stopped early" if result.stopped_early else "finished")
     if result.stopped_by_time:
         how = f"stopped at the dashboard's {MAX_TRAIN_SECONDS // 60}-minute limit (the CLI has none)"
-    text = f"Training {how} after {result.epochs_run} epochs (kept epoch {result.best_epoch}). {outcome.splits.describe()}."
+    text = (
+        f"Training {how} after {result.epochs_run} epochs (kept epoch {result.best_epoch}). "
+        f"{outcome.splits.describe()}."
+    )
     if outcome.test is not None:
         text += (
             f" Held-out test pairs: AUC {outcome.test.auc:.4f}, accuracy {outcome.test.at_threshold.accuracy:.2%} "

@@ -18,51 +18,14 @@ from pathlib import Path
 
 import pytest
 
-from dashboard import launch
-
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = ROOT / "docs" / "screenshots"
-CHROMIUM_ARGS = launch.CHROMIUM_ARGS
 VIEWPORT = {"width": 1400, "height": 1000}
 SLOW_MS = 120_000  # training, including TensorFlow's first import
 STEP_MS = 60_000  # any other rerun
 SLIDER_LABEL = "Threshold: pairs at or below this distance are called similar"
-
-
-@pytest.fixture(scope="module")
-def chromium_path() -> str:
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
-    pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed")
-    return str(CHROMIUM)
-
-
-@pytest.fixture(scope="module")
-def server(chromium_path, tmp_path_factory):
-    """The dashboard on a free loopback port; always stopped at the end."""
-    try:
-        process, url = launch.start(tmp_path_factory.mktemp("streamlit") / "streamlit.log")
-    except RuntimeError as error:
-        pytest.fail(str(error))
-    try:
-        yield url
-    finally:
-        launch.stop(process)
-
-
-@pytest.fixture(scope="module")
-def browser(chromium_path):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 @pytest.fixture

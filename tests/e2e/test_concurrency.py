@@ -1,0 +1,246 @@
+"""Concurrency in a real browser: several visitors on one `streamlit run dashboard/app.py` at once.
+
+Streamlit keeps each visitor's data and model in their own session. Four browser contexts (separate
+cookies and websockets, as four people would have) each upload a different pair CSV and train at the same
+time; each must see only its own data, its own training message and an evaluation of its own pairs, and
+the server must stay up for a fifth visitor. A second test stops a long training run and checks that the
+stop is prompt, the kept model can be evaluated and the app is still usable.
+
+On failure, screenshots of the pages are written to the test's temporary directory (never to the repo).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[2]
+VIEWPORT = {"width": 1400, "height": 1000}
+TRAIN_MS = 180_000  # four trainings at once on a small machine, including TensorFlow's first import
+STEP_MS = 60_000  # any other rerun
+COUNTS = (300, 360, 420, 480)  # rows of each visitor's pair CSV: they identify the session
+STOP_WITHIN_S = 15.0
+
+
+def _open(browser, url: str):
+    """A new browser context (a new visitor) and its page, on the app."""
+    context = browser.new_context(viewport=VIEWPORT)
+    context.set_default_timeout(STEP_MS)
+    page = context.new_page()
+    page.goto(url, wait_until="domcontentloaded")
+    return context, page
+
+
+def _screenshots(pages: dict, directory: Path) -> None:
+    """Best effort: a PNG of each page, to look at after a failure."""
+    for name, page in pages.items():
+        try:
+            page.screenshot(path=str(directory / f"{name}.png"), full_page=True)
+        except Exception:  # a closed page must not hide the real failure
+            pass
+    print(f"screenshots in {directory}")
+
+
+def _wait_idle(page) -> None:
+    """Wait until Streamlit has no rerun in progress (its status widget says Running... while it runs)."""
+    page.wait_for_timeout(300)
+    page.locator('[data-testid="stStatusWidget"]').filter(has_text="Running").wait_for(
+        state="detached", timeout=STEP_MS
+    )
+
+
+def _choose_source(page, option: str) -> None:
+    page.locator('[data-testid="stRadio"] label').filter(has_text=option).first.click()
+
+
+def _set_number(page, label: str, value: int) -> None:
+    """Type into a number input of the (open) Training settings and wait for the rerun."""
+    expect = pytest.importorskip("playwright.sync_api").expect
+    field = page.get_by_label(label)
+    field.fill(str(value))
+    field.press("Enter")
+    expect(field).to_have_value(str(value))
+    _wait_idle(page)
+
+
+def _wait_for_epoch(page, epoch: int, epochs: int) -> int:
+    """Wait until the progress text shows epoch `epoch` of `epochs` or a later one; returns the epoch.
+
+    Polls the page's text rather than waiting for one exact text: an epoch on the demo data takes a
+    fraction of a second and a busy browser can skip drawing some of them.
+    """
+    pattern = re.compile(rf"Epoch (\d+)/{epochs}\b")
+    deadline = time.monotonic() + TRAIN_MS / 1000
+    while time.monotonic() < deadline:
+        text = page.locator("body").inner_text()
+        seen = [int(n) for n in pattern.findall(text)]
+        if seen and max(seen) >= epoch:
+            return max(seen)
+        assert "Training finished" not in text, "the run ended before an epoch could be seen"
+        page.wait_for_timeout(200)
+    raise AssertionError(f"no 'Epoch {epoch}/{epochs}' (or later) within {TRAIN_MS / 1000:g} s")
+
+
+def _train_button(page):
+    return page.locator('[data-testid="stBaseButton-primary"]').filter(has_text="Train")
+
+
+def _health(url: str) -> int:
+    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=10) as response:
+        return response.status
+
+
+def _pair_csvs(directory: Path) -> dict[int, Path]:
+    """One pair CSV per visitor, with different row counts (and rows) from the digits example."""
+    import pandas as pd
+
+    frame = pd.read_csv(ROOT / "examples" / "digits_pairs.csv", nrows=sum(COUNTS))
+    paths, start = {}, 0
+    for count in COUNTS:
+        path = directory / f"pairs_{count}.csv"
+        frame.iloc[start : start + count].to_csv(path, index=False)
+        paths[count], start = path, start + count
+    return paths
+
+
+def _caption_pairs(page) -> tuple[str, int]:
+    """Which pairs the Evaluate page is judging on, and how many (from its caption)."""
+    caption = page.get_by_text(re.compile(r"^On .+: [\d,]+ pairs \(")).first
+    caption.wait_for()
+    match = re.search(r"^On (.+?): ([\d,]+) pairs \(", caption.inner_text())
+    return match.group(1), int(match.group(2).replace(",", ""))
+
+
+def test_four_sessions_each_see_only_their_own_data_and_model(browser, server, tmp_path):
+    expect = pytest.importorskip("playwright.sync_api").expect
+    paths = _pair_csvs(tmp_path)
+    contexts, pages = [], {}
+    try:
+        # Four visitors, each with their own pair CSV and 3 epochs.
+        for count in COUNTS:
+            context, page = _open(browser, server)
+            contexts.append(context)
+            pages[count] = page
+        for count, page in pages.items():
+            page.get_by_text("11,304 pairs, 64 features per sample").wait_for(timeout=STEP_MS)
+            _wait_idle(page)
+            _choose_source(page, "Pair CSV")
+            page.get_by_text("Upload a pair CSV to continue").wait_for()
+            page.locator('[data-testid="stFileUploader"] input[type=file]').first.set_input_files(
+                str(paths[count])
+            )
+            page.get_by_text(f"{count} pairs, 64 features per sample.").wait_for()
+            _wait_idle(page)
+            page.get_by_text("Training settings").click()
+            _set_number(page, "Most epochs", 3)
+
+        # All four train at once: click Train everywhere without waiting in between.
+        started = time.monotonic()
+        for page in pages.values():
+            _train_button(page).click()
+        for page in pages.values():
+            page.get_by_text("See the evaluation").wait_for(timeout=TRAIN_MS)
+        print(f"four concurrent trainings done in {time.monotonic() - started:.1f} s")
+
+        for count, page in pages.items():
+            _wait_idle(page)
+            expect(page.get_by_text(f"{count} pairs, 64 features per sample.")).to_be_visible()
+            for other in COUNTS:
+                if other != count:
+                    assert page.get_by_text(f"{other} pairs, 64 features").count() == 0, (count, other)
+            message = page.get_by_text(re.compile(r"^Training finished after 3 epochs"))
+            expect(message).to_be_visible()
+            # The split counts in the message add up to at most this visitor's own pairs.
+            split = re.search(r"pairs: (.*?) \(split by", message.inner_text()).group(1)
+            total = sum(int(n.replace(",", "")) for n in re.findall(r"[a-z]+ ([\d,]+)", split))
+            assert 0 < total <= count, (count, split)
+
+        # Each evaluation is of a part of that visitor's own pairs.
+        for count, page in pages.items():
+            page.get_by_text("See the evaluation").click()
+            page.get_by_role("heading", name="Evaluate").first.wait_for()
+            title, shown = _caption_pairs(page)
+            assert title == "held-out test pairs", (count, title)
+            assert 0 < shown < count, (count, shown)
+            expect(page.get_by_text("ROC AUC").first).to_be_visible()
+            assert page.locator('[data-testid="stException"]').count() == 0
+
+        # The server is still up, and a fifth visitor gets the demo data, not anyone's upload.
+        assert _health(server) == 200
+        context, fifth = _open(browser, server)
+        contexts.append(context)
+        pages["fifth"] = fifth
+        fifth.get_by_text("11,304 pairs, 64 features per sample").wait_for(timeout=STEP_MS)
+        _wait_idle(fifth)
+        for count in COUNTS:
+            assert fifth.get_by_text(f"{count} pairs, 64 features").count() == 0
+        assert fifth.get_by_text("See the evaluation").count() == 0
+    except BaseException:
+        _screenshots({str(name): page for name, page in pages.items()}, tmp_path)
+        raise
+    finally:
+        for context in contexts:
+            context.close()
+
+
+def test_stop_ends_training_promptly_and_keeps_the_app_usable(browser, server, tmp_path):
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    expect, PlaywrightTimeout = playwright_api.expect, playwright_api.TimeoutError
+    context, page = _open(browser, server)
+    try:
+        page.get_by_text("11,304 pairs, 64 features per sample").wait_for(timeout=STEP_MS)
+        _wait_idle(page)
+        page.get_by_text("Training settings").click()
+        _set_number(page, "Most epochs", 500)
+        # No early stopping, so only the Stop button can end the run before epoch 500 (about a minute).
+        _set_number(page, "Early-stopping patience (0: off)", 0)
+
+        _train_button(page).click()
+        _wait_for_epoch(page, 2, 500)
+        stop = page.get_by_role("button", name=re.compile("Stop training"))
+        clicked = time.monotonic()
+        stop.click()
+        message = page.get_by_text(re.compile(r"^Training stopped by you after \d+ epochs"))
+        try:
+            message.wait_for(timeout=STOP_WITHIN_S * 1000)
+        except PlaywrightTimeout:
+            _wait_idle(page)
+            pytest.fail(
+                f"no 'Training stopped by you' message {STOP_WITHIN_S:g} s after clicking Stop training; "
+                f"the page has a model result: {page.get_by_text('See the evaluation').count() > 0}, "
+                f"the training status box: {page.get_by_text(re.compile('^Epoch ')).count() > 0}"
+            )
+        latency = time.monotonic() - clicked
+        print(f"stop latency {latency:.2f} s (click included)")
+        epochs_run = int(re.search(r"after (\d+) epochs", message.inner_text()).group(1))
+        assert 1 <= epochs_run < 500, message.inner_text()
+        assert page.locator('[data-testid="stException"]').count() == 0
+
+        # The kept model can be evaluated.
+        _wait_idle(page)
+        page.get_by_text("See the evaluation").click()
+        page.get_by_role("heading", name="Evaluate").first.wait_for()
+        expect(page.get_by_text("ROC AUC").first).to_be_visible(timeout=STEP_MS)
+        title, shown = _caption_pairs(page)
+        assert 0 < shown < 11_304, (title, shown)
+        _wait_idle(page)
+
+        # And the app is still usable: back on Data & training the data (and result) are still there.
+        page.locator('[data-testid="stSidebarNav"]').get_by_text("Data & training", exact=True).click()
+        page.get_by_role("heading", name="Siamese similarity").first.wait_for()
+        page.get_by_text("11,304 pairs, 64 features per sample").wait_for()
+        expect(page.get_by_text(re.compile(r"^Training stopped by you"))).to_be_visible()
+        expect(_train_button(page)).to_be_enabled()
+        assert page.locator('[data-testid="stException"]').count() == 0
+        assert _health(server) == 200
+    except BaseException:
+        _screenshots({"stop": page}, tmp_path)
+        raise
+    finally:
+        context.close()
