@@ -13,7 +13,8 @@ says how raw values are mapped and why). Every problem a user can cause becomes 
 `LabelError`) whose message names the file, the column, the row and the value, and says what to do.
 
 Reading is vectorised: files of a few hundred megabytes are parsed by pandas' C parser, feature columns
-straight into float32; Python loops run only over column names and distinct label values.
+straight into float32 (large pair files in byte ranges on every core); Python loops run only over column
+names, byte ranges and distinct label values.
 """
 
 from __future__ import annotations
@@ -21,9 +22,14 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
+import math
 import os
 import re
+import threading
 import warnings
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -42,6 +48,17 @@ _MAX_HEADER_BYTES = 16 * 1024 * 1024
 _SNIFF_RECORDS = 200
 _HEAD_ROWS = 1000
 _CHUNK_ROWS = 50_000
+# Pair files from this size on are parsed in byte ranges on every core (`_read_pairs_in_ranges`). pandas
+# spends 50 to 80 us a column on each range whatever its size, so a range holds 128 KiB a column (that
+# cost stays near a tenth of the parsing), within 1 to 64 MiB (a range's float64 values are in memory).
+_PARALLEL_MIN_BYTES = 4 * 2**20
+_RANGE_BYTES_PER_COLUMN = 128 * 2**10
+_MIN_RANGE_BYTES = 2**20
+_MAX_RANGE_BYTES = 64 * 2**20
+# Bytes handed to pandas per read of a range: fewer reads, fewer waits for the GIL; larger ones cost memory.
+_READ_BYTES = 2 * 2**20
+# More parsing threads than this gain little (they share the memory bus and the GIL) and each holds a range.
+_MAX_WORKERS = 8
 DELIMITERS = (",", ";", "\t")
 # Wider files are refused: every column costs pandas and the dashboard's column pickers time and memory.
 MAX_COLUMNS = 10_000
@@ -595,6 +612,248 @@ def _raw_value(inp: _Input, layout: _Layout, column: str, index: int) -> str:
 
 
 # --------------------------------------------------------------------------------------------------
+# Reading a large pair file in byte ranges, in parallel
+# --------------------------------------------------------------------------------------------------
+
+
+def _read_pairs_in_ranges(
+    inp: _Input, layout: _Layout, label: str, left: list[str], right: list[str]
+) -> tuple[np.ndarray, np.ndarray, pd.Series] | None:
+    """The float32 left and right features and the raw labels of a large, plain pair file, or None.
+
+    pandas parses numbers about twice as fast with the dtypes it infers (float64) as with float32 asked
+    for, and its C parser releases the GIL while it works. So the data rows are cut at line breaks into
+    byte ranges, parsed on every core, and each range's features are cast to float32 (through float64, as
+    pandas' float32 read does) as soon as it is parsed: the file is never in memory as a whole, and only
+    the ranges being parsed have float64 values.
+
+    Each range is parsed as a small file of its own: the file's header line, then (for all but the first
+    range) the file's first data row, dropped afterwards, then the range's lines. pandas then reads each
+    row as in the whole file: with no quote character in the file every line break ends a row, and the
+    first data row, which alone decides whether pandas takes the first column as the index, is the same.
+
+    Args:
+        inp: The file.
+        layout: Its sniffed layout.
+        label: The label column.
+        left: The first sample's feature columns.
+        right: The second sample's feature columns, paired with `left` by position.
+
+    Returns:
+        (left, right, labels as written, indexed by 0-based data row), all finite; or None when the careful
+        read (`_read_table`) is needed: the file is small, is not plain (`_RangeStream`), has unusual first
+        two lines, or a range holds something that the careful read reports or handles (a value that is
+        not a number, an empty cell, a line pandas cannot parse).
+
+    Raises:
+        DataError: A value is infinite, or too large for float32 (what `_check_finite` says).
+    """
+    size = inp.path.stat().st_size if inp.path is not None else len(inp.data)
+    if size < _PARALLEL_MIN_BYTES:
+        return None
+    workers = _worker_count()
+    with _open_binary(inp) as stream:
+        header = stream.readline()
+        first_row = stream.readline()
+        if not _plain_first_lines(header, first_row, layout):
+            return None
+        n_ranges = _range_count(size - len(header), len(layout.columns), workers)
+        ranges = list(itertools.pairwise(_line_starts(stream, len(header), size, n_ranges)))
+    header = header.removeprefix(codecs.BOM_UTF8)
+    needed = {label, *left, *right}
+    options = {
+        "sep": layout.delimiter,
+        "decimal": layout.decimal,
+        "encoding": "utf-8",
+        "engine": "c",
+        "usecols": None
+        if needed == set(layout.columns)
+        else [raw for raw, column in _pairs(layout) if column in needed],
+        # The labels as written, as with dtype={label: str}, but a dtype dict makes pandas build a Series
+        # for every column, holding the GIL.
+        "converters": {layout.raw(label): str},
+    }
+    features = [layout.raw(column) for column in left + right]
+    abandon = threading.Event()
+
+    def read_range(index: int) -> tuple[np.ndarray, pd.Series] | None:
+        if abandon.is_set():
+            return None
+        start, stop = ranges[index]
+        skip = 0 if index == 0 else 1
+        with _RangeStream(inp, header + first_row if skip else header, start, stop) as stream:
+            try:
+                frame = pd.read_csv(stream, **options)
+            except (ValueError, OverflowError):  # ParserError, UnicodeDecodeError and EmptyDataError too
+                return None
+            if not stream.plain:
+                return None
+        values = _float32_rows(frame, features, skip, lambda: _writes_negative_zero(inp, start, stop, layout))
+        labels = frame[layout.raw(label)].iloc[skip:]
+        return None if values is None or labels.isna().any() else (values, labels)
+
+    with warnings.catch_warnings(), ThreadPoolExecutor(max_workers=min(workers, len(ranges))) as pool:
+        # A range with text in a number column may warn of mixed types; the careful read reports it.
+        warnings.simplefilter("ignore", pd.errors.DtypeWarning)
+        pieces: list = []
+        for piece in pool.map(read_range, range(len(ranges))):
+            if piece is None:
+                abandon.set()
+                return None
+            pieces.append(piece)
+        labels = pd.concat([piece_labels for _, piece_labels in pieces], ignore_index=True)
+        if labels.empty:
+            return None
+        left_values = np.empty((len(labels), len(left)), dtype=np.float32)
+        right_values = np.empty((len(labels), len(right)), dtype=np.float32)
+        rows = np.cumsum([0, *(len(piece_labels) for _, piece_labels in pieces)])
+
+        def place(index: int) -> bool:
+            """Copy one range's rows into the result, and say whether they are finite (in parallel: numpy
+            works without the GIL)."""
+            values = pieces[index][0]
+            pieces[index] = None  # freed once copied
+            left_values[rows[index] : rows[index + 1]] = values[:, : len(left)]
+            right_values[rows[index] : rows[index + 1]] = values[:, len(left) :]
+            return bool(np.isfinite(values).all())
+
+        finite = all(list(pool.map(place, range(len(pieces)))))
+    if not finite:  # the check after the careful read, which reports the first infinite value
+        _check_finite([(left_values, left), (right_values, right)], labels.index, inp, layout)
+    return left_values, right_values, labels
+
+
+def _worker_count() -> int:
+    """Parsing threads: the cores this process may use, at most `_MAX_WORKERS`."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return min(cores, _MAX_WORKERS)
+
+
+def _open_binary(inp: _Input) -> IO[bytes]:
+    return open(inp.path, "rb") if inp.path is not None else io.BytesIO(inp.data)
+
+
+def _plain_first_lines(header: bytes, first_row: bytes, layout: _Layout) -> bool:
+    """True when the header is the first line, exactly as sniffed, and the first data row is a full line.
+
+    Neither has a quote character (with one, a line break may sit inside a value), both are UTF-8, and the
+    first data row has a delimiter, so that pandas cannot skip it as blank.
+    """
+    if b'"' in header + first_row or not header.endswith(b"\n") or not first_row.endswith(b"\n"):
+        return False
+    names = header.removeprefix(codecs.BOM_UTF8).removesuffix(b"\n").removesuffix(b"\r")
+    row = first_row.removesuffix(b"\n").removesuffix(b"\r")
+    if b"\r" in names or b"\r" in row or layout.delimiter.encode() not in row:
+        return False
+    try:
+        row.decode("utf-8")
+        return names.decode("utf-8").split(layout.delimiter) == layout.raw_columns
+    except UnicodeDecodeError:
+        return False
+
+
+def _range_count(data_bytes: int, n_columns: int, workers: int) -> int:
+    """How many ranges to cut `data_bytes` into: ranges sized as the constants above say, at least one per
+    worker while each keeps 1 MiB, and a whole number per worker, so that no worker parses the last alone.
+    """
+    range_bytes = min(max(n_columns * _RANGE_BYTES_PER_COLUMN, _MIN_RANGE_BYTES), _MAX_RANGE_BYTES)
+    n_ranges = max(round(data_bytes / range_bytes), min(workers, data_bytes // _MIN_RANGE_BYTES), 1)
+    return workers * math.ceil(n_ranges / workers) if n_ranges > workers else n_ranges
+
+
+def _line_starts(stream: IO[bytes], start: int, stop: int, n_ranges: int) -> list[int]:
+    """About `n_ranges` + 1 offsets from `start` to `stop` that begin lines, cutting the bytes evenly."""
+    offsets = [start]
+    for cut in range(1, n_ranges):
+        stream.seek(start + (stop - start) * cut // n_ranges)
+        stream.readline()
+        if offsets[-1] < stream.tell() < stop:
+            offsets.append(stream.tell())
+    return [*offsets, stop]
+
+
+class _RangeStream(io.BufferedIOBase):
+    """`prefix`, then the bytes [start, stop) of a file, as a binary stream that checks what it passes.
+
+    A read hands over about `_READ_BYTES` of whole lines, whatever size is asked for: pandas' C parser takes
+    the GIL for each read of its source (256 KiB by default), and it parses whatever a read returns.
+
+    `plain` stays True while the bytes are UTF-8 without a quote character. pandas reads them as UTF-8
+    without decoding them first (the careful read decodes the whole file), so invalid bytes in a column
+    that it skips would otherwise go unnoticed; ASCII, the usual case, takes one fast scan.
+    """
+
+    def __init__(self, inp: _Input, prefix: bytes, start: int, stop: int) -> None:
+        super().__init__()
+        self._file = _open_binary(inp)
+        self._file.seek(start)
+        self._prefix = prefix
+        self._left = stop - start
+        self._decoder = codecs.getincrementaldecoder("utf-8")()
+        self.plain = True
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        if self._prefix:
+            data, self._prefix = self._prefix, b""
+            return data
+        data = self._file.read(min(_READ_BYTES, self._left))
+        if data and not data.endswith(b"\n") and len(data) < self._left:
+            # Whole lines: pandas loses the spaces that begin a line when a read ends among them.
+            pass
+        self._left = self._left - len(data) if data else 0
+        if b'"' in data:
+            self.plain = False
+        if not data.isascii() or self._decoder.getstate()[0]:
+            try:
+                self._decoder.decode(data, final=not self._left)
+            except UnicodeDecodeError:
+                self.plain = False
+        return data
+
+    read1 = read
+
+    def close(self) -> None:
+        self._file.close()
+        super().close()
+
+
+def _float32_rows(
+    frame: pd.DataFrame, columns: list[str], skip: int, writes_negative_zero: Callable[[], bool]
+) -> np.ndarray | None:
+    """`columns` of `frame` from row `skip` on as float32, or None unless every value is a number.
+
+    pandas reads a column of integers as int64, where "-0" is 0, while the float32 read keeps -0.0. So a
+    zero in an integer column is taken only when `writes_negative_zero()` says that the text has no -0.
+    """
+    dtypes = frame.dtypes.to_dict()
+    kinds = [dtypes[column].kind if isinstance(dtypes[column], np.dtype) else "O" for column in columns]
+    if any(kind not in "iuf" for kind in kinds):
+        return None
+    with np.errstate(over="ignore"):  # 1e308 becomes inf, reported by the finite-value check
+        if all(kind == "f" for kind in kinds):
+            values = frame[columns].to_numpy(dtype=np.float32)[skip:]
+        else:
+            # Integers become float64 first, as in pandas' float32 read: beyond 2**24 they round the same.
+            numbers = frame[columns].to_numpy(dtype=np.float64)[skip:]
+            integers = [position for position, kind in enumerate(kinds) if kind != "f"]
+            if not numbers[:, integers].all() and writes_negative_zero():
+                return None
+            values = numbers.astype(np.float32)
+    return None if np.isnan(values).any() else values
+
+
+def _writes_negative_zero(inp: _Input, start: int, stop: int, layout: _Layout) -> bool:
+    """Whether the bytes [start, stop) of the file hold a -0 that pandas may read as the integer 0."""
+    with _open_binary(inp) as stream:
+        stream.seek(start)
+        text = stream.read(stop - start)
+    return re.search(rb"-0+(?![0-9eE" + re.escape(layout.decimal.encode()) + rb"])", text) is not None
+
+
+# --------------------------------------------------------------------------------------------------
 # Validation shared by the loaders
 # --------------------------------------------------------------------------------------------------
 
@@ -634,6 +893,8 @@ def _handle_missing(
 
 def _first_infinite(values: np.ndarray, columns: list[str]) -> tuple[int, str] | None:
     """(position, column) of the first infinite value in a float32 array, or None."""
+    if values.size == 0 or (values.min() > -np.inf and values.max() < np.inf):  # faster than isinf
+        return None
     infinite = np.isinf(values)
     rows_infinite = infinite.any(axis=1)
     if not rows_infinite.any():
@@ -1241,13 +1502,21 @@ def load_pair_csv(
     info.left_columns, info.right_columns = left, right
     used = {label, *left, *right}
     info.ignored_columns = [column for column in columns if column not in used]
-    frame = _read_table(inp, layout, numeric=left + right, text=[label])
-    info.n_rows = len(frame)
-    frame = _handle_missing(frame, _in_file_order([label, *left, *right], layout), inp, info, drop_missing)
-    left_values = frame[left].to_numpy(dtype=np.float32)
-    right_values = frame[right].to_numpy(dtype=np.float32)
-    _check_finite([(left_values, left), (right_values, right)], frame.index, inp, layout)
-    labels, mapping = map_labels(frame[label], column=label, similar_label=similar_label, source=inp.name)
+    read = _read_pairs_in_ranges(inp, layout, label, left, right)
+    if read is not None:
+        left_values, right_values, raw_labels = read
+        info.n_rows = len(raw_labels)
+    else:
+        frame = _read_table(inp, layout, numeric=left + right, text=[label])
+        info.n_rows = len(frame)
+        frame = _handle_missing(
+            frame, _in_file_order([label, *left, *right], layout), inp, info, drop_missing
+        )
+        left_values = frame[left].to_numpy(dtype=np.float32)
+        right_values = frame[right].to_numpy(dtype=np.float32)
+        raw_labels = frame[label]
+        _check_finite([(left_values, left), (right_values, right)], raw_labels.index, inp, layout)
+    labels, mapping = map_labels(raw_labels, column=label, similar_label=similar_label, source=inp.name)
     info.label_mapping = mapping
     _check_enough_pairs(mapping, inp.name)
     return PairSet(
@@ -1255,7 +1524,7 @@ def load_pair_csv(
         right=right_values,
         labels=labels,
         feature_names=list(names),
-        rows=frame.index.to_numpy(dtype=np.int64) + 1,
+        rows=raw_labels.index.to_numpy(dtype=np.int64) + 1,
         info=info,
     )
 

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from siamese_core import data
 from siamese_core.data import (
     detect_label_column,
     detect_sides,
@@ -701,3 +702,233 @@ def test_valid_files_load_with_their_labels(labels, width):
     np.testing.assert_array_equal(pairs.labels, labels)
     np.testing.assert_array_equal(pairs.left[:, 0], [r * 10 for r in range(len(labels))])
     np.testing.assert_array_equal(pairs.right[:, -1], [r * 10 + 2 * width - 1 for r in range(len(labels))])
+
+
+# --------------------------------------------------------------------------------------------------
+# Large pair files: parsed in byte ranges on every core
+# --------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def small_ranges(monkeypatch) -> list[bool]:
+    """Send every pair file to the range reader, in ranges of ~16 KB read ~1 KB at a time.
+
+    Returns:
+        One entry per load: whether the range reader read the values (False: the careful read did).
+    """
+    monkeypatch.setattr(data, "_PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(data, "_RANGE_BYTES_PER_COLUMN", 2048)
+    monkeypatch.setattr(data, "_MIN_RANGE_BYTES", 1)
+    monkeypatch.setattr(data, "_READ_BYTES", 1000)
+    taken = []
+    read = data._read_pairs_in_ranges
+
+    def spy(*args):
+        try:
+            values = read(*args)
+        except DataError:
+            taken.append(True)  # it read the values and reported one
+            raise
+        taken.append(values is not None)
+        return values
+
+    monkeypatch.setattr(data, "_read_pairs_in_ranges", spy)
+    return taken
+
+
+def careful_read(monkeypatch, source, **kwargs) -> PairSet:
+    """`load_pair_csv` without the range reader."""
+    with monkeypatch.context() as patch:
+        patch.setattr(data, "_PARALLEL_MIN_BYTES", 2**62)
+        patch.setattr(data, "_read_pairs_in_ranges", lambda *args: None)
+        return load_pair_csv(source, **kwargs)
+
+
+def assert_same_pairs(pairs: PairSet, expected: PairSet) -> None:
+    """Equal to the bit (-0.0 is not 0.0), with the same rows, labels and LoadInfo."""
+    for name in ("left", "right", "labels"):
+        got, want = getattr(pairs, name), getattr(expected, name)
+        assert got.dtype == want.dtype == np.float32 and got.shape == want.shape
+        np.testing.assert_array_equal(got.view(np.uint32), want.view(np.uint32))
+    np.testing.assert_array_equal(pairs.rows, expected.rows)
+    assert pairs.feature_names == expected.feature_names
+    assert pairs.info == expected.info
+
+
+def big_pair_csv(
+    n_rows: int = 3000,
+    delimiter: str = ",",
+    eol: str = "\n",
+    decimal: str = ".",
+    labels: tuple[str, str] = ("same", "different"),
+    note: bool = True,
+) -> str:
+    """A pair file with floats at full precision, integers (0 and beyond 2**53) and an ignored text column."""
+    rng = np.random.default_rng(7)
+    floats = rng.normal(scale=1e3, size=(n_rows, 2))
+    integers = rng.integers(-(2**60), 2**60, size=(n_rows, 2))
+    integers[::7] = 0
+    lines = [delimiter.join(["label", "a_f", "a_i", *(["note"] if note else []), "b_f", "b_i"])]
+    for row in range(n_rows):
+        a_f, b_f = (f"{value:.17g}".replace(".", decimal) for value in floats[row])
+        cells = [labels[row % 2], a_f, str(integers[row, 0]), *([f"n{row}"] if note else [])]
+        lines.append(delimiter.join([*cells, b_f, str(integers[row, 1])]))
+    return eol.join(lines) + eol
+
+
+@pytest.mark.parametrize(
+    ("delimiter", "eol", "decimal", "bom"), [(",", "\n", ".", False), (";", "\r\n", ",", True)]
+)
+def test_ranges_give_exactly_the_careful_read(
+    tmp_path, monkeypatch, small_ranges, delimiter, eol, decimal, bom
+):
+    path = tmp_path / "big.csv"
+    path.write_bytes(
+        b"\xef\xbb\xbf" * bom + big_pair_csv(delimiter=delimiter, eol=eol, decimal=decimal).encode()
+    )
+    pairs = load_pair_csv(path)
+    assert small_ranges == [True]
+    assert_same_pairs(pairs, careful_read(monkeypatch, path))
+    assert pairs.n_pairs == 3000 and pairs.rows[-1] == 3000
+    assert pairs.left.flags.c_contiguous and pairs.right.flags.c_contiguous
+    assert pairs.info.ignored_columns == ["note"]
+
+
+def test_ranges_start_at_lines():
+    text = big_pair_csv().encode()
+    offsets = data._line_starts(io.BytesIO(text), 0, len(text), 10)
+    assert len(offsets) == 11 and offsets[0] == 0 and offsets[-1] == len(text)
+    assert all(text[offset - 1 : offset] == b"\n" for offset in offsets[1:-1])
+    assert max(np.diff(offsets)) < len(text) / 10 + 100  # even, within a line of about 75 bytes
+
+
+def test_ranges_read_bytes_too(monkeypatch, small_ranges):
+    source = big_pair_csv().encode()
+    assert_same_pairs(load_pair_csv(source), careful_read(monkeypatch, source))
+    assert small_ranges == [True]
+
+
+def _quote_a_note(lines: list[str]) -> None:
+    lines[1500] = lines[1500].replace(",n1499,", ',"n,1499",')
+    assert '"' in lines[1500]
+
+
+def _extra_field(lines: list[str]) -> None:
+    lines[2999] += ",9"  # pandas drops it, as the note column is not read
+
+
+def _integer_negative_zero(lines: list[str]) -> None:
+    lines[8] = lines[8].replace(",0,n7,", ",-0,n7,")  # every 7th row has integer zeros
+    assert ",-0," in lines[8]
+
+
+def _blank_lines(lines: list[str]) -> None:
+    lines[100:100] = ["", "", ""]
+
+
+@pytest.mark.parametrize(
+    ("change", "range_reader"),
+    [(_quote_a_note, False), (_extra_field, True), (_integer_negative_zero, False), (_blank_lines, True)],
+)
+def test_unusual_large_files_load_as_with_the_careful_read(monkeypatch, small_ranges, change, range_reader):
+    """A quote (a line break may be inside a value) and "-0" as an integer (int64 has no -0, the float32
+    read keeps it) send the file to the careful read; an extra field in a row and blank lines do not."""
+    lines = big_pair_csv().split("\n")
+    change(lines)
+    source = "\n".join(lines).encode()
+    assert_same_pairs(load_pair_csv(source), careful_read(monkeypatch, source))
+    assert small_ranges == [range_reader]
+
+
+@pytest.mark.parametrize(
+    ("row", "cell", "range_reader"),
+    [
+        (2500, "oops", False),  # text in a feature column
+        (2500, "", False),  # missing value
+        (2500, "NaN", False),
+        (2500, "inf", True),  # parsed, then reported by the finite-value check
+        (2500, "1e308", True),
+        (2900, "1e39", True),
+    ],
+)
+def test_errors_in_a_large_file_are_the_careful_reads(monkeypatch, small_ranges, row, cell, range_reader):
+    lines = big_pair_csv().split("\n")
+    fields = lines[row].split(",")
+    fields[4] = cell
+    lines[row] = ",".join(fields)
+    source = "\n".join(lines).encode()
+    with pytest.raises(DataError) as caught:
+        load_pair_csv(source, name="big.csv")
+    with pytest.raises(DataError) as expected:
+        careful_read(monkeypatch, source, name="big.csv")
+    assert str(caught.value) == str(expected.value)
+    assert (caught.value.column, caught.value.row) == ("b_f", row)
+    assert small_ranges == [range_reader]
+
+
+@pytest.mark.parametrize(
+    ("line", "range_reader"),
+    [
+        (b"maybe,1,2,n,3,4", True),  # a label that means nothing: reported by map_labels
+        (b",1,2,n,3,4", False),  # an empty label
+        (b"same,1,2,n,3", False),  # a field less than the header
+        (b"same,1,2,\xff,3,4", False),  # not UTF-8 (in a column that is not read)
+    ],
+)
+def test_line_errors_in_a_large_file_are_the_careful_reads(monkeypatch, small_ranges, line, range_reader):
+    lines = big_pair_csv().encode().split(b"\n")
+    lines[2000] = line
+    source = b"\n".join(lines)
+    with pytest.raises(SiameseError) as caught:
+        load_pair_csv(source, name="big.csv")
+    with pytest.raises(SiameseError) as expected:
+        careful_read(monkeypatch, source, name="big.csv")
+    assert type(caught.value) is type(expected.value) and str(caught.value) == str(expected.value)
+    assert small_ranges == [range_reader]
+
+
+def test_a_range_starting_with_a_row_of_too_many_fields_is_an_error(monkeypatch, small_ranges):
+    """Every range is read after the file's first data row: pandas takes the first column as the index when
+    the first row has a field more than the header, so a range starting with such a row would be misread."""
+    text = big_pair_csv(note=False).encode()
+    header = text.index(b"\n") + 1
+    n_ranges = data._range_count(len(text) - header, 5, data._worker_count())
+    start = data._line_starts(io.BytesIO(text), header, len(text), n_ranges)[3]
+    end = text.index(b"\n", start)
+    source = text[: end - 2] + b",9" + text[end:]  # same length, so the same ranges
+    assert data._line_starts(io.BytesIO(source), header, len(source), n_ranges)[3] == start
+    with pytest.raises(DataError) as caught:
+        load_pair_csv(source)
+    with pytest.raises(DataError) as expected:
+        careful_read(monkeypatch, source)
+    assert str(caught.value) == str(expected.value)
+    assert "has 6 fields but the header has 5" in str(caught.value)
+    assert small_ranges == [False]
+
+
+def test_lines_starting_with_spaces_keep_them(monkeypatch, small_ranges):
+    """pandas drops the spaces that begin a line when one of its reads ends among them: the ranges are read
+    in whole lines, so that " 1" stays a label of its own, as in the careful read."""
+    monkeypatch.setattr(data, "_READ_BYTES", 1)
+    lines = big_pair_csv(labels=("0", "1")).split("\n")
+    lines[10] = " " + lines[10]
+    lines[20] = "same" + lines[20][1:]
+    source = "\n".join(lines).encode()
+    with pytest.raises(LabelError) as caught:
+        load_pair_csv(source)
+    with pytest.raises(LabelError) as expected:
+        careful_read(monkeypatch, source)
+    assert str(caught.value) == str(expected.value)
+    assert "labels mix numbers or true/false (0, 1, 1) with words (same)" in str(caught.value)
+    assert small_ranges == [True]
+
+
+def test_range_count():
+    """A range holds 128 KiB a column (1 to 64 MiB), at least one per worker while each keeps 1 MiB, and a
+    whole number per worker: 129 columns make ranges of 16.1 MiB, so 224 MiB make round(13.9) = 14 ranges,
+    already 7 per worker of 2; 5 MiB on 64 workers stop at 5 ranges of 1 MiB; 3 columns make 1 MiB ranges,
+    so 10 MiB on 4 workers make 10, rounded up to 12; 1 KiB is one range."""
+    assert data._range_count(224 * 2**20, 129, 2) == 14
+    assert data._range_count(5 * 2**20, 129, 64) == 5
+    assert data._range_count(10 * 2**20, 3, 4) == 12
+    assert data._range_count(1024, 129, 8) == 1
