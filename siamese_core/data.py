@@ -802,7 +802,7 @@ class _RangeStream(io.BufferedIOBase):
         data = self._file.read(min(_READ_BYTES, self._left))
         if data and not data.endswith(b"\n") and len(data) < self._left:
             # Whole lines: pandas loses the spaces that begin a line when a read ends among them.
-            pass
+            data += self._file.readline(self._left - len(data))
         self._left = self._left - len(data) if data else 0
         if b'"' in data:
             self.plain = False

@@ -803,8 +803,10 @@ def test_ranges_start_at_lines():
 
 
 def test_ranges_read_bytes_too(monkeypatch, small_ranges):
-    source = big_pair_csv().encode()
-    assert_same_pairs(load_pair_csv(source), careful_read(monkeypatch, source))
+    source = big_pair_csv(labels=("égal", "différent")).encode()
+    pairs = load_pair_csv(source, similar_label="égal")
+    assert_same_pairs(pairs, careful_read(monkeypatch, source, similar_label="égal"))
+    assert pairs.info.label_mapping.dissimilar_values == ["différent"]
     assert small_ranges == [True]
 
 
@@ -887,16 +889,17 @@ def test_line_errors_in_a_large_file_are_the_careful_reads(monkeypatch, small_ra
     assert small_ranges == [range_reader]
 
 
-def test_a_range_starting_with_a_row_of_too_many_fields_is_an_error(monkeypatch, small_ranges):
-    """Every range is read after the file's first data row: pandas takes the first column as the index when
-    the first row has a field more than the header, so a range starting with such a row would be misread."""
+def test_rows_of_too_many_fields_from_the_start_of_a_range_are_an_error(monkeypatch, small_ranges):
+    """Every range is read after the file's first data row. pandas takes the first column as the index when
+    the first row has a field more than the header: a range starting with such rows would be misread."""
     text = big_pair_csv(note=False).encode()
     header = text.index(b"\n") + 1
     n_ranges = data._range_count(len(text) - header, 5, data._worker_count())
     start = data._line_starts(io.BytesIO(text), header, len(text), n_ranges)[3]
-    end = text.index(b"\n", start)
-    source = text[: end - 2] + b",9" + text[end:]  # same length, so the same ranges
-    assert data._line_starts(io.BytesIO(source), header, len(source), n_ranges)[3] == start
+    # From there on every row gets a sixth field, in place of label characters: the same ranges.
+    rest = text[start:].replace(b"same,", b"sa,9,").replace(b"different,", b"differe,9,")
+    source = text[:start] + rest
+    assert len(source) == len(text) and source[start - 1 : start] == b"\n"
     with pytest.raises(DataError) as caught:
         load_pair_csv(source)
     with pytest.raises(DataError) as expected:
