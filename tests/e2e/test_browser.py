@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.pages import choose_source, wait_idle
+
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,18 +46,6 @@ def _shot(page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.wait_for_timeout(500)  # let charts finish drawing
     page.screenshot(path=str(SCREENSHOTS / name))
-
-
-def _wait_idle(page) -> None:
-    """Wait until Streamlit has no rerun in progress (its status widget says Running... while it runs)."""
-    page.wait_for_timeout(300)
-    page.locator('[data-testid="stStatusWidget"]').filter(has_text="Running").wait_for(
-        state="detached", timeout=STEP_MS
-    )
-
-
-def _choose_source(page, option: str) -> None:
-    page.locator('[data-testid="stRadio"] label').filter(has_text=option).first.click()
 
 
 def _upload(page, path: Path) -> None:
@@ -108,15 +98,15 @@ def test_demo_upload_train_evaluate_compare_download(page, tmp_path):
 
     # 1. The demo data is loaded on arrival.
     page.get_by_text("11,304 pairs, 64 features per sample").wait_for(timeout=SLOW_MS)
-    _wait_idle(page)
+    wait_idle(page)
     _shot(page, "data.png")
 
     # 2. A small pair CSV uploaded through the page's file input.
-    _choose_source(page, "Pair CSV")
+    choose_source(page, "Pair CSV")
     page.get_by_text("Upload a pair CSV to continue").wait_for()
     _upload(page, _small_pair_csv(tmp_path))
     page.get_by_text("600 pairs, 64 features per sample").wait_for()
-    _wait_idle(page)
+    wait_idle(page)
 
     # 3. A short training run.
     page.get_by_text("Training settings").click()
@@ -124,7 +114,7 @@ def test_demo_upload_train_evaluate_compare_download(page, tmp_path):
     epochs.fill("5")
     epochs.press("Enter")
     expect(epochs).to_have_value("5")
-    _wait_idle(page)
+    wait_idle(page)
     page.locator('[data-testid="stBaseButton-primary"]').filter(has_text="Train").click()
     page.get_by_text("See the evaluation").wait_for(timeout=SLOW_MS)
     expect(
@@ -133,9 +123,9 @@ def test_demo_upload_train_evaluate_compare_download(page, tmp_path):
     message = page.get_by_text(re.compile(r"Training .* after \d+ epochs")).inner_text()
     epochs_run = int(re.search(r"after (\d+) epochs", message).group(1))
     assert 1 <= epochs_run <= 5, message
-    _wait_idle(page)
+    wait_idle(page)
     page.get_by_text("Training settings").click()  # fold the settings so the result shows
-    _wait_idle(page)
+    wait_idle(page)
     _shot(page, "train.png")
 
     # 4. Evaluate: histogram, metrics and the threshold presets.
@@ -143,7 +133,7 @@ def test_demo_upload_train_evaluate_compare_download(page, tmp_path):
     page.get_by_role("heading", name="Evaluate").first.wait_for()
     page.get_by_text("Hardest pairs").wait_for()
     page.locator(".js-plotly-plot").first.wait_for()
-    _wait_idle(page)
+    wait_idle(page)
     for label in ("ROC AUC", "Equal error rate", "Accuracy", "Precision", "Recall", "F1"):
         expect(_metric(page, label)).to_be_visible()
     accuracy = _metric(page, "Accuracy").inner_text()
@@ -156,13 +146,13 @@ def test_demo_upload_train_evaluate_compare_download(page, tmp_path):
     best_button.click()
     at_best = _wait_slider(page, best)
     assert abs(at_best - best) <= 6e-4, (at_best, best)
-    _wait_idle(page)
+    wait_idle(page)
     eer_button.click()
     at_eer = _wait_slider(page, eer)
     assert abs(at_eer - eer) <= 6e-4, (at_eer, eer)
     if abs(best - eer) > 1e-3:
         assert at_eer != at_best
-    _wait_idle(page)
+    wait_idle(page)
     expect(_metric(page, "Accuracy")).to_have_text(re.compile(r"\d{1,3}\.\d\d%"))
     page.locator(".js-plotly-plot").first.wait_for()
     _shot(page, "evaluate.png")
@@ -177,7 +167,7 @@ def test_demo_upload_train_evaluate_compare_download(page, tmp_path):
     distance.wait_for()
     assert float(distance.inner_text()) >= 0.0
     assert _metric(page, "Verdict").inner_text().strip() in {"similar", "dissimilar"}
-    _wait_idle(page)
+    wait_idle(page)
     _shot(page, "compare.png")
 
     # 6. Model download: one .keras (zip) file that loads back with 64 features.
@@ -201,7 +191,7 @@ def test_demo_upload_train_evaluate_compare_download(page, tmp_path):
 
 
 def test_bad_csv_shows_plain_error(page):
-    _choose_source(page, "Pair CSV")
+    choose_source(page, "Pair CSV")
     page.get_by_text("Upload a pair CSV to continue").wait_for()
     with tempfile.TemporaryDirectory() as directory:
         path = Path(directory) / "bad.csv"
@@ -209,7 +199,7 @@ def test_bad_csv_shows_plain_error(page):
         _upload(page, path)
         error = page.locator('[data-testid="stAlertContentError"]').first
         error.wait_for()
-    _wait_idle(page)
+    wait_idle(page)
     text = error.inner_text()
     assert "oops" in text and "is not a number" in text, text
     assert "Traceback" not in page.locator("body").inner_text()

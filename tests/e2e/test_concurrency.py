@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.pages import choose_source, wait_idle
+
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,18 +49,6 @@ def _screenshots(pages: dict, directory: Path) -> None:
     print(f"screenshots in {directory}")
 
 
-def _wait_idle(page) -> None:
-    """Wait until Streamlit has no rerun in progress (its status widget says Running... while it runs)."""
-    page.wait_for_timeout(300)
-    page.locator('[data-testid="stStatusWidget"]').filter(has_text="Running").wait_for(
-        state="detached", timeout=STEP_MS
-    )
-
-
-def _choose_source(page, option: str) -> None:
-    page.locator('[data-testid="stRadio"] label').filter(has_text=option).first.click()
-
-
 def _set_number(page, label: str, value: int) -> None:
     """Type into a number input of the (open) Training settings and wait for the rerun."""
     expect = pytest.importorskip("playwright.sync_api").expect
@@ -66,7 +56,7 @@ def _set_number(page, label: str, value: int) -> None:
     field.fill(str(value))
     field.press("Enter")
     expect(field).to_have_value(str(value))
-    _wait_idle(page)
+    wait_idle(page)
 
 
 def _wait_for_epoch(page, epoch: int, epochs: int) -> int:
@@ -129,14 +119,14 @@ def test_four_sessions_each_see_only_their_own_data_and_model(browser, server, t
             pages[count] = page
         for count, page in pages.items():
             page.get_by_text("11,304 pairs, 64 features per sample").wait_for(timeout=STEP_MS)
-            _wait_idle(page)
-            _choose_source(page, "Pair CSV")
+            wait_idle(page)
+            choose_source(page, "Pair CSV")
             page.get_by_text("Upload a pair CSV to continue").wait_for()
             page.locator('[data-testid="stFileUploader"] input[type=file]').first.set_input_files(
                 str(paths[count])
             )
             page.get_by_text(f"{count} pairs, 64 features per sample.").wait_for()
-            _wait_idle(page)
+            wait_idle(page)
             page.get_by_text("Training settings").click()
             _set_number(page, "Most epochs", 3)
 
@@ -149,7 +139,7 @@ def test_four_sessions_each_see_only_their_own_data_and_model(browser, server, t
         print(f"four concurrent trainings done in {time.monotonic() - started:.1f} s")
 
         for count, page in pages.items():
-            _wait_idle(page)
+            wait_idle(page)
             expect(page.get_by_text(f"{count} pairs, 64 features per sample.")).to_be_visible()
             for other in COUNTS:
                 if other != count:
@@ -177,7 +167,7 @@ def test_four_sessions_each_see_only_their_own_data_and_model(browser, server, t
         contexts.append(context)
         pages["fifth"] = fifth
         fifth.get_by_text("11,304 pairs, 64 features per sample").wait_for(timeout=STEP_MS)
-        _wait_idle(fifth)
+        wait_idle(fifth)
         for count in COUNTS:
             assert fifth.get_by_text(f"{count} pairs, 64 features").count() == 0
         assert fifth.get_by_text("See the evaluation").count() == 0
@@ -195,7 +185,7 @@ def test_stop_ends_training_promptly_and_keeps_the_app_usable(browser, server, t
     context, page = _open(browser, server)
     try:
         page.get_by_text("11,304 pairs, 64 features per sample").wait_for(timeout=STEP_MS)
-        _wait_idle(page)
+        wait_idle(page)
         page.get_by_text("Training settings").click()
         _set_number(page, "Most epochs", 500)
         # No early stopping, so only the Stop button can end the run before epoch 500 (about a minute).
@@ -210,7 +200,7 @@ def test_stop_ends_training_promptly_and_keeps_the_app_usable(browser, server, t
         try:
             message.wait_for(timeout=STOP_WITHIN_S * 1000)
         except PlaywrightTimeout:
-            _wait_idle(page)
+            wait_idle(page)
             pytest.fail(
                 f"no 'Training stopped by you' message {STOP_WITHIN_S:g} s after clicking Stop training; "
                 f"the page has a model result: {page.get_by_text('See the evaluation').count() > 0}, "
@@ -223,13 +213,13 @@ def test_stop_ends_training_promptly_and_keeps_the_app_usable(browser, server, t
         assert page.locator('[data-testid="stException"]').count() == 0
 
         # The kept model can be evaluated.
-        _wait_idle(page)
+        wait_idle(page)
         page.get_by_text("See the evaluation").click()
         page.get_by_role("heading", name="Evaluate").first.wait_for()
         expect(page.get_by_text("ROC AUC").first).to_be_visible(timeout=STEP_MS)
         title, shown = _caption_pairs(page)
         assert 0 < shown < 11_304, (title, shown)
-        _wait_idle(page)
+        wait_idle(page)
 
         # And the app is still usable: back on Data & training the data (and result) are still there.
         page.locator('[data-testid="stSidebarNav"]').get_by_text("Data & training", exact=True).click()
