@@ -606,9 +606,18 @@ def _non_number_in(chunk: pd.DataFrame, layout: _Layout) -> tuple[str, int, str]
 
 
 def _raw_value(inp: _Input, layout: _Layout, column: str, index: int) -> str:
-    """The text of one cell as written in the file (for messages about values changed by parsing)."""
-    frame = _pandas_read(inp, layout, usecols=[layout.raw(column)], dtype=str, nrows=index + 1)
-    return str(frame.iloc[index, 0]).strip()
+    """The text of one cell as written in the file (for messages about values changed by parsing).
+
+    Read a chunk at a time, so that a cell far down a file larger than memory costs no more than a chunk.
+    """
+    chunks = _pandas_read(
+        inp, layout, usecols=[layout.raw(column)], dtype=str, nrows=index + 1, chunksize=_CHUNK_ROWS
+    )
+    with chunks:
+        for chunk in chunks:
+            if index < chunk.index[0] + len(chunk):
+                return str(chunk.iloc[index - chunk.index[0], 0]).strip()
+    raise AssertionError(f"row {index + 1} of {inp.name} was read before but is not there now")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -870,25 +879,34 @@ def _handle_missing(
     position = int(np.argmax(rows_missing))
     column = columns[int(np.argmax(missing[position]))]
     row = int(frame.index[position]) + 1
-    if not drop_missing:
-        raise DataError(
-            f"{n_missing:,} of {len(frame):,} rows {'has' if n_missing == 1 else 'have'} missing values "
-            "(empty cells), the first here; fill them in, or pass drop_missing=True (CLI: --drop-missing) "
-            "to drop those rows",
-            source=inp.name,
-            column=column,
-            row=row,
-        )
-    if n_missing == len(frame):
-        raise DataError(
-            f"every row has a missing value (the first: row {row}, column '{column}')", source=inp.name
-        )
+    if not drop_missing or n_missing == len(frame):
+        raise _missing_error(n_missing, len(frame), inp.name, column, row, drop_missing=drop_missing)
     info.dropped_rows += n_missing
-    info.warnings.append(
-        f"{inp.name}: dropped {n_missing:,} of {len(frame):,} rows with missing values "
+    info.warnings.append(_dropped_warning(n_missing, len(frame), inp.name, column, row))
+    return frame[~rows_missing]
+
+
+def _missing_error(
+    n_missing: int, n_rows: int, name: str, column: str, row: int, *, drop_missing: bool
+) -> DataError:
+    """The error for `n_missing` of `n_rows` rows with an empty cell, the first at (`column`, `row`)."""
+    if drop_missing:  # every row would be dropped
+        return DataError(f"every row has a missing value (the first: row {row}, column '{column}')", source=name)
+    return DataError(
+        f"{n_missing:,} of {n_rows:,} rows {'has' if n_missing == 1 else 'have'} missing values "
+        "(empty cells), the first here; fill them in, or pass drop_missing=True (CLI: --drop-missing) "
+        "to drop those rows",
+        source=name,
+        column=column,
+        row=row,
+    )
+
+
+def _dropped_warning(n_missing: int, n_rows: int, name: str, column: str, row: int) -> str:
+    return (
+        f"{name}: dropped {n_missing:,} of {n_rows:,} rows with missing values "
         f"(the first: row {row}, column '{column}')"
     )
-    return frame[~rows_missing]
 
 
 def _first_infinite(values: np.ndarray, columns: list[str]) -> tuple[int, str] | None:
@@ -920,13 +938,18 @@ def _check_finite(
     position, column = min(found, key=lambda hit: (hit[0], layout.columns.index(hit[1])))
     row_index = int(index[position])
     value = _raw_value(inp, layout, column, row_index)
-    as_number = value.replace(",", ".") if layout.decimal == "," else value
+    raise _infinite_error(value, layout.decimal, inp.name, column, row_index + 1)
+
+
+def _infinite_error(value: str, decimal: str, name: str, column: str, row: int) -> DataError:
+    """The error for a value that is infinite as float32, `value` as written in the file."""
+    as_number = value.replace(",", ".") if decimal == "," else value
     number = float(as_number) if _NUMBER.match(as_number) else None
     if number is not None and np.isfinite(number) and abs(number) > _FLOAT32_MAX:
         problem = f"value {value} is too large for 32-bit floats (largest about 3.4e38); rescale this column"
     else:
         problem = f"value {value} is infinite; replace it with a finite number or remove the row"
-    raise DataError(problem, source=inp.name, column=column, row=row_index + 1, value=value)
+    return DataError(problem, source=name, column=column, row=row, value=value)
 
 
 def _check_enough_pairs(mapping: LabelMapping, name: str) -> None:
@@ -1156,6 +1179,7 @@ class _Value:
     meaning: float | None  # SIMILAR or DISSIMILAR for words; 1.0 = yes, 0.0 = no for yes/no
     count: int
     first_row: int
+    source: str | None = None  # the file of `first_row`, when values come from several files
 
 
 def _display(value: object) -> str:
@@ -1235,7 +1259,7 @@ def _unmappable(value: _Value, column: str, source: str | None) -> LabelError:
         "similar nor dissimilar (expected 0 = similar / 1 = dissimilar, true/false, or words such as "
         "same/different); "
         "pass similar_label=... (CLI: --similar-label) to say which value means similar",
-        source=source,
+        source=value.source or source,
         column=column,
         row=value.first_row,
         value=value.display,
@@ -1259,7 +1283,7 @@ def _map_by_rules(distinct: list[_Value], column: str, source: str | None) -> tu
             f"labels mix numbers or true/false ({', '.join(v.display for v in binary[:4])}) with words "
             f"({', '.join(v.display for v in words[:4])}); use one kind of label throughout, or pass "
             "similar_label=... (CLI: --similar-label) to say which value means similar",
-            source=source,
+            source=later.source or source,
             column=column,
             row=later.first_row,
             value=later.display,
@@ -1362,11 +1386,22 @@ def map_labels(
             does not occur.
     """
     codes, distinct = _distinct_values(values, column, source)
+    per_value, mapping = _map_distinct(distinct, column=column, similar_label=similar_label, source=source)
+    labels = np.asarray(per_value, dtype=np.float32)[codes] if len(codes) else np.zeros(0, dtype=np.float32)
+    return labels, mapping
+
+
+def _map_distinct(
+    distinct: list[_Value], *, column: str, similar_label: object, source: str | None
+) -> tuple[list[float], LabelMapping]:
+    """Y for each distinct value (in `distinct`'s order, that of first appearance) and the LabelMapping.
+
+    The counts come from each value's `count`, so values counted a chunk at a time map as in one piece.
+    """
     if similar_label is not None:
         per_value, reason = _map_by_similar_label(distinct, similar_label, column, source)
     else:
         per_value, reason = _map_by_rules(distinct, column, source)
-    labels = np.asarray(per_value, dtype=np.float32)[codes] if len(codes) else np.zeros(0, dtype=np.float32)
     order = sorted(
         range(len(distinct)),
         key=lambda i: (distinct[i].number is None, distinct[i].number or 0, distinct[i].display),
@@ -1377,11 +1412,11 @@ def map_labels(
         dissimilar_values=list(
             dict.fromkeys(distinct[i].display for i in order if per_value[i] == DISSIMILAR)
         ),
-        n_similar=int((labels == SIMILAR).sum()),
-        n_dissimilar=int((labels == DISSIMILAR).sum()),
+        n_similar=sum(v.count for v, y in zip(distinct, per_value, strict=True) if y == SIMILAR),
+        n_dissimilar=sum(v.count for v, y in zip(distinct, per_value, strict=True) if y == DISSIMILAR),
         reason=reason,
     )
-    return labels, mapping
+    return per_value, mapping
 
 
 # --------------------------------------------------------------------------------------------------

@@ -156,7 +156,27 @@ def scaling_statistics(samples, mode: str = "auto") -> tuple[np.ndarray, np.ndar
         float32: `build_encoder` rescales then); constant features get variance 1 (they are only centred).
     """
     blocks = samples if isinstance(samples, (list, tuple)) else [samples]
-    mean, variance, highest, lowest = _column_statistics(blocks)
+    return scaling_from_moments(*_column_statistics(blocks), mode)
+
+
+def scaling_from_moments(
+    mean: np.ndarray, variance: np.ndarray, highest: np.ndarray, lowest: np.ndarray, mode: str = "auto"
+) -> tuple[np.ndarray, np.ndarray, str]:
+    """The finishing step of `scaling_statistics`, from per-feature moments gathered elsewhere.
+
+    `siamese_core.streaming.PairStream.scaling_statistics` gathers them a chunk at a time over data larger
+    than memory; both give the same scaling for the same samples.
+
+    Args:
+        mean: (d,) float64 mean of each feature over the training samples.
+        variance: (d,) float64 variance (divided by the count) of each feature.
+        highest: (d,) largest value of each feature.
+        lowest: (d,) smallest value of each feature.
+        mode: "per_feature", "global", "none" or "auto" (see `TrainConfig.scaling`).
+
+    Returns:
+        `(mean, variance, mode used)`, as `scaling_statistics` returns them.
+    """
     if mode == "auto":  # one unit (pixels, embedding dimensions) when the features' ranges are alike
         ranges = (highest - lowest)[highest > lowest]
         alike = len(ranges) and ranges.max() <= 10 * np.percentile(ranges, 10, method="lower")

@@ -92,9 +92,11 @@ def pair_inputs(pairs: PairSet) -> dict[str, np.ndarray]:
 
 
 STEPS_PER_CALL = 16  # compiled steps between two progress reports
-# XLA makes each step about 1.5x faster here but costs about a second to compile, so it is used when the
-# work is large enough to repay that (measured with bench/bench_train.py and bench/bench_quality.py).
-XLA_MIN_PAIR_STEPS = 300_000  # training: pairs x epochs
+# XLA makes each step about 1.5x faster here but costs over a second to compile, so an epoch uses it only
+# when the work left (pairs x epochs to go, this one included) is large enough to repay that; the first
+# epoch of a small data set always runs without it, so the first progress comes fast (measured with
+# bench/bench_train.py and bench/bench_quality.py).
+XLA_MIN_PAIR_STEPS = 500_000
 XLA_MIN_PAIRS = 65_536  # distances and embeddings: rows per call
 EVAL_BATCH = 16384  # pairs per compiled call when computing distances
 
@@ -109,9 +111,7 @@ class _Trainer:
     reported and a stop request is honoured.
     """
 
-    def __init__(self, model: keras.Model, pairs: PairSet, margin: float, *, xla: bool):
-        import tensorflow as tf
-
+    def __init__(self, model: keras.Model, pairs: PairSet, margin: float):
         self.pairs = pairs
         self.encoder = encoder_of(model)
         self.distance = model.get_layer(DISTANCE_NAME)
@@ -119,7 +119,18 @@ class _Trainer:
         self.variables = self.encoder.trainable_variables
         self.optimizer.build(self.variables)
         self.margin = margin
-        self._run = tf.function(self._steps, jit_compile=xla, reduce_retracing=True, autograph=False)
+        self.xla = False
+        self._compiled: dict[bool, Callable] = {}
+
+    def _function(self) -> Callable:
+        """The compiled loop, with or without XLA as `self.xla` says; each traced on first use."""
+        if self.xla not in self._compiled:
+            import tensorflow as tf
+
+            self._compiled[self.xla] = tf.function(
+                self._steps, jit_compile=self.xla, reduce_retracing=True, autograph=False
+            )
+        return self._compiled[self.xla]
 
     def _steps(self, lefts, rights, labels, count):
         import tensorflow as tf
@@ -152,7 +163,13 @@ class _Trainer:
         lefts = self.pairs.left[rows].reshape(shape)
         rights = self.pairs.right[rows].reshape(shape)
         labels = self.pairs.labels[rows].reshape(STEPS_PER_CALL, batch)
-        return float(self._run(lefts, rights, labels, np.int32(count)))
+        return float(self._function()(lefts, rights, labels, np.int32(count)))
+
+
+def _xla_pays(n_pairs: int, epoch: int, epochs: int) -> bool:
+    """Whether compiling with XLA from `epoch` on repays its compilation (see XLA_MIN_PAIR_STEPS)."""
+    work_left = n_pairs * (epochs - epoch + 1)
+    return work_left >= XLA_MIN_PAIR_STEPS and (epoch > 1 or n_pairs >= XLA_MIN_PAIR_STEPS)
 
 
 def _epoch_order(rng: np.random.Generator, n_pairs: int, batch_size: int) -> np.ndarray:
@@ -212,8 +229,7 @@ def train(
         loss=ContrastiveLoss(margin=config.margin),
     )
     warnings = _margin_warnings(model, train_pairs, config.margin)
-    xla = train_pairs.n_pairs * config.epochs >= XLA_MIN_PAIR_STEPS
-    trainer = _Trainer(model, train_pairs, config.margin, xla=xla)
+    trainer = _Trainer(model, train_pairs, config.margin)
     has_validation = validation_pairs is not None and validation_pairs.n_pairs > 0
     rng = np.random.default_rng(config.seed)
     history: dict[str, list[float]] = {"loss": []}
@@ -224,6 +240,7 @@ def train(
     deadline = None if config.max_seconds is None else time.monotonic() + config.max_seconds
 
     for epoch in range(1, config.epochs + 1):
+        trainer.xla = trainer.xla or _xla_pays(train_pairs.n_pairs, epoch, config.epochs)
         order = _epoch_order(rng, train_pairs.n_pairs, config.batch_size)
         total, done = 0.0, 0
         for start in range(0, len(order), STEPS_PER_CALL):
@@ -295,7 +312,7 @@ def _margin_warnings(model: keras.Model, pairs: PairSet, margin: float) -> list[
     distances.
     """
     sample = slice(0, min(pairs.n_pairs, 1024))
-    start = np.asarray(model({"left": pairs.left[sample], "right": pairs.right[sample]}, training=False))
+    start = predict_distances(model, pairs.left[sample], pairs.right[sample])  # traced once, reused later
     typical = float(np.median(start))
     if not np.isfinite(typical) or typical <= 0:
         return []
@@ -360,7 +377,10 @@ _COMPILED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _compiled(model: keras.Model, xla: bool):
-    """The model's compiled distance and embedding functions (with or without XLA), made once per model."""
+    """The model's compiled distance and embedding functions (with or without XLA), made once per model.
+
+    Their batch size is left open, so one trace serves every batch (XLA still compiles per shape).
+    """
     functions = _COMPILED.setdefault(model, {})
     if xla not in functions:
         import tensorflow as tf
@@ -376,9 +396,10 @@ def _compiled(model: keras.Model, xla: bool):
         def embeddings(samples):
             return encoder(samples, training=False)
 
-        functions[xla] = tuple(
-            tf.function(f, jit_compile=xla, reduce_retracing=True, autograph=False)
-            for f in (distances, embeddings)
+        rows = tf.TensorSpec((None, encoder.input_shape[-1]), tf.float32)
+        functions[xla] = (
+            tf.function(distances, input_signature=[rows, rows], jit_compile=xla, autograph=False),
+            tf.function(embeddings, input_signature=[rows], jit_compile=xla, autograph=False),
         )
     return functions[xla]
 

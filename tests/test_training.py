@@ -100,3 +100,41 @@ def test_identical_pairs_and_constant_features_stay_finite():
     labels = np.r_[np.zeros(32), np.ones(32)].astype(np.float32)
     result = train(PairSet(left, right, labels, list("abcd")), None, TrainConfig(**SMALL))
     assert np.isfinite(result.history["loss"]).all()
+
+
+@pytest.mark.parametrize(
+    ("n_pairs", "epoch", "epochs", "expected"),
+    [
+        (9_790, 1, 40, False),  # digits: 391,600 pair-steps in all, under 500,000: never
+        (100_000, 1, 6, False),  # 600,000 in all, but the first epoch of a small set runs plain
+        (100_000, 2, 6, True),  # 5 epochs x 100,000 left = 500,000: compile from here
+        (100_000, 3, 6, False),  # (a run only gets here with XLA already on)
+        (500_000, 1, 1, True),  # one epoch of a large set repays compiling at once
+    ],
+)
+def test_xla_is_used_when_the_work_left_repays_it(n_pairs, epoch, epochs, expected):
+    from siamese_core.training import _xla_pays
+
+    assert _xla_pays(n_pairs, epoch, epochs) is expected
+
+
+def test_switching_to_xla_between_epochs_keeps_training(monkeypatch):
+    import siamese_core.training as training
+
+    pairs = _pairs()
+    plain = train(pairs, None, TrainConfig(**{**SMALL, "epochs": 4}))
+    monkeypatch.setattr(training, "XLA_MIN_PAIR_STEPS", 3 * pairs.n_pairs)  # XLA from epoch 2 of 4
+    used = []
+    original = training._Trainer._function
+
+    def spy(self):
+        used.append(self.xla)
+        return original(self)
+
+    monkeypatch.setattr(training._Trainer, "_function", spy)
+    switched = train(pairs, None, TrainConfig(**{**SMALL, "epochs": 4}))
+    assert used == [False, True, True, True]  # one call of 5 steps per epoch
+    # The same steps, compiled two ways: the first epoch is identical, later ones agree closely.
+    assert switched.history["loss"][0] == plain.history["loss"][0]
+    np.testing.assert_allclose(switched.history["loss"], plain.history["loss"], rtol=1e-3)
+    assert switched.history["loss"][-1] < switched.history["loss"][0]
