@@ -36,6 +36,7 @@ _EXPORTS = {
     ],
     "siamese_core.pairing": ["make_pairs"],
     "siamese_core.splits": ["Splits", "split_pairs", "split_samples"],
+    "siamese_core.streaming": ["PairStream", "StreamScan", "ColumnStatistics"],
     "siamese_core.evaluation": [
         "EvalResult",
         "ThresholdMetrics",

@@ -12,6 +12,7 @@ import os
 import sys
 from pathlib import Path
 
+from siamese_core.cluster import STRATEGIES
 from siamese_core.errors import ConfigError, SiameseError
 
 EXIT_USAGE = 2
@@ -89,6 +90,23 @@ def build_parser() -> argparse.ArgumentParser:
     settings.add_argument(
         "--report", metavar="REPORT.html", help="also write an HTML report of the test pairs"
     )
+    scale = train.add_argument_group("scale out (see docs/scaling.md)")
+    scale.add_argument(
+        "--stream",
+        action="store_true",
+        help="read a wide pair file a chunk at a time (data larger than memory); implied for a folder "
+        "of CSV or Parquet files and for a Parquet file",
+    )
+    scale.add_argument(
+        "--chunk-rows", type=int, default=65_536, help="rows per chunk when streaming (memory holds ~one)"
+    )
+    scale.add_argument(
+        "--strategy",
+        choices=STRATEGIES,
+        default="default",
+        help="tf.distribute strategy: default (this process), mirrored (all GPUs of this machine), "
+        "multi-worker (the machines named in TF_CONFIG; only the chief writes the model)",
+    )
 
     evaluate = commands.add_parser("evaluate", help="metrics of a model on labeled pairs")
     evaluate.add_argument("model", metavar="MODEL.keras")
@@ -97,9 +115,18 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--threshold", type=float, help="decision threshold (default: the model's)")
     _add_data_options(evaluate)
 
-    score = commands.add_parser("score", help="add distance and verdict columns to a pair CSV")
+    score = commands.add_parser(
+        "score",
+        help="add distance and verdict columns to a pair CSV, a Parquet file, or a folder of them",
+        description="Write the input rows plus 'distance' and 'similar' columns to one CSV. The input is read, "
+        "scored and written a chunk at a time, so it may be larger than memory; a folder's CSV or Parquet "
+        "files (same columns, read in name order) go into one output whose first column, source_file, "
+        "names each row's file.",
+    )
     score.add_argument("model", metavar="MODEL.keras")
-    score.add_argument("data", metavar="DATA.csv")
+    score.add_argument(
+        "data", metavar="DATA", help="a pair CSV, a Parquet file, or a folder of CSV or of Parquet files"
+    )
     score.add_argument("-o", "--output", required=True, metavar="OUT.csv")
     score.add_argument("--threshold", type=float, help="decision threshold (default: the model's)")
     score.add_argument("--drop-missing", action="store_true", help="skip rows with missing values")
@@ -247,26 +274,36 @@ def _run_train(args) -> int:
         "early_stopping_patience": args.patience,
     }
     config = TrainConfig(**{key: value for key, value in settings.items() if value is not None})
-    data = load_labeled(args)  # bad settings and data are reported before TensorFlow's slow import
-    import_tensorflow_quietly()
-    from siamese_core.pipeline import fit
-    from siamese_core.report import render_report, write_report
+    from siamese_core.cluster import worker_role
 
-    _describe_loaded(data)
-    outcome = fit(
-        data,
-        config,
-        test_fraction=args.test_fraction,
-        leakage_aware=not args.no_leakage_check,
-        pairs_per_sample=args.pairs_per_sample,
-        hard_negatives=args.hard_negatives,
-        on_progress=_ProgressPrinter(),
-    )
-    print(outcome.splits.describe(), file=sys.stderr)
+    role = worker_role(args.strategy)  # a wrong TF_CONFIG is reported before anything else
+    if _streams(args):
+        outcome = _fit_streamed(args, config)
+    elif args.strategy != "default":
+        outcome = _fit_distributed(args, config)
+    else:
+        data = load_labeled(args)  # bad settings and data are reported before TensorFlow's slow import
+        _describe_loaded(data)
+        import_tensorflow_quietly()
+        from siamese_core.pipeline import fit
+
+        outcome = fit(
+            data,
+            config,
+            test_fraction=args.test_fraction,
+            leakage_aware=not args.no_leakage_check,
+            pairs_per_sample=args.pairs_per_sample,
+            hard_negatives=args.hard_negatives,
+            on_progress=_ProgressPrinter(),
+        )
+    print(outcome.describe_splits(), file=sys.stderr)
     for warning in outcome.result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    outcome.bundle.save(out)
     result = outcome.result
+    if not role.is_chief:
+        print(f"{role.describe()}: trained {result.epochs_run} epochs; the chief writes the model")
+        return 0
+    outcome.bundle.save(out)
     print(f"trained {result.epochs_run} epochs (kept epoch {result.best_epoch}); saved {out}")
     if outcome.test is None:
         print("no test pairs with both classes: no test metrics (raise --test-fraction)")
@@ -274,16 +311,85 @@ def _run_train(args) -> int:
         print(f"test metrics (threshold chosen on {outcome.threshold_source}):")
         _print_metrics(outcome.test)
         if args.report:
+            from siamese_core.report import render_report, write_report
+
             html = render_report(
                 outcome.test,
                 outcome.test_distances,
-                outcome.splits.test.labels,
+                outcome.test_pairs.labels,
                 model_info=_model_info(outcome.bundle),
                 history=result.history,
             )
             write_report(args.report, html)
             print(f"report written to {args.report}")
     return 0
+
+
+def _streams(args) -> bool:
+    """Whether `train` streams its data: asked for, or a folder or a Parquet file."""
+    from siamese_core.sources import PARQUET_SUFFIXES
+
+    path = Path(args.data)
+    streamed = args.stream or path.is_dir() or path.suffix.lower() in PARQUET_SUFFIXES
+    if streamed and (args.samples or args.class_column or args.id_columns):
+        raise ConfigError(
+            "streaming (--stream, a folder or a Parquet file) reads wide pair files, one pair per row; "
+            "labeled samples and pairs by reference are paired in memory: drop --stream, or write the pairs "
+            "out as a wide pair file"
+        )
+    return streamed
+
+
+def _fit_streamed(args, config):
+    """Train on a file or folder read a chunk at a time (`siamese_core.streaming.PairStream`)."""
+    from siamese_core.streaming import PairStream
+
+    stream = PairStream(
+        args.data,
+        label_column=args.label_column,
+        left_columns=args.left_columns,
+        right_columns=args.right_columns,
+        similar_label=args.similar_label,
+        drop_missing=args.drop_missing,
+        chunk_rows=args.chunk_rows,
+        validation_fraction=config.validation_fraction,
+        test_fraction=args.test_fraction,
+        seed=config.seed,
+        leakage_aware=not args.no_leakage_check,
+    )
+    _describe_loaded(stream.scan())  # every chunk validated before TensorFlow starts
+    return _fit_with_strategy(args, config, stream)
+
+
+def _fit_distributed(args, config):
+    """Train loaded data with a distribution strategy: the usual splits, served as a stream."""
+    data = load_labeled(args)
+    _describe_loaded(data)
+    import_tensorflow_quietly()
+    from siamese_core.distributed import MemoryPairStream
+    from siamese_core.pipeline import make_splits
+
+    splits = make_splits(
+        data,
+        validation_fraction=config.validation_fraction,
+        test_fraction=args.test_fraction,
+        seed=config.seed,
+        leakage_aware=not args.no_leakage_check,
+        pairs_per_sample=args.pairs_per_sample,
+        hard_negatives=args.hard_negatives,
+    )
+    return _fit_with_strategy(
+        args, config, MemoryPairStream(splits.train, splits.validation, splits.test, chunk_rows=args.chunk_rows)
+    )
+
+
+def _fit_with_strategy(args, config, stream):
+    import_tensorflow_quietly()
+    from siamese_core.distributed import make_strategy
+    from siamese_core.pipeline import fit_stream
+
+    strategy = make_strategy(args.strategy)
+    return fit_stream(stream, config, strategy=strategy, on_progress=_ProgressPrinter())
 
 
 def _describe_loaded(data) -> None:

@@ -891,7 +891,9 @@ def _missing_error(
 ) -> DataError:
     """The error for `n_missing` of `n_rows` rows with an empty cell, the first at (`column`, `row`)."""
     if drop_missing:  # every row would be dropped
-        return DataError(f"every row has a missing value (the first: row {row}, column '{column}')", source=name)
+        return DataError(
+            f"every row has a missing value (the first: row {row}, column '{column}')", source=name
+        )
     return DataError(
         f"{n_missing:,} of {n_rows:,} rows {'has' if n_missing == 1 else 'have'} missing values "
         "(empty cells), the first here; fill them in, or pass drop_missing=True (CLI: --drop-missing) "

@@ -34,6 +34,13 @@ class FitOutcome:
     test_distances: np.ndarray | None
     threshold_source: str
 
+    @property
+    def test_pairs(self) -> PairSet | None:
+        return self.splits.test
+
+    def describe_splits(self) -> str:
+        return self.splits.describe()
+
 
 def make_splits(
     data: PairSet | SampleSet,
@@ -106,26 +113,151 @@ def fit(
             hard_negatives=hard_negatives,
         )
     result = train(splits.train, splits.validation, config, on_progress=on_progress)
+    finished = _evaluate_and_bundle(
+        result, config, splits.train, splits.validation, splits.test, splits.describe(), splits.train.info
+    )
+    return FitOutcome(finished.bundle, result, splits, finished.test, finished.test_distances, finished.threshold_source)
 
-    threshold_pairs, threshold_source = splits.train, "training pairs"
-    if splits.validation is not None and _has_both_classes(splits.validation):
-        threshold_pairs, threshold_source = splits.validation, "validation pairs"
+
+MAX_HELD_OUT_PAIRS = 200_000  # validation / test pairs of a stream held in memory, at most
+
+
+@dataclass
+class StreamFitOutcome:
+    """Everything one streamed (or distributed) training run produced.
+
+    Attributes:
+        bundle: The model with its metadata, ready to save.
+        result: The training result.
+        scan: What the validating pass over the data found (pair counts per split, label mapping).
+        test: Metrics on the held-out test pairs (up to `MAX_HELD_OUT_PAIRS` of them); None without.
+        test_distances: The model's distances for those test pairs.
+        test_pairs: Those test pairs.
+        threshold_source: Which pairs the threshold was chosen on.
+    """
+
+    bundle: SiameseBundle
+    result: TrainResult
+    scan: object
+    test: EvalResult | None
+    test_distances: np.ndarray | None
+    test_pairs: PairSet | None
+    threshold_source: str
+
+    split_strategy: str = "samples"
+
+    def describe_splits(self) -> str:
+        return _describe_stream_splits(self.scan.split_counts, self.test_pairs, self.split_strategy)
+
+
+def fit_stream(
+    stream,
+    config: TrainConfig | None = None,
+    *,
+    strategy=None,
+    on_progress: ProgressCallback | None = None,
+    max_held_out: int = MAX_HELD_OUT_PAIRS,
+) -> StreamFitOutcome:
+    """Train on a pair stream (data larger than memory, or several workers), then threshold,
+    evaluate and bundle as `fit` does.
+
+    The stream's own leakage-aware split is used (see `siamese_core.streaming.PairStream`); up to
+    `max_held_out` validation and test pairs are held in memory for early stopping, the threshold and
+    the test metrics.
+
+    Args:
+        stream: A `siamese_core.streaming.PairStream` or `siamese_core.distributed.MemoryPairStream`.
+        config: Training settings; `TrainConfig()` when None.
+        strategy: A `tf.distribute.Strategy` (see `siamese_core.distributed.make_strategy`).
+        on_progress: Progress callback (see `train`).
+        max_held_out: Most validation (and test) pairs held in memory.
+
+    Returns:
+        A `StreamFitOutcome`.
+    """
+    from siamese_core.distributed import train_stream
+
+    config = config or TrainConfig()
+    scan = stream.scan()
+    validation = stream.load_split("validation", max_held_out) if scan.split_counts.get("validation") else None
+    test = stream.load_split("test", max_held_out) if scan.split_counts.get("test") else None
+    result = train_stream(stream, validation, config, strategy=strategy, on_progress=on_progress)
+    split_strategy = "samples" if getattr(stream, "leakage_aware", True) else "pairs at random"
+    training_sample = None
+    if validation is None or not _has_both_classes(validation):
+        training_sample = stream.load_split("train", max_held_out)
+    finished = _evaluate_and_bundle(
+        result,
+        config,
+        training_sample,
+        validation,
+        test,
+        _describe_stream_splits(scan.split_counts, test, split_strategy),
+        getattr(scan, "info", None),
+        feature_names=scan.feature_names,
+    )
+    return StreamFitOutcome(
+        finished.bundle,
+        result,
+        scan,
+        finished.test,
+        finished.test_distances,
+        test,
+        finished.threshold_source,
+        split_strategy,
+    )
+
+
+def _describe_stream_splits(counts: dict[str, int], test: PairSet | None, strategy: str = "samples") -> str:
+    parts = [f"{name} {counts.get(name, 0):,}" for name in ("train", "validation", "test") if counts.get(name)]
+    text = f"pairs: {', '.join(parts)} (split by {strategy})"
+    if counts.get("dropped"):
+        text += (
+            f"; {counts['dropped']:,} pairs dropped because their two samples fell into different splits "
+            "(no sample is shared between splits)"
+        )
+    if test is not None and test.n_pairs < counts.get("test", 0):
+        text += f"; test metrics on the first {test.n_pairs:,} test pairs"
+    return text
+
+
+@dataclass
+class _Finished:
+    bundle: SiameseBundle
+    test: EvalResult | None
+    test_distances: np.ndarray | None
+    threshold_source: str
+
+
+def _evaluate_and_bundle(
+    result: TrainResult,
+    config: TrainConfig,
+    train_pairs: PairSet | None,
+    validation: PairSet | None,
+    test_pairs: PairSet | None,
+    split_description: str,
+    info,
+    *,
+    feature_names: list[str] | None = None,
+) -> _Finished:
+    """The threshold (best accuracy on the validation pairs, else the training pairs; never the test
+    pairs), the test metrics at it, and the bundle."""
+    threshold_pairs, threshold_source = train_pairs, "training pairs"
+    if validation is not None and _has_both_classes(validation):
+        threshold_pairs, threshold_source = validation, "validation pairs"
     distances = predict_distances(result.model, threshold_pairs.left, threshold_pairs.right)
     _, threshold = best_accuracy_threshold(distances, threshold_pairs.labels)
 
     test, test_distances = None, None
-    if splits.test is not None and _has_both_classes(splits.test):
-        test_distances = predict_distances(result.model, splits.test.left, splits.test.right)
-        test = evaluate_distances(
-            test_distances, splits.test.labels, threshold=threshold, margin=config.margin
-        )
+    if test_pairs is not None and _has_both_classes(test_pairs):
+        test_distances = predict_distances(result.model, test_pairs.left, test_pairs.right)
+        test = evaluate_distances(test_distances, test_pairs.labels, threshold=threshold, margin=config.margin)
 
-    info = splits.train.info
     metrics = test.to_dict() if test is not None else {}
-    metrics.update({"threshold_source": threshold_source, "split": splits.describe()})
+    metrics.update({"threshold_source": threshold_source, "split": split_description})
     bundle = SiameseBundle(
         model=result.model,
-        feature_names=list(splits.train.feature_names),
+        feature_names=list(feature_names if feature_names is not None else threshold_pairs.feature_names),
         margin=config.margin,
         threshold=float(threshold),
         label_mapping=_mapping_dict(info),
@@ -134,7 +266,7 @@ def fit(
         history=result.history,
         versions=current_versions(),
     )
-    return FitOutcome(bundle, result, splits, test, test_distances, threshold_source)
+    return _Finished(bundle, test, test_distances, threshold_source)
 
 
 def align_features(bundle: SiameseBundle, pairs: PairSet) -> PairSet:

@@ -1,19 +1,29 @@
-"""Scoring pair files with a trained model: the input rows plus `distance` and `similar` columns."""
+"""Scoring pair files with a trained model: the input rows plus `distance` and `similar` columns.
+
+`score_file` reads, scores and writes a chunk at a time, so files larger than memory score in constant
+memory: a pair CSV, a Parquet file, or a folder of either (one output with a `source_file` column).
+"""
 
 from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from siamese_core.bundle import SiameseBundle
-from siamese_core.data import detect_sides, read_csv
+from siamese_core.data import detect_sides
 from siamese_core.errors import DataError
+from siamese_core.sources import Files, open_table
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Rows read, scored and written at a time by `score_file`: a multiple of the distance batch, so that every
+# chunk but the last runs in full batches.
+SCORE_CHUNK_ROWS = 65_536
+SOURCE_FILE_COLUMN = "source_file"
 
 
 def pair_features(frame: pd.DataFrame, bundle: SiameseBundle, *, name: str) -> tuple[np.ndarray, np.ndarray]:
@@ -63,7 +73,7 @@ def _numeric(frame: pd.DataFrame, columns: list[str], name: str) -> np.ndarray:
             f"'{values.iat[row, col]}' is not a number; fix or remove that value",
             source=name,
             column=columns[col],
-            row=int(row) + 1,
+            row=_row_number(frame, row),
             value=values.iat[row, col],
         )
     array = numeric.to_numpy(dtype=np.float64)
@@ -75,9 +85,17 @@ def _numeric(frame: pd.DataFrame, columns: list[str], name: str) -> np.ndarray:
             f"{array[row, col]!r} is infinite or too large for float32; use finite values",
             source=name,
             column=columns[col],
-            row=int(row) + 1,
+            row=_row_number(frame, row),
         )
     return array
+
+
+def _row_number(frame: pd.DataFrame, position: int) -> int:
+    """The 1-based data row of a position: the index + 1 for an integer index (a chunk of a file), else
+    the position + 1."""
+    if pd.api.types.is_integer_dtype(frame.index.dtype):
+        return int(frame.index[position]) + 1
+    return int(position) + 1
 
 
 def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
@@ -96,13 +114,29 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
 
 def write_csv(frame: pd.DataFrame, path) -> None:
     """Write a CSV atomically: a temporary file in the same folder, then a rename."""
+    write_csv_chunks([frame], path)
+
+
+def write_csv_chunks(frames: Iterable[pd.DataFrame], path) -> None:
+    """Write tables with the same columns as one CSV, atomically: appended one after the other to a
+    temporary file in the same folder, renamed over `path` at the end. A failure or an interruption
+    while `frames` are made or written leaves `path` as it was.
+
+    Args:
+        frames: The tables, in order; the first one's column names make the header.
+        path: Where to write.
+
+    Raises:
+        DataError: The folder of `path` does not exist.
+    """
     path = Path(path)
     if not path.parent.is_dir():
         raise DataError(f"cannot write {path}: the folder {path.parent} does not exist")
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(handle, "w", newline="", encoding="utf-8") as stream:
-            frame.to_csv(stream, index=False)
+            for index, frame in enumerate(frames):
+                frame.to_csv(stream, index=False, header=index == 0)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
@@ -128,14 +162,33 @@ def score_frame(
         DataError: If features are missing, text or infinite (missing ones only without `drop_missing`).
     """
     left, right = pair_features(frame, bundle, name=name)
-    complete = ~(np.isnan(left).any(axis=1) | np.isnan(right).any(axis=1))
+    complete = _complete(left, right)
     if not complete.all() and not drop_missing:
-        first = int(np.flatnonzero(~complete)[0]) + 1
-        raise DataError(
-            f"{int((~complete).sum()):,} rows have missing feature values (the first is row {first}); "
-            "fill them in, or pass --drop-missing to leave those rows unscored",
-            source=name,
-        )
+        first = _row_number(frame, int(np.flatnonzero(~complete)[0]))
+        raise _missing_features(int((~complete).sum()), first, name)
+    return _scored(bundle, frame, left, right, complete, threshold)
+
+
+def _complete(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    return ~(np.isnan(left).any(axis=1) | np.isnan(right).any(axis=1))
+
+
+def _missing_features(n_missing: int, first_row: int, name: str) -> DataError:
+    return DataError(
+        f"{n_missing:,} rows have missing feature values (the first is row {first_row}); "
+        "fill them in, or pass --drop-missing to leave those rows unscored",
+        source=name,
+    )
+
+
+def _scored(
+    bundle: SiameseBundle,
+    frame: pd.DataFrame,
+    left: np.ndarray,
+    right: np.ndarray,
+    complete: np.ndarray,
+    threshold: float,
+) -> pd.DataFrame:
     distances = np.full(len(frame), np.nan)
     if complete.any():
         distances[complete] = bundle.distances(left[complete], right[complete])
@@ -146,15 +199,65 @@ def score_frame(
 
 
 def score_file(bundle: SiameseBundle, source, output, *, threshold: float, drop_missing: bool = False) -> int:
-    """Score a pair CSV and write the input rows plus `distance` and `similar` to `output`, atomically.
+    """Score a pair table and write the input rows plus `distance` and `similar` to `output`, atomically.
+
+    The table is read, scored and written `SCORE_CHUNK_ROWS` rows at a time, so memory holds one chunk
+    whatever the size of the input. A folder's files are written one after the other into one CSV, after
+    a first column `source_file` naming each row's file.
+
+    Args:
+        bundle: The model.
+        source: A pair CSV (path, bytes or binary stream), a Parquet file, or a folder of CSV or of Parquet
+            files with the same columns (read in the order of their names); labels are not needed.
+        output: The CSV to write; replaced only once every row is scored.
+        threshold: Pairs with distance <= threshold are called similar.
+        drop_missing: Leave rows with missing features unscored (empty cells) instead of failing.
 
     Returns:
         How many pairs were scored.
+
+    Raises:
+        DataError: The input cannot be read, its features do not match the model's, or values are text,
+            infinite, or missing (without `drop_missing`); the message names the file and the row.
     """
     name = Path(source).name if isinstance(source, (str, os.PathLike)) else None
-    frame = read_csv(source, name=name)
-    scored = score_frame(
-        bundle, frame, threshold=threshold, drop_missing=drop_missing, name=name or "the file"
-    )
-    write_csv(neutralise_formulas(scored), output)
-    return int(scored["distance"].notna().sum())
+    table = open_table(source, name=name)  # header problems are reported before anything is written
+    scored_pairs = [0]
+    write_csv_chunks(_scored_chunks(bundle, table, threshold, drop_missing, scored_pairs), output)
+    return scored_pairs[0]
+
+
+def _scored_chunks(
+    bundle: SiameseBundle, table: Files, threshold: float, drop_missing: bool, scored_pairs: list[int]
+) -> Iterator[pd.DataFrame]:
+    """The table's chunks scored and made safe for spreadsheets, counting scored pairs in `scored_pairs`.
+
+    Rows with missing features (without `drop_missing`) stop the writing; the rest of the input is still
+    read, to count them, as `score_frame` counts them in one table.
+    """
+    missing = None  # [rows with missing features, the first one's row, its file]
+    source_column = _free_name(SOURCE_FILE_COLUMN, table.files[0].columns) if table.is_folder else None
+    for file, frame in table.table_chunks(SCORE_CHUNK_ROWS):
+        left, right = pair_features(frame, bundle, name=file.name)
+        complete = _complete(left, right)
+        if missing is not None or (not complete.all() and not drop_missing):
+            if missing is None:
+                missing = [0, _row_number(frame, int(np.flatnonzero(~complete)[0])), file.name]
+            missing[0] += int((~complete).sum())
+            continue
+        scored = _scored(bundle, frame, left, right, complete, threshold)
+        scored_pairs[0] += int(complete.sum())
+        if source_column is not None:
+            scored.insert(0, source_column, Path(file.path).name)
+        yield neutralise_formulas(scored)
+    if missing is not None:
+        raise _missing_features(missing[0], missing[1], missing[2])
+
+
+def _free_name(wanted: str, taken: list[str]) -> str:
+    """`wanted`, or `wanted_2`, `wanted_3`, ... when a column already has that name."""
+    name, number = wanted, 1
+    while name in taken:
+        number += 1
+        name = f"{wanted}_{number}"
+    return name

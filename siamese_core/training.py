@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import time
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import keras
@@ -212,10 +212,38 @@ def train(
     config = config or TrainConfig()
     _check_trainable(train_pairs)
     keras.utils.set_random_seed(config.seed)
-
     mean, variance, scaling = scaling_statistics([train_pairs.left, train_pairs.right], config.scaling)
+    model = build_compiled_model(train_pairs.n_features, config, mean, variance)
+    warnings = _margin_warnings(model, train_pairs, config.margin)
+    trainer = _Trainer(model, train_pairs, config.margin)
+    rng = np.random.default_rng(config.seed)
+    steps_per_epoch = train_pairs.n_pairs // min(config.batch_size, train_pairs.n_pairs)
+
+    def blocks(epoch: int) -> Iterator[tuple[int, float]]:
+        trainer.xla = trainer.xla or _xla_pays(train_pairs.n_pairs, epoch, config.epochs)
+        order = _epoch_order(rng, train_pairs.n_pairs, config.batch_size)
+        for start in range(0, len(order), STEPS_PER_CALL):
+            chunk = order[start : start + STEPS_PER_CALL]
+            yield len(chunk), trainer.run(chunk)
+
+    return run_epochs(
+        model,
+        config,
+        blocks,
+        steps_per_epoch,
+        validation_pairs,
+        on_progress=on_progress,
+        scaling=scaling,
+        warnings=warnings,
+    )
+
+
+def build_compiled_model(
+    n_features: int, config: TrainConfig, mean: np.ndarray, variance: np.ndarray
+) -> keras.Model:
+    """The Siamese model of `config` with the given feature scaling, compiled with Adam and the loss."""
     encoder = build_encoder(
-        train_pairs.n_features,
+        n_features,
         hidden=config.hidden,
         embedding_dim=config.embedding_dim,
         activation=config.activation,
@@ -223,15 +251,54 @@ def train(
         feature_mean=mean,
         feature_variance=variance,
     )
-    model = build_siamese_model(encoder, train_pairs.n_features)
+    model = build_siamese_model(encoder, n_features)
     model.compile(
         optimizer=keras.optimizers.Adam(learning_rate=config.learning_rate),
         loss=ContrastiveLoss(margin=config.margin),
     )
-    warnings = _margin_warnings(model, train_pairs, config.margin)
-    trainer = _Trainer(model, train_pairs, config.margin)
+    return model
+
+
+def _alone(value):
+    return value
+
+
+def run_epochs(
+    model: keras.Model,
+    config: TrainConfig,
+    blocks: Callable[[int], Iterator[tuple[int, float]]],
+    steps_per_epoch: int,
+    validation_pairs: PairSet | None,
+    *,
+    on_progress: ProgressCallback | None = None,
+    scaling: str = "per_feature",
+    warnings: list[str] | None = None,
+    any_worker: Callable[[bool], bool] = _alone,
+    mean_over_workers: Callable[[float], float] = _alone,
+) -> TrainResult:
+    """The epoch loop shared by in-memory and streamed training: progress, stopping, best weights.
+
+    Args:
+        model: The compiled model being trained.
+        config: Settings (epochs, patience, margin, time limit).
+        blocks: `blocks(epoch)` runs the epoch's steps a block at a time, yielding after each block
+            `(steps run, summed loss)`; closing it early skips the rest of the epoch.
+        steps_per_epoch: Steps in one epoch, for progress.
+        validation_pairs: Pairs for the validation loss and early stopping; optional.
+        on_progress: See `train`.
+        scaling: The feature scaling used, for the result.
+        warnings: Warnings found before training, for the result.
+        any_worker: Whether any worker says True (several machines must take the same decisions: to
+            stop, or not); the identity on one machine.
+        mean_over_workers: The mean of a value over all workers (the validation loss).
+
+    Returns:
+        A `TrainResult` with the best epoch's weights restored.
+
+    Raises:
+        TrainingError: If the loss stops being finite (diverges).
+    """
     has_validation = validation_pairs is not None and validation_pairs.n_pairs > 0
-    rng = np.random.default_rng(config.seed)
     history: dict[str, list[float]] = {"loss": []}
     if has_validation:
         history["val_loss"] = []
@@ -240,23 +307,21 @@ def train(
     deadline = None if config.max_seconds is None else time.monotonic() + config.max_seconds
 
     for epoch in range(1, config.epochs + 1):
-        trainer.xla = trainer.xla or _xla_pays(train_pairs.n_pairs, epoch, config.epochs)
-        order = _epoch_order(rng, train_pairs.n_pairs, config.batch_size)
         total, done = 0.0, 0
-        for start in range(0, len(order), STEPS_PER_CALL):
-            chunk = order[start : start + STEPS_PER_CALL]
-            total += trainer.run(chunk)
-            done += len(chunk)
+        epoch_blocks = blocks(epoch)
+        for steps, loss in epoch_blocks:
+            total += loss
+            done += steps
             if on_progress is not None:
                 progress = TrainProgress(
-                    "batch", epoch, config.epochs, done, len(order), total / done, None, _copy(history)
+                    "batch", epoch, config.epochs, done, steps_per_epoch, total / done, None, _copy(history)
                 )
-                if on_progress(progress) is False:
-                    stopped_by_user = True
-                    break
-            if deadline is not None and time.monotonic() > deadline:
-                stopped_by_time = True
+                stopped_by_user = on_progress(progress) is False
+            stopped_by_time = deadline is not None and time.monotonic() > deadline
+            if any_worker(stopped_by_user or stopped_by_time):
+                stopped_by_time = stopped_by_time or not stopped_by_user
                 break
+        epoch_blocks.close()
         history["loss"].append(total / max(done, 1))
         if not math.isfinite(history["loss"][-1]):
             raise TrainingError(
@@ -266,7 +331,7 @@ def train(
             )
         monitored = history["loss"][-1]
         if has_validation:
-            history["val_loss"].append(pair_loss(model, validation_pairs, config.margin))
+            history["val_loss"].append(mean_over_workers(pair_loss(model, validation_pairs, config.margin)))
             monitored = history["val_loss"][-1]
         should_stop = best.update(model, monitored, epoch)
         if not stopped_by_user and on_progress is not None:
@@ -275,13 +340,13 @@ def train(
                 "epoch",
                 epoch,
                 config.epochs,
-                len(order),
-                len(order),
+                steps_per_epoch,
+                steps_per_epoch,
                 history["loss"][-1],
                 val_loss,
                 _copy(history),
             )
-            stopped_by_user = on_progress(progress) is False
+            stopped_by_user = any_worker(on_progress(progress) is False)
         if stopped_by_user or stopped_by_time or should_stop:
             break
     best.restore(model)
@@ -296,7 +361,7 @@ def train(
         stopped_by_user=stopped_by_user,
         stopped_by_time=stopped_by_time,
         scaling=scaling,
-        warnings=warnings
+        warnings=list(warnings or [])
         + ([f"training stopped at its time limit of {config.max_seconds:g} s"] if stopped_by_time else []),
     )
 

@@ -1,0 +1,353 @@
+"""Training on data streamed a chunk at a time, on one machine or several, with TensorFlow's own
+distribution strategies (`tf.distribute`) as the engine.
+
+The data comes from a pair stream (`siamese_core.streaming.PairStream` for files larger than memory, or
+`MemoryPairStream` for pairs already loaded): each worker reads only its own shard of the training pairs
+through a `tf.data` pipeline, every step encodes both sides of its batch in one encoder call, and the
+optimizer sums the gradients of all replicas. Decisions that must be the same everywhere (the
+validation loss, stopping) are agreed over all workers, so no worker waits for another that stopped.
+"""
+
+from __future__ import annotations
+
+import gc
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import keras
+import numpy as np
+
+from siamese_core.cluster import STRATEGIES, WorkerRole, worker_role
+from siamese_core.config import TrainConfig
+from siamese_core.errors import DataError
+from siamese_core.losses import contrastive_loss_per_pair
+from siamese_core.model import DISTANCE_NAME, encoder_of, scaling_statistics
+from siamese_core.pairs import PairSet
+from siamese_core.training import (
+    STEPS_PER_CALL,
+    ProgressCallback,
+    TrainResult,
+    _margin_warnings,
+    _xla_pays,
+    build_compiled_model,
+    run_epochs,
+)
+
+__all__ = [
+    "STRATEGIES",
+    "MemoryPairStream",
+    "WorkerRole",
+    "make_strategy",
+    "train_stream",
+    "worker_role",
+]
+
+def make_strategy(name: str = "default"):
+    """The `tf.distribute` strategy called `name`.
+
+    "default" runs in this process as usual; "mirrored" copies the model to every GPU of this machine
+    (its CPU when it has none) and sums their gradients; "multi-worker" does the same over the machines
+    named in `TF_CONFIG`. Create it before any other TensorFlow work (a TensorFlow rule for
+    multi-worker).
+
+    Raises:
+        ConfigError: As `worker_role`.
+    """
+    worker_role(name)
+    import tensorflow as tf
+
+    if name == "mirrored":
+        return tf.distribute.MirroredStrategy()
+    if name == "multi-worker":
+        return tf.distribute.MultiWorkerMirroredStrategy()
+    return tf.distribute.get_strategy()
+
+
+@dataclass
+class MemoryScan:
+    """What `MemoryPairStream.scan` reports, shaped like `siamese_core.streaming.StreamScan`."""
+
+    feature_names: list[str]
+    n_pairs: int
+    split_counts: dict[str, int]
+
+
+class MemoryPairStream:
+    """Pairs already in memory, served like a file stream (for distributed training of loaded data).
+
+    Args:
+        train: Training pairs.
+        validation: Validation pairs, or None.
+        test: Test pairs, or None.
+        chunk_rows: Rows per chunk and per shard unit.
+    """
+
+    def __init__(
+        self,
+        train: PairSet,
+        validation: PairSet | None = None,
+        test: PairSet | None = None,
+        *,
+        chunk_rows: int = 65_536,
+    ):
+        self.splits = {"train": train, "validation": validation, "test": test}
+        self.chunk_rows = chunk_rows
+
+    def scan(self) -> MemoryScan:
+        counts = {name: 0 if pairs is None else pairs.n_pairs for name, pairs in self.splits.items()}
+        train = self.splits["train"]
+        return MemoryScan(list(train.feature_names), sum(counts.values()), {**counts, "dropped": 0})
+
+    def scaling_statistics(self, mode: str = "auto") -> tuple[np.ndarray, np.ndarray, str]:
+        train = self.splits["train"]
+        return scaling_statistics([train.left, train.right], mode)
+
+    def chunks(
+        self,
+        split: str = "train",
+        *,
+        shard_index: int = 0,
+        shard_count: int = 1,
+        shuffle_seed: int | None = None,
+    ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        pairs = self.splits[split]
+        if pairs is None:
+            return
+        size = max(1, min(self.chunk_rows, -(-pairs.n_pairs // shard_count)))  # a unit for every shard
+        starts = list(range(0, pairs.n_pairs, size))[shard_index::shard_count]
+        rng = None if shuffle_seed is None else np.random.default_rng(shuffle_seed)
+        if rng is not None:
+            rng.shuffle(starts)
+        for start in starts:
+            rows = np.arange(start, min(start + size, pairs.n_pairs))
+            if rng is not None:
+                rng.shuffle(rows)
+            yield pairs.left[rows], pairs.right[rows], pairs.labels[rows]
+
+    def load_split(self, split: str, max_pairs: int | None = None) -> PairSet | None:
+        pairs = self.splits[split]
+        if pairs is None or max_pairs is None or pairs.n_pairs <= max_pairs:
+            return pairs
+        return pairs.subset(np.arange(max_pairs))
+
+
+def _worker_count(strategy) -> int:
+    """How many workers (machines, or processes) `strategy` spans."""
+    resolver = getattr(strategy, "cluster_resolver", None)
+    if resolver is None:
+        return 1
+    cluster = resolver.cluster_spec().as_dict()
+    return max(1, len(cluster.get("chief", [])) + len(cluster.get("worker", [])))
+
+
+class _GeneratorError:
+    """Carries an error raised inside a `tf.data` generator (another thread) back to the caller."""
+
+    def __init__(self):
+        self.error: Exception | None = None
+
+
+def _batch_dataset(stream, global_batch: int, seed: int, n_features: int, failure: _GeneratorError, context):
+    """One worker's endless stream of training batches of its per-replica size, from its own shard.
+
+    Every pass over the shard is a new shuffle; the rows left over at the end of a pass start the next
+    one, so no pair is skipped for good.
+    """
+    import tensorflow as tf
+
+    batch = context.get_per_replica_batch_size(global_batch)
+    shard, shards = context.input_pipeline_id, context.num_input_pipelines
+
+    def batches():
+        pending = [np.empty((0, n_features), np.float32)] * 2 + [np.empty((0,), np.float32)]
+        try:
+            for round_index in itertools.count():
+                read = 0
+                for chunk in stream.chunks(
+                    "train", shard_index=shard, shard_count=shards, shuffle_seed=seed * 1_000_003 + round_index
+                ):
+                    read += len(chunk[2])
+                    pending = [np.concatenate([kept, new]) for kept, new in zip(pending, chunk, strict=True)]
+                    full = len(pending[2]) // batch * batch
+                    for start in range(0, full, batch):
+                        yield tuple(part[start : start + batch] for part in pending)
+                    pending = [part[full:] for part in pending]
+                if read == 0:
+                    raise DataError(
+                        f"worker {shard + 1} of {shards} received no training pairs: the data has fewer "
+                        "parts than there are workers; give it as more files (or a larger file), or use "
+                        "fewer workers"
+                    )
+        except Exception as error:
+            failure.error = error
+            raise
+
+    rows = tf.TensorSpec((batch, n_features), tf.float32)
+    signature = (rows, rows, tf.TensorSpec((batch,), tf.float32))
+    dataset = tf.data.Dataset.from_generator(batches, output_signature=signature)
+    return dataset.prefetch(tf.data.AUTOTUNE)
+
+
+class _StreamTrainer:
+    """Runs training steps of a distribution strategy, up to `STEPS_PER_CALL` per compiled call."""
+
+    def __init__(self, model: keras.Model, strategy, iterator, global_batch: int, margin: float):
+        import tensorflow as tf
+
+        self.strategy = strategy
+        self.iterator = iterator
+        self.global_batch = global_batch
+        self.margin = margin
+        self.encoder = encoder_of(model)
+        self.distance = model.get_layer(DISTANCE_NAME)
+        self.optimizer = model.optimizer
+        self.variables = self.encoder.trainable_variables
+        with strategy.scope():
+            self.optimizer.build(self.variables)
+        self.xla = False  # only with the default strategy: XLA cannot compile the gradient all-reduce
+        self._loops: dict[bool, object] = {}
+        self._agree = {
+            op: tf.function(lambda value, op=op: self._reduce(value, op), autograph=False)
+            for op in ("SUM", "MEAN")
+        }
+
+    def _step(self, left, right, labels):
+        import tensorflow as tf
+
+        with tf.GradientTape() as tape:
+            n = tf.shape(left)[0]
+            embeddings = self.encoder(tf.concat([left, right], axis=0), training=True)
+            distances = self.distance([embeddings[:n], embeddings[n:]])
+            per_pair = contrastive_loss_per_pair(labels, distances, self.margin)
+            loss = tf.nn.compute_average_loss(per_pair, global_batch_size=self.global_batch)
+        gradients = tape.gradient(loss, self.variables)
+        self.optimizer.apply_gradients(zip(gradients, self.variables, strict=True))
+        return loss
+
+    def _loop(self):
+        if self.xla not in self._loops:
+            import tensorflow as tf
+
+            step = tf.function(self._step, jit_compile=True, autograph=False) if self.xla else self._step
+
+            def steps(iterator, count):
+                def body(index, total):
+                    losses = self.strategy.run(step, args=next(iterator))
+                    return index + 1, total + self.strategy.reduce("SUM", losses, axis=None)
+
+                return tf.while_loop(lambda index, _: index < count, body, (tf.constant(0), tf.constant(0.0)))[1]
+
+            self._loops[self.xla] = tf.function(steps, autograph=False)
+        return self._loops[self.xla]
+
+    def run(self, count: int) -> float:
+        """Run `count` steps; their summed loss (each step's loss is the mean over the global batch)."""
+        return float(self._loop()(self.iterator, np.int32(count)))
+
+    def _reduce(self, value, op: str):
+        import tensorflow as tf
+
+        return self.strategy.reduce(op, self.strategy.run(tf.identity, args=(value,)), axis=None)
+
+    def any_worker(self, flag: bool) -> bool:
+        """Whether any worker's flag is True."""
+        return float(self._agree["SUM"](np.float32(flag))) > 0
+
+    def mean_over_workers(self, value: float) -> float:
+        """The mean of the workers' values."""
+        return float(self._agree["MEAN"](np.float32(value)))
+
+
+def train_stream(
+    stream,
+    validation_pairs: PairSet | None = None,
+    config: TrainConfig | None = None,
+    *,
+    strategy=None,
+    on_progress: ProgressCallback | None = None,
+) -> TrainResult:
+    """Train a Siamese model on a pair stream, with a `tf.distribute` strategy.
+
+    The feature scaling comes from the stream's one validating pass (`stream.scaling_statistics`). The
+    global batch of `config.batch_size` pairs is split over all replicas of all workers (rounded down to
+    a multiple of their number); an epoch is as many steps as the training pairs fill global batches.
+    Each worker reads its own shard, endlessly reshuffled, so all take the same number of steps. Early
+    stopping, the time limit and a stop asked by `on_progress` take effect on every worker at once.
+
+    Args:
+        stream: A `siamese_core.streaming.PairStream` or a `MemoryPairStream`.
+        validation_pairs: Pairs for the validation loss and early stopping (the same on every worker).
+        config: Settings; `TrainConfig()` when None.
+        strategy: A `tf.distribute.Strategy` (see `make_strategy`); the default strategy when None.
+        on_progress: See `siamese_core.training.train`.
+
+    Returns:
+        A `TrainResult` (its model's variables belong to `strategy`; saving it works as usual).
+
+    Raises:
+        DataError: If there are no training pairs, or a worker's shard is empty, or reading fails.
+        TrainingError: If the loss stops being finite.
+    """
+    import tensorflow as tf
+
+    config = config or TrainConfig()
+    strategy = strategy or tf.distribute.get_strategy()
+    scan = stream.scan()
+    n_train = scan.split_counts["train"]
+    if n_train == 0:
+        raise DataError("there are no training pairs: every pair fell into the validation or test split")
+    n_features = len(scan.feature_names)
+    workers = _worker_count(strategy)
+    n_units = getattr(scan, "n_units", None)
+    if n_units is not None and n_units < workers:
+        raise DataError(
+            f"the data is read in {n_units} part{'s' if n_units != 1 else ''} but there are {workers} "
+            f"workers, and each needs parts of its own: use smaller chunks (for example --chunk-rows "
+            f"{max(1, scan.n_pairs // (2 * workers))}) or give the data as more files"
+        )
+    keras.utils.set_random_seed(config.seed)
+    mean, variance, scaling = stream.scaling_statistics(config.scaling)
+    with strategy.scope():
+        model = build_compiled_model(n_features, config, mean, variance)
+
+    replicas = strategy.num_replicas_in_sync
+    global_batch = max(replicas, min(config.batch_size, n_train) // replicas * replicas)
+    steps_per_epoch = max(1, n_train // global_batch)
+    failure = _GeneratorError()
+    dataset = strategy.distribute_datasets_from_function(
+        lambda context: _batch_dataset(stream, global_batch, config.seed, n_features, failure, context)
+    )
+    trainer = _StreamTrainer(model, strategy, iter(dataset), global_batch, config.margin)
+    several = isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
+
+    def blocks(epoch: int) -> Iterator[tuple[int, float]]:
+        trainer.xla = trainer.xla or (replicas == 1 and _xla_pays(n_train, epoch, config.epochs))
+        for start in range(0, steps_per_epoch, STEPS_PER_CALL):
+            count = min(STEPS_PER_CALL, steps_per_epoch - start)
+            yield count, trainer.run(count)
+
+    sample = validation_pairs if validation_pairs is not None and validation_pairs.n_pairs else None
+    try:
+        warnings = _margin_warnings(model, sample, config.margin) if sample is not None else []
+        return run_epochs(
+            model,
+            config,
+            blocks,
+            steps_per_epoch,
+            validation_pairs,
+            on_progress=on_progress,
+            scaling=scaling,
+            warnings=warnings,
+            **({"any_worker": trainer.any_worker, "mean_over_workers": trainer.mean_over_workers} if several else {}),
+        )
+    except tf.errors.OpError as error:
+        if failure.error is not None:
+            raise failure.error from None
+        raise DataError(f"reading the training data failed: {error.message.splitlines()[0]}") from None
+    finally:
+        # The batches never end (every worker must be able to take as many steps as the others), so the
+        # pipeline is released here: a live endless generator would hold the interpreter at exit.
+        trainer.iterator = None
+        del dataset
+        gc.collect()

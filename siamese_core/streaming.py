@@ -1,0 +1,843 @@
+"""Pairs from files larger than memory: a wide pair CSV, a Parquet file, or a folder of either, a chunk at a time.
+
+`PairStream.scan` reads everything once, with the validation, label mapping and messages of
+`siamese_core.data.load_pair_csv`, and gathers what training needs before it starts: the label mapping
+(decided once on every distinct raw label value), the pairs per split, and float64 statistics of the
+training samples for the model's feature scaling. `PairStream.chunks` then reads the pairs of one split
+again, a chunk at a time, for any number of epochs and workers.
+
+Splits need no global view: a sample is its feature vector (as in `siamese_core.splits`), and its split
+follows from a stable 64-bit hash of the vector's float32 bytes and the seed (`sample_fractions`). A pair
+whose two samples fall into different splits is dropped, as the "samples" strategy of
+`siamese_core.splits.split_pairs` drops it, so that no sample is in two splits. The hash does not depend on
+how the rows are cut into chunks, nor on the process that computes it.
+
+Memory holds one chunk (`chunk_rows` rows) whatever the size of the files; what grows with them is a few
+numbers per `chunk_rows` rows (the units, see `PairStream.chunks`).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from siamese_core.data import (
+    _check_enough_pairs,
+    _classify,
+    _detected_sides,
+    _display,
+    _dropped_warning,
+    _first_infinite,
+    _given_sides,
+    _infinite_error,
+    _map_distinct,
+    _missing_error,
+    _resolve_label_column,
+    _Value,
+)
+from siamese_core.errors import ConfigError, DataError, LabelError
+from siamese_core.pairs import LabelMapping, LoadInfo, PairSet
+from siamese_core.sources import Block, Files, PairColumns, Piece, RangeTrouble, check_unchanged, open_files
+from siamese_core.splits import SPLIT_NAMES, check_fractions
+
+DEFAULT_CHUNK_ROWS = 65_536
+SPLIT_CODES = (*SPLIT_NAMES, "dropped")  # the codes 0, 1, 2, 3 of `pair_splits`
+# More distinct label values than this is not a label column (an id or a measurement picked by mistake).
+MAX_LABEL_VALUES = 10_000
+# Rows hashed at once are cut so that their uint64 copy holds about this many values.
+_HASH_BLOCK_VALUES = 2**20
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_MIX_1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX_2 = np.uint64(0x94D049BB133111EB)
+_FINAL_KEY = 0x2545F4914F6CDD1D
+
+
+# --------------------------------------------------------------------------------------------------
+# Splits without a global view
+# --------------------------------------------------------------------------------------------------
+
+
+def _mix(x: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser on a uint64 array: a bijection that spreads every input bit over the output."""
+    x = x ^ (x >> np.uint64(30))
+    x *= _MIX_1
+    x ^= x >> np.uint64(27)
+    x *= _MIX_2
+    x ^= x >> np.uint64(31)
+    return x
+
+
+def _keys(seed: int, n: int) -> np.ndarray:
+    """`n` pseudo-random uint64 keys that follow from `seed` alone (plain integer arithmetic, no generator)."""
+    start = _mix(np.array([seed % 2**64], dtype=np.uint64))
+    return _mix(start + np.arange(1, n + 1, dtype=np.uint64) * _GOLDEN)
+
+
+def sample_fractions(samples: np.ndarray, seed: int = 0) -> np.ndarray:
+    """A number in [0, 1) per sample that follows from its feature vector and `seed` alone.
+
+    Each float32 value (as 32 bits, -0.0 counted as 0.0) is combined with a key of its column, mixed
+    (splitmix64's finaliser) and the mixes of a row are summed modulo 2**64, then mixed again: a stable
+    64-bit hash of the vector. Equal vectors get equal numbers in any chunk, process or machine.
+
+    Args:
+        samples: (n, d) feature vectors (cast to float32).
+        seed: Chooses the hash; other seeds give independent numbers.
+
+    Returns:
+        (n,) float64 in [0, 1), spread evenly.
+    """
+    words = np.ascontiguousarray(np.asarray(samples, dtype=np.float32) + np.float32(0)).view(np.uint32)
+    n, width = words.shape
+    keys = _keys(seed, width + 1)
+    hashes = np.empty(n, dtype=np.uint64)
+    step = max(_HASH_BLOCK_VALUES // max(width, 1), 1)
+    for start in range(0, n, step):
+        block = words[start : start + step].astype(np.uint64) ^ keys[:width]
+        hashes[start : start + step] = _mix(block).sum(axis=1, dtype=np.uint64)
+    hashes = _mix(hashes ^ keys[width] ^ np.uint64(_FINAL_KEY))
+    return (hashes >> np.uint64(11)).astype(np.float64) * 2.0**-53
+
+
+def sample_splits(
+    samples: np.ndarray, *, validation_fraction: float, test_fraction: float, seed: int = 0
+) -> np.ndarray:
+    """The split of each sample: 0 train, 1 validation, 2 test (see `SPLIT_CODES`).
+
+    As in the "samples" strategy of `siamese_core.splits.split_pairs`, a sample goes to a split with a
+    probability proportional to the square root of the split's share: a pair stays in a split when both its
+    samples are there, so the pairs kept approach the shares asked for.
+
+    Args:
+        samples: (n, d) feature vectors.
+        validation_fraction: Share of pairs for validation, in [0, 1).
+        test_fraction: Share of pairs for the test, in [0, 1).
+        seed: The split's seed.
+
+    Returns:
+        (n,) int8 split codes.
+    """
+    check_fractions(validation_fraction, test_fraction)
+    if validation_fraction == 0 and test_fraction == 0:
+        return np.zeros(len(samples), dtype=np.int8)
+    shares = np.sqrt([1 - validation_fraction - test_fraction, validation_fraction, test_fraction])
+    bounds = np.cumsum(shares / shares.sum())[:2]
+    if test_fraction == 0:
+        bounds[1] = 2.0  # rounding must not send a sample to a split of share 0
+    fractions = sample_fractions(samples, seed)
+    return np.searchsorted(bounds, fractions, side="right").astype(np.int8)
+
+
+def pair_splits(
+    left: np.ndarray,
+    right: np.ndarray,
+    *,
+    validation_fraction: float,
+    test_fraction: float,
+    seed: int = 0,
+    leakage_aware: bool = True,
+) -> np.ndarray:
+    """The split of each pair: its samples' split when they agree, else 3 ("dropped").
+
+    Args:
+        left: (n, d) first samples.
+        right: (n, d) second samples.
+        validation_fraction: Share of pairs for validation, in [0, 1).
+        test_fraction: Share of pairs for the test, in [0, 1).
+        seed: The split's seed.
+        leakage_aware: When False, each pair goes to a split by a hash of both its samples, with the
+            shares asked for and nothing dropped, but a sample may then be in two splits (the "random"
+            strategy of `split_pairs`, made repeatable).
+
+    Returns:
+        (n,) int8 codes into `SPLIT_CODES`: 0 train, 1 validation, 2 test, 3 dropped.
+    """
+    options = {"validation_fraction": validation_fraction, "test_fraction": test_fraction, "seed": seed}
+    if validation_fraction == 0 and test_fraction == 0:
+        return np.zeros(len(left), dtype=np.int8)
+    if not leakage_aware:
+        check_fractions(validation_fraction, test_fraction)
+        bounds = np.cumsum([1 - validation_fraction - test_fraction, validation_fraction])
+        if test_fraction == 0:
+            bounds[1] = 2.0
+        fractions = sample_fractions(np.concatenate([left, right], axis=1), seed)
+        return np.searchsorted(bounds, fractions, side="right").astype(np.int8)
+    left_split = sample_splits(left, **options)
+    right_split = sample_splits(right, **options)
+    return np.where(left_split == right_split, left_split, np.int8(3)).astype(np.int8)
+
+
+# --------------------------------------------------------------------------------------------------
+# Statistics gathered a chunk at a time
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ColumnStatistics:
+    """Per-feature count, mean, variance, largest and smallest value, in float64, merged a chunk at a time.
+
+    Chunks are merged with the pairwise update of Chan, Golub and LeVeque ("Updating formulae and a pairwise
+    algorithm for computing sample variances", 1979): each chunk's squared deviations are taken around its
+    own mean, so large offsets cost no precision.
+
+    Attributes:
+        count: Samples seen.
+        mean: (d,) mean of each feature.
+        squares: (d,) sum of squared deviations from the mean.
+        highest: (d,) largest value of each feature (-inf before any sample).
+        lowest: (d,) smallest value (+inf before any sample).
+    """
+
+    count: int
+    mean: np.ndarray
+    squares: np.ndarray
+    highest: np.ndarray
+    lowest: np.ndarray
+
+    @classmethod
+    def empty(cls, width: int) -> ColumnStatistics:
+        return cls(0, np.zeros(width), np.zeros(width), np.full(width, -np.inf), np.full(width, np.inf))
+
+    @property
+    def variance(self) -> np.ndarray:
+        """(d,) variance of each feature (divided by the count, as numpy's `var`)."""
+        return self.squares / max(self.count, 1)
+
+    def add(self, samples: np.ndarray) -> None:
+        """Merge (n, d) samples in."""
+        if len(samples):
+            values = np.asarray(samples, dtype=np.float64)
+            mean = values.mean(axis=0)
+            self.merge(
+                ColumnStatistics(
+                    len(values),
+                    mean,
+                    np.square(values - mean).sum(axis=0),
+                    values.max(axis=0),
+                    values.min(axis=0),
+                )
+            )
+
+    def merge(self, other: ColumnStatistics) -> None:
+        """Merge the statistics of other samples in."""
+        if other.count == 0:
+            return
+        total = self.count + other.count
+        delta = other.mean - self.mean
+        self.squares = self.squares + other.squares + np.square(delta) * (self.count * other.count / total)
+        self.mean = self.mean + delta * (other.count / total)
+        self.count = total
+        self.highest = np.maximum(self.highest, other.highest)
+        self.lowest = np.minimum(self.lowest, other.lowest)
+
+
+# --------------------------------------------------------------------------------------------------
+# The scan's result
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class StreamScan:
+    """What one validating pass over the files found.
+
+    Attributes:
+        files: The files, in the order they are read (by name).
+        feature_names: The d feature names.
+        left_columns: The first sample's feature columns.
+        right_columns: The second sample's feature columns, paired with `left_columns` by position.
+        label_column: The label column.
+        label_mapping: How the raw labels map to similar and dissimilar, with the counts of all pairs.
+        n_pairs: Pairs kept (rows read less rows dropped for missing values).
+        split_counts: Pairs per split: "train", "validation", "test", and "dropped" (samples in two splits).
+        info: What `load_pair_csv` would say (kind "pairs"; source: the file's or the folder's name).
+        statistics: float64 statistics of the training pairs' samples, both sides.
+        format: "csv" or "parquet".
+        n_units: How many units the pairs are cut into (see `PairStream.chunks`).
+    """
+
+    files: list[Path]
+    feature_names: list[str]
+    left_columns: list[str]
+    right_columns: list[str]
+    label_column: str
+    label_mapping: LabelMapping
+    n_pairs: int
+    split_counts: dict[str, int]
+    info: LoadInfo
+    statistics: ColumnStatistics
+    format: str = "csv"
+    n_units: int = 0
+
+
+@dataclass
+class _Checked:
+    """One block, checked: the rows kept, and the first problems found in it."""
+
+    keep: np.ndarray  # rows without an empty cell
+    n_missing: int
+    first_missing: tuple[int, str] | None  # (position in the block, column)
+    first_infinite: tuple[int, str] | None  # (position in the block, column), among kept rows
+
+
+@dataclass
+class _Tally:
+    """What the scan gathered in one file, merged into the whole once the file has passed every check."""
+
+    statistics: ColumnStatistics
+    n_rows: int = 0
+    n_missing: int = 0
+    first_missing: tuple[int, str] | None = None  # (0-based row, column)
+    infinite: tuple[int, str, str] | None = None  # (0-based row, column, value as written)
+    labels: dict = field(default_factory=dict)  # raw value -> [count, first 0-based row]
+    splits: np.ndarray = field(default_factory=lambda: np.zeros(len(SPLIT_CODES), dtype=np.int64))
+    pieces: list[Piece] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------------------------------
+# The stream
+# --------------------------------------------------------------------------------------------------
+
+
+class PairStream:
+    """Pairs from a wide pair CSV, a Parquet file, or a folder of either, read a chunk at a time.
+
+    Args:
+        source: A pair file (CSV, or Parquet by its suffix .parquet / .pq or its content), or a folder of
+            CSV files or of Parquet files (.csv, .tsv, .txt / .parquet, .pq), read in the order of their
+            names; every file needs the same columns.
+        label_column: The label column; detected by name when None (see `load_pair_csv`).
+        left_columns: The first sample's feature columns; with `right_columns`, overrides side detection.
+        right_columns: The second sample's feature columns, paired with `left_columns` by position.
+        similar_label: The raw label value that means "similar" (see `map_labels`).
+        drop_missing: Drop rows with empty cells instead of raising.
+        chunk_rows: Rows per chunk, at most; memory holds about one chunk.
+        validation_fraction: Share of pairs for validation, in [0, 1).
+        test_fraction: Share of pairs for the test, in [0, 1).
+        seed: Seed of the split.
+        leakage_aware: Keep every sample in one split, dropping pairs whose samples fall in two (the
+            default); False splits pairs by a hash of the pair, dropping none (see `pair_splits`).
+
+    Raises:
+        ConfigError: A setting is out of range.
+    """
+
+    def __init__(
+        self,
+        source: str | Path,
+        *,
+        label_column: str | None = None,
+        left_columns: list[str] | None = None,
+        right_columns: list[str] | None = None,
+        similar_label: object = None,
+        drop_missing: bool = False,
+        chunk_rows: int = DEFAULT_CHUNK_ROWS,
+        validation_fraction: float = 0.0,
+        test_fraction: float = 0.0,
+        seed: int = 0,
+        leakage_aware: bool = True,
+    ):
+        if isinstance(chunk_rows, bool) or not isinstance(chunk_rows, (int, np.integer)) or chunk_rows < 1:
+            raise ConfigError(f"chunk_rows must be a positive integer. Received: chunk_rows={chunk_rows!r}")
+        check_fractions(validation_fraction, test_fraction)
+        self.source = Path(source)
+        self.label_column = label_column
+        self.left_columns = None if left_columns is None else list(left_columns)
+        self.right_columns = None if right_columns is None else list(right_columns)
+        self.similar_label = similar_label
+        self.drop_missing = bool(drop_missing)
+        self.chunk_rows = int(chunk_rows)
+        self.validation_fraction = float(validation_fraction)
+        self.test_fraction = float(test_fraction)
+        self.seed = int(seed)
+        self.leakage_aware = bool(leakage_aware)
+        self._scan: StreamScan | None = None
+        self._files: Files | None = None
+        self._columns: PairColumns | None = None
+        self._pieces: list[Piece] = []
+        self._label_of: dict = {}  # raw label value -> 0.0 (similar) or 1.0 (dissimilar)
+
+    # Scan ---------------------------------------------------------------------------------------
+
+    def scan(self) -> StreamScan:
+        """Read every file once: validate each chunk, map the labels, count the splits, gather statistics.
+
+        Cached: later calls return the first result.
+
+        Returns:
+            The `StreamScan`.
+
+        Raises:
+            DataError: A file cannot be read, its columns cannot be found or paired, a value is missing, not
+                a number or infinite, a folder's files differ, or there are too few pairs of each kind; the
+                message names the file, the column, the 1-based data row and the value, as `load_pair_csv`.
+            LabelError: The labels cannot be mapped to similar and dissimilar.
+        """
+        if self._scan is None:
+            self._scan = self._run_scan()
+        return self._scan
+
+    def _run_scan(self) -> StreamScan:
+        files = open_files(self.source)
+        info, names = self._resolve_columns(files)
+        statistics, labels, splits = self._scan_files(files, info)
+        per_value, mapping = self._map_labels(labels, files.name)
+        self._label_of = dict(zip(labels, per_value, strict=True))
+        info.label_mapping = mapping
+        _check_enough_pairs(mapping, files.name)
+        return StreamScan(
+            files=[file.path for file in files.files],
+            feature_names=list(names),
+            left_columns=list(self._columns.left),
+            right_columns=list(self._columns.right),
+            label_column=self._columns.label,
+            label_mapping=mapping,
+            n_pairs=int(splits.sum()),
+            split_counts={name: int(count) for name, count in zip(SPLIT_CODES, splits, strict=True)},
+            info=info,
+            statistics=statistics,
+            format=files.format,
+            n_units=sum(piece.n_units for piece in self._pieces),
+        )
+
+    def _resolve_columns(self, files: Files) -> tuple[LoadInfo, list[str]]:
+        """The label and side columns (from the first file: all have the same), as `load_pair_csv` finds
+        them, and the LoadInfo so far; returns it with the feature names."""
+        first = files.files[0]
+        label = _resolve_label_column(first.columns, self.label_column, first.name)
+        info = LoadInfo(source=files.name, kind="pairs", label_column=label, warnings=list(files.warnings))
+        for file in files.files:
+            info.warnings += [f"{file.name}: {w}" if files.is_folder else w for w in file.warnings]
+        if self.left_columns is None and self.right_columns is None:
+            left, right, names = _detected_sides(first.columns, label, first.name, info)
+        else:
+            left, right, names = _given_sides(
+                first.columns, self.left_columns, self.right_columns, label, first.name
+            )
+        info.left_columns, info.right_columns = left, right
+        used = {label, *left, *right}
+        info.ignored_columns = [column for column in first.columns if column not in used]
+        self._files, self._columns = files, PairColumns(label, left, right)
+        return info, names
+
+    def _scan_files(self, files: Files, info: LoadInfo) -> tuple[ColumnStatistics, dict, np.ndarray]:
+        """Tally every file in turn; returns the statistics, the distinct raw labels (value -> [count, first
+        0-based row, file]) in order of appearance, and the pairs per split."""
+        statistics = ColumnStatistics.empty(len(self._columns.left))
+        labels: dict = {}
+        splits = np.zeros(len(SPLIT_CODES), dtype=np.int64)
+        self._pieces = []
+        for index, file in enumerate(files.files):
+            tally = self._scan_file(index, file)
+            self._finish_file(file, tally, info)
+            statistics.merge(tally.statistics)
+            splits += tally.splits
+            self._pieces += tally.pieces
+            for value, (count, row) in tally.labels.items():
+                if value in labels:
+                    labels[value][0] += count
+                else:
+                    labels[value] = [count, row, file.name]
+            if self.similar_label is None:
+                self._map_labels(labels, files.name)  # a label that fits no rule fails before later files
+        return statistics, labels, splits
+
+    def _scan_file(self, index: int, file) -> _Tally:
+        """Tally one file: in byte ranges when it allows (`CsvFile.range_plan`), else in order."""
+        if file.format == "parquet":
+            return self._tally(file, file.pieces(index, self.chunk_rows))
+        ranges = file.range_plan(index, self.chunk_rows)
+        if ranges is not None:
+            try:
+                return self._tally(file, ranges)
+            except RangeTrouble:
+                pass  # a quote, or something the read in order reports as `load_pair_csv` does
+        return self._tally(file, [Piece(index, "file")])
+
+    def _tally(self, file, pieces: list[Piece]) -> _Tally:
+        tally = _Tally(ColumnStatistics.empty(len(self._columns.left)))
+        for piece in pieces:
+            piece = replace(piece, first_row=tally.n_rows)
+            n_rows, last_unit = 0, -1
+            for block in file.blocks(piece, self._columns, self.chunk_rows):
+                self._tally_block(file, block, tally)
+                n_rows += len(block.rows)
+                last_unit = max(last_unit, block.unit)
+            tally.pieces.append(replace(piece, n_rows=n_rows, n_units=last_unit + 1))
+        return tally
+
+    def _tally_block(self, file, block: Block, tally: _Tally) -> None:
+        checked = _check_block(block, self._columns, file.positions)
+        tally.n_rows += len(block.rows)
+        if checked.n_missing:
+            tally.n_missing += checked.n_missing
+            if tally.first_missing is None:
+                position, column = checked.first_missing
+                tally.first_missing = (int(block.rows[position]), column)
+        if tally.infinite is not None or (tally.n_missing and not self.drop_missing):
+            return  # the file fails at its end; reading on only finds what `load_pair_csv` reports first
+        if checked.first_infinite is not None:
+            position, column = checked.first_infinite
+            tally.infinite = (int(block.rows[position]), column, block.value_text(position, column))
+            return
+        left, right = block.left[checked.keep], block.right[checked.keep]
+        rows = block.rows[checked.keep]
+        codes = self._split_codes(left, right)
+        tally.splits += np.bincount(codes, minlength=len(SPLIT_CODES))
+        train = codes == 0
+        tally.statistics.add(left[train])
+        tally.statistics.add(right[train])
+        _count_labels(block.labels[checked.keep], rows, tally.labels, file.name, self._columns.label)
+
+    def _finish_file(self, file, tally: _Tally, info: LoadInfo) -> None:
+        """Raise what `load_pair_csv` raises for this file, in its order; else count its rows."""
+        if tally.n_rows == 0:
+            raise DataError("has a header but no data rows", source=file.name)
+        if tally.n_missing:
+            row, column = tally.first_missing
+            if not self.drop_missing or tally.n_missing == tally.n_rows:
+                raise _missing_error(
+                    tally.n_missing, tally.n_rows, file.name, column, row + 1, drop_missing=self.drop_missing
+                )
+            info.dropped_rows += tally.n_missing
+            info.warnings.append(_dropped_warning(tally.n_missing, tally.n_rows, file.name, column, row + 1))
+        if tally.infinite is not None:
+            row, column, value = tally.infinite
+            raise _infinite_error(value, file.decimal, file.name, column, row + 1)
+        info.n_rows += tally.n_rows
+
+    def _map_labels(self, labels: dict, name: str) -> tuple[list[float], LabelMapping]:
+        """Map the distinct raw labels (in order of first appearance) once, as `map_labels` would."""
+        distinct = []
+        for value, (count, row, source) in labels.items():
+            classified = _classify(value, count, row + 1)
+            classified.source = source
+            distinct.append(classified)
+        options = {"column": self._columns.label, "similar_label": self.similar_label, "source": name}
+        try:
+            return _map_distinct(distinct, **options)
+        except LabelError as error:
+            raise self._with_earlier_mapping(error, distinct, options) from None
+
+    def _with_earlier_mapping(self, error: LabelError, distinct: list[_Value], options: dict) -> LabelError:
+        """The error, saying how the values before the offending one map, when it first shows up after the
+        first chunk (a mapping that a chunked reader might have settled on by then)."""
+        at = next(
+            (
+                i
+                for i, v in enumerate(distinct)
+                if (v.display, v.first_row, v.source) == (error.value, error.row, error.source)
+            ),
+            None,
+        )
+        if not at or (
+            distinct[at].first_row <= self.chunk_rows and distinct[at].source == distinct[0].source
+        ):
+            return error
+        try:
+            _, before = _map_distinct(distinct[:at], **options)
+        except LabelError:
+            return error
+        return LabelError(
+            f"{error.detail}; the label values before it map as: {', '.join(before.similar_values)} = "
+            f"similar, {', '.join(before.dissimilar_values) or 'none'} = dissimilar ({before.reason})",
+            source=error.source,
+            column=error.column,
+            row=error.row,
+            value=error.value,
+        )
+
+    def _split_codes(self, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+        return pair_splits(
+            left,
+            right,
+            validation_fraction=self.validation_fraction,
+            test_fraction=self.test_fraction,
+            seed=self.seed,
+            leakage_aware=self.leakage_aware,
+        )
+
+    # Statistics ---------------------------------------------------------------------------------
+
+    def scaling_statistics(self, mode: str = "auto") -> tuple[np.ndarray, np.ndarray, str]:
+        """The model's feature scaling from the training pairs' samples (both sides), gathered by the scan.
+
+        Args:
+            mode: "per_feature", "global", "none" or "auto" (see `TrainConfig.scaling`).
+
+        Returns:
+            `(mean, variance, mode used)`: what `siamese_core.model.scaling_statistics` returns on the same
+            samples held in memory (equal within rounding).
+
+        Raises:
+            DataError: No pair is in the training split.
+        """
+        scan = self.scan()
+        statistics = scan.statistics
+        if statistics.count == 0:
+            raise DataError(
+                "has no training pairs: every pair fell into validation or test, or was dropped because its "
+                "two samples fell into different splits; lower validation_fraction and test_fraction",
+                source=scan.info.source,
+            )
+        from siamese_core.model import scaling_from_moments  # imports Keras: only when asked for
+
+        return scaling_from_moments(
+            statistics.mean.copy(),
+            statistics.variance,
+            statistics.highest.copy(),
+            statistics.lowest.copy(),
+            mode,
+        )
+
+    # Reading the pairs --------------------------------------------------------------------------
+
+    def chunks(
+        self,
+        split: str = "train",
+        *,
+        shard_index: int = 0,
+        shard_count: int = 1,
+        shuffle_seed: int | None = None,
+    ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """The pairs of one split, a chunk at a time (scanning first if not done yet).
+
+        The pairs are cut into units: a CSV byte range of about `chunk_rows` rows, the `chunk_rows`-row
+        chunks of a CSV read in order (one with a quote character), the `chunk_rows`-row batches of a
+        Parquet row group. Unit i belongs to shard i % shard_count: shards are disjoint and together hold
+        every pair. A worker parses only the byte ranges and row groups that hold its units; a CSV read in
+        order is parsed whole by every worker, and a row group by every worker with a unit in it.
+
+        Args:
+            split: "train", "validation", "test", or "all" (every pair kept, the dropped ones included).
+            shard_index: This worker's shard, in [0, shard_count).
+            shard_count: How many workers share the pairs.
+            shuffle_seed: When given, the byte ranges and row groups are read in an order drawn from it, and
+                the rows of each chunk are permuted: a new seed per epoch gives a new order. A CSV read in
+                order and the units of one row group keep their order.
+
+        Returns:
+            An iterator of `(left, right, labels)`: (n, d) float32, (n, d) float32, and (n,) float32 labels
+            (0 similar, 1 dissimilar), 1 <= n <= chunk_rows, only pairs of `split`.
+
+        Raises:
+            ConfigError: A split, shard or seed is out of range.
+            DataError: A file changed since the scan.
+        """
+        code = _split_code(split)
+        if isinstance(shard_count, bool) or not isinstance(shard_count, (int, np.integer)) or shard_count < 1:
+            raise ConfigError(
+                f"shard_count must be a positive integer. Received: shard_count={shard_count!r}"
+            )
+        if not isinstance(shard_index, (int, np.integer)) or not 0 <= shard_index < shard_count:
+            raise ConfigError(
+                f"shard_index must be in [0, shard_count). Received: shard_index={shard_index!r}, "
+                f"shard_count={shard_count}"
+            )
+        if shuffle_seed is not None and (not isinstance(shuffle_seed, (int, np.integer)) or shuffle_seed < 0):
+            raise ConfigError(f"shuffle_seed must be a non-negative integer. Received: {shuffle_seed!r}")
+        self.scan()
+        rng = None if shuffle_seed is None else np.random.default_rng(int(shuffle_seed))
+        return self._shuffled_chunks(code, int(shard_index), int(shard_count), rng)
+
+    def _shuffled_chunks(self, code: int | None, shard_index: int, shard_count: int, rng) -> Iterator:
+        for _, left, right, labels in self._pairs(code, shard_index, shard_count, rng):
+            if rng is not None:
+                order = rng.permutation(len(labels))
+                left, right, labels = left[order], right[order], labels[order]
+            yield left, right, labels
+
+    def _shard(self, shard_index: int, shard_count: int) -> list[tuple[Piece, set[int]]]:
+        """The pieces holding units of this shard, with those units (numbered within each piece)."""
+        shard, first_unit = [], 0
+        for piece in self._pieces:
+            units = {u for u in range(piece.n_units) if (first_unit + u) % shard_count == shard_index}
+            if units:
+                shard.append((piece, units))
+            first_unit += piece.n_units
+        return shard
+
+    def _pairs(self, code: int | None, shard_index: int, shard_count: int, rng=None) -> Iterator:
+        """(0-based rows, left, right, labels) of the pairs of split `code` (None: all kept), by block."""
+        shard = self._shard(shard_index, shard_count)
+        order = range(len(shard)) if rng is None else rng.permutation(len(shard))
+        checked = set()
+        for position in order:
+            piece, units = shard[position]
+            file = self._files.files[piece.file]
+            if piece.file not in checked:
+                check_unchanged(file)
+                checked.add(piece.file)
+            for block in self._read(file, piece):
+                if block.unit in units:
+                    pairs = self._kept(file, block, code)
+                    if len(pairs[0]):
+                        yield pairs
+
+    def _read(self, file, piece: Piece) -> Iterator[Block]:
+        try:
+            yield from file.blocks(piece, self._columns, self.chunk_rows)
+        except RangeTrouble as trouble:
+            raise _changed(file.name, f"a byte range no longer reads as it did ({trouble})") from None
+
+    def _kept(self, file, block: Block, code: int | None) -> tuple:
+        """The block's pairs of split `code`, checked again (a file may have changed since the scan)."""
+        checked = _check_block(block, self._columns, file.positions)
+        if checked.n_missing and not self.drop_missing:
+            position, column = checked.first_missing
+            raise _changed(file.name, f"row {block.rows[position] + 1} has an empty cell in '{column}'")
+        if checked.first_infinite is not None:
+            position, column = checked.first_infinite
+            raise _changed(file.name, f"row {block.rows[position] + 1} has an infinite value in '{column}'")
+        keep = checked.keep
+        left, right, rows = block.left[keep], block.right[keep], block.rows[keep]
+        if code is not None:
+            in_split = self._split_codes(left, right) == code
+            left, right, rows = left[in_split], right[in_split], rows[in_split]
+            raw_labels = block.labels[keep][in_split]
+        else:
+            raw_labels = block.labels[keep]
+        labels = self._mapped(raw_labels, rows, file.name)
+        return rows, left, right, labels
+
+    def _mapped(self, raw: pd.Series, rows: np.ndarray, name: str) -> np.ndarray:
+        """float32 labels of raw values, with the scan's mapping."""
+        codes, uniques = pd.factorize(raw)
+        per_unique = np.empty(len(uniques), dtype=np.float32)
+        for index, value in enumerate(uniques):
+            label = self._label_of.get(value)
+            if label is None:
+                mapping = self._scan.label_mapping
+                raise LabelError(
+                    f"label value '{_display(value)}' was not in the files when they were scanned (the "
+                    f"mapping then: {mapping.describe()}); the file has changed: make a new PairStream to "
+                    "scan it again",
+                    source=name,
+                    column=self._columns.label,
+                    row=int(rows[int(np.argmax(codes == index))]) + 1,
+                    value=_display(value),
+                )
+            per_unique[index] = label
+        return per_unique[codes]
+
+    def load_split(self, split: str, max_pairs: int | None = None) -> PairSet:
+        """The pairs of one split gathered in memory (validation and test pairs are few), in file order.
+
+        Args:
+            split: "train", "validation", "test" or "all".
+            max_pairs: Keep at most this many (the first ones); None keeps all.
+
+        Returns:
+            A PairSet whose `rows` are the 1-based data rows in each pair's file (in a folder, rows of
+            different files may repeat), and whose `info` is the scan's (a warning says when pairs were cut).
+
+        Raises:
+            ConfigError: The split or max_pairs is out of range.
+            DataError: A file changed since the scan.
+        """
+        code = _split_code(split)
+        if max_pairs is not None and (not isinstance(max_pairs, (int, np.integer)) or max_pairs < 0):
+            raise ConfigError(f"max_pairs must be a non-negative integer or None. Received: {max_pairs!r}")
+        scan = self.scan()
+        total = scan.n_pairs if code is None else scan.split_counts[split]
+        size = total if max_pairs is None else min(total, int(max_pairs))
+        width = len(scan.feature_names)
+        left = np.empty((size, width), dtype=np.float32)
+        right = np.empty((size, width), dtype=np.float32)
+        labels = np.empty(size, dtype=np.float32)
+        rows = np.empty(size, dtype=np.int64)
+        filled = 0
+        pairs = self._pairs(code, 0, 1) if size else iter(())
+        for block_rows, block_left, block_right, block_labels in pairs:
+            take = min(len(block_rows), size - filled)
+            target = slice(filled, filled + take)
+            left[target], right[target] = block_left[:take], block_right[:take]
+            labels[target], rows[target] = block_labels[:take], block_rows[:take] + 1
+            filled += take
+            if filled == size:
+                break
+        info = copy.deepcopy(scan.info)
+        if size < total:
+            info.warnings.append(
+                f"kept the first {size:,} of {total:,} {split} pairs (max_pairs={max_pairs})"
+            )
+        return PairSet(
+            left[:filled], right[:filled], labels[:filled], list(scan.feature_names), rows[:filled], info
+        )
+
+    def __repr__(self) -> str:
+        scanned = f"{self._scan.n_pairs:,} pairs" if self._scan else "not scanned"
+        return f"PairStream({str(self.source)!r}, chunk_rows={self.chunk_rows}, {scanned})"
+
+
+# --------------------------------------------------------------------------------------------------
+# Checks on one block
+# --------------------------------------------------------------------------------------------------
+
+
+def _check_block(block: Block, columns: PairColumns, positions: dict[str, int]) -> _Checked:
+    """Empty cells (the first one leftmost in the file on its row) and the first infinite value kept."""
+    label_missing = block.labels.isna().to_numpy()
+    left_missing, right_missing = np.isnan(block.left), np.isnan(block.right)
+    rows_missing = label_missing | left_missing.any(axis=1) | right_missing.any(axis=1)
+    n_missing = int(rows_missing.sum())
+    first_missing = None
+    if n_missing:
+        position = int(np.argmax(rows_missing))
+        cells = {columns.label: label_missing[position]}
+        cells |= dict(zip(columns.left, left_missing[position], strict=True))
+        cells |= dict(zip(columns.right, right_missing[position], strict=True))
+        column = min((c for c, empty in cells.items() if empty), key=positions.__getitem__)
+        first_missing = (position, column)
+    keep = ~rows_missing
+    kept_at = np.flatnonzero(keep)
+    found = [
+        hit
+        for values, side in ((block.left[keep], columns.left), (block.right[keep], columns.right))
+        if (hit := _first_infinite(values, side))
+    ]
+    first_infinite = None
+    if found:
+        position, column = min(found, key=lambda hit: (hit[0], positions[hit[1]]))
+        first_infinite = (int(kept_at[position]), column)
+    return _Checked(keep, n_missing, first_missing, first_infinite)
+
+
+def _count_labels(raw: pd.Series, rows: np.ndarray, counts: dict, name: str, column: str) -> None:
+    """Add a block's distinct raw labels to `counts` (value -> [count, first 0-based row]), in order."""
+    codes, uniques = pd.factorize(raw)
+    if not len(uniques):
+        return
+    per_unique = np.bincount(codes, minlength=len(uniques))
+    _, first_at = np.unique(codes, return_index=True)
+    for value, count, position in zip(uniques, per_unique, first_at, strict=True):
+        if value in counts:
+            counts[value][0] += int(count)
+        else:
+            counts[value] = [int(count), int(rows[position])]
+    if len(counts) > MAX_LABEL_VALUES:
+        shown = ", ".join(f"'{_display(v)}'" for v in list(counts)[:5])
+        raise LabelError(
+            f"has more than {MAX_LABEL_VALUES:,} distinct label values ({shown}, ...); a label column holds a "
+            "few values such as 0/1 or same/different: pass label_column=... (CLI: --label-column)",
+            source=name,
+            column=column,
+        )
+
+
+def _split_code(split: str) -> int | None:
+    if split == "all":
+        return None
+    if split not in SPLIT_NAMES:
+        raise ConfigError(f"split must be one of {', '.join(SPLIT_NAMES)} or all. Received: split={split!r}")
+    return SPLIT_NAMES.index(split)
+
+
+def _changed(name: str, what: str) -> DataError:
+    return DataError(
+        f"has changed since it was scanned ({what}); make a new PairStream to scan it again", source=name
+    )

@@ -1,0 +1,136 @@
+"""`score_file` reads, scores and writes a chunk at a time: the same output as scoring the table in memory,
+folders of CSV or Parquet files into one CSV, errors that name the file and the row, and the old output
+kept when anything fails."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from siamese_core import scoring
+from siamese_core.cli import main
+from siamese_core.data import read_csv
+from siamese_core.errors import DataError
+from siamese_core.scoring import neutralise_formulas, score_file, score_frame, write_csv
+
+
+@pytest.fixture
+def small_chunks(monkeypatch):
+    """Score 7 rows at a time: 300 rows make 43 chunks, the last of 6."""
+    monkeypatch.setattr(scoring, "SCORE_CHUNK_ROWS", 7)
+
+
+@pytest.fixture
+def noted_pairs(pair_csv, tmp_path):
+    """The tiny model's pair file with a text column first, some of it formulas a spreadsheet would run."""
+    frame = pd.read_csv(pair_csv)
+    notes = np.array(["plain", "=1+1", "-x", "@SUM(A1)", "+1"], dtype=object)
+    frame.insert(0, "note", notes[np.arange(len(frame)) % len(notes)])
+    path = tmp_path / "noted.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+def in_memory_output(bundle, source, path, threshold: float) -> bytes:
+    """What score_file wrote before it streamed: the whole table scored at once."""
+    scored = score_frame(bundle, read_csv(source), threshold=threshold, name="x")
+    write_csv(neutralise_formulas(scored), path)
+    return path.read_bytes()
+
+
+def test_streamed_scores_equal_the_in_memory_result(tiny_outcome, noted_pairs, tmp_path, small_chunks):
+    bundle = tiny_outcome.bundle
+    out = tmp_path / "scores.csv"
+    assert score_file(bundle, noted_pairs, out, threshold=bundle.threshold) == 300
+    streamed = pd.read_csv(out, keep_default_na=False)
+    expected = pd.read_csv(
+        pd.io.common.BytesIO(in_memory_output(bundle, noted_pairs, tmp_path / "ref.csv", bundle.threshold)),
+        keep_default_na=False,
+    )
+    assert (
+        list(streamed.columns)
+        == list(expected.columns)
+        == [*pd.read_csv(noted_pairs).columns, "distance", "similar"]
+    )
+    pd.testing.assert_frame_equal(streamed.drop(columns="distance"), expected.drop(columns="distance"))
+    # Equal to the bit on this machine; a tolerance, as oneDNN may choose kernels by batch size elsewhere.
+    np.testing.assert_allclose(streamed["distance"], expected["distance"], rtol=1e-6)
+    assert streamed["note"].tolist()[:5] == ["plain", "'=1+1", "'-x", "'@SUM(A1)", "'+1"]
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+@pytest.fixture
+def pair_folder(pair_csv, tmp_path):
+    """The 300 pairs as two CSV files (the second with its columns in another order), and as two Parquet
+    files."""
+    frame = pd.read_csv(pair_csv)
+    csv_folder, parquet_folder = tmp_path / "csv", tmp_path / "parquet"
+    csv_folder.mkdir()
+    parquet_folder.mkdir()
+    first, second = frame.iloc[:120], frame.iloc[120:]
+    first.to_csv(csv_folder / "a.csv", index=False)
+    second[list(reversed(frame.columns))].to_csv(csv_folder / "b.csv", index=False)
+    first.to_parquet(parquet_folder / "a.parquet", row_group_size=50, index=False)
+    second.to_parquet(parquet_folder / "b.parquet", row_group_size=50, index=False)
+    return csv_folder, parquet_folder
+
+
+@pytest.mark.parametrize("kind", ["csv", "parquet"])
+def test_a_folder_is_scored_into_one_csv_naming_each_rows_file(
+    tiny_outcome, pair_csv, pair_folder, tmp_path, small_chunks, kind
+):
+    bundle = tiny_outcome.bundle
+    folder = pair_folder[0] if kind == "csv" else pair_folder[1]
+    out = tmp_path / "scores.csv"
+    assert score_file(bundle, folder, out, threshold=0.5) == 300
+    scored = pd.read_csv(out)
+    original = pd.read_csv(pair_csv)
+    assert list(scored.columns) == ["source_file", *original.columns, "distance", "similar"]
+    assert scored["source_file"].tolist() == [f"a.{kind}"] * 120 + [f"b.{kind}"] * 180
+    pd.testing.assert_frame_equal(scored[list(original.columns)], original, check_dtype=False)
+    whole = score_frame(bundle, original, threshold=0.5, name="pairs.csv")
+    np.testing.assert_allclose(scored["distance"], whole["distance"], rtol=1e-6)
+    assert (scored["similar"] == (scored["distance"] <= 0.5)).all()
+
+
+def test_an_error_in_a_late_chunk_names_the_file_and_row_and_keeps_the_old_output(
+    tiny_outcome, pair_folder, tmp_path, small_chunks
+):
+    folder = pair_folder[0]
+    frame = pd.read_csv(folder / "b.csv").astype({"a_f1": object})
+    frame.loc[39, "a_f1"] = "n/a?"
+    frame.to_csv(folder / "b.csv", index=False)
+    out = tmp_path / "scores.csv"
+    out.write_text("old\n")
+    with pytest.raises(DataError) as caught:
+        score_file(tiny_outcome.bundle, folder, out, threshold=0.5)
+    assert str(caught.value).startswith("csv/b.csv, column 'a_f1', row 40 (line 41): 'n/a?' is not a number")
+    assert out.read_text() == "old\n"
+    assert sorted(p.name for p in tmp_path.iterdir() if p.is_file()) == ["scores.csv"]
+
+
+def test_missing_values_are_counted_over_every_chunk(tiny_outcome, pair_csv, tmp_path, small_chunks):
+    frame = pd.read_csv(pair_csv)
+    frame.loc[[8, 100, 250], "b_f3"] = np.nan
+    source = tmp_path / "gaps.csv"
+    frame.to_csv(source, index=False)
+    out = tmp_path / "scores.csv"
+    with pytest.raises(DataError) as caught:
+        score_file(tiny_outcome.bundle, source, out, threshold=0.5)
+    assert str(caught.value) == (
+        "gaps.csv: 3 rows have missing feature values (the first is row 9); fill them in, or pass "
+        "--drop-missing to leave those rows unscored"
+    )
+    assert not out.exists()
+    assert score_file(tiny_outcome.bundle, source, out, threshold=0.5, drop_missing=True) == 297
+    scored = pd.read_csv(out)
+    assert scored.index[scored["distance"].isna()].tolist() == [8, 100, 250]
+    assert scored.index[scored["similar"].isna()].tolist() == [8, 100, 250]
+
+
+def test_the_cli_scores_a_folder(model_file, pair_folder, tmp_path, capsys):
+    out = tmp_path / "scores.csv"
+    assert main(["score", model_file, str(pair_folder[1]), "-o", str(out), "--threshold", "0.5"]) == 0
+    assert "scored 300 pairs" in capsys.readouterr().out
+    assert len(pd.read_csv(out)) == 300
