@@ -193,9 +193,9 @@ def _labeled_pairs(args, seed: int = 0):
 class _ProgressPrinter:
     """A progress line on stderr: redrawn per batch on a terminal, one line per epoch otherwise."""
 
-    def __init__(self, stream=sys.stderr):
-        self.stream = stream
-        self.live = stream.isatty()
+    def __init__(self, stream=None):
+        self.stream = stream or sys.stderr  # looked up now: a redirected stderr (tests, embedding) is used
+        self.live = self.stream.isatty()
 
     def __call__(self, progress):
         width = 30
@@ -211,7 +211,8 @@ class _ProgressPrinter:
         self.stream.flush()
 
 
-def _print_metrics(result, stream=sys.stdout) -> None:
+def _print_metrics(result, stream=None) -> None:
+    stream = stream or sys.stdout
     rows = [
         ("pairs", f"{result.n_pairs:,} ({result.n_similar:,} similar, {result.n_dissimilar:,} dissimilar)"),
         ("ROC AUC", f"{result.auc:.4f}"),

@@ -85,9 +85,19 @@ def test_report_writes_html(model_file, pair_csv, tmp_path):
         (["train", "{data}", "--out", "m.keras", "--hidden", "a,b"], "expected sizes such as 128,64"),
         (["evaluate", "{model}", "{data}", "--label-column", "nope"], "nope"),
         (["frobnicate"], "invalid choice"),
+        (
+            ["train", "{data}", "--out", "m.keras", "--stream", "--class-column", "label"],
+            "streaming (--stream, a folder or a Parquet file) reads wide pair files, one pair per row",
+        ),
+        (
+            ["train", "{data}", "--out", "m.keras", "--strategy", "multi-worker"],
+            "the multi-worker strategy needs the TF_CONFIG environment variable on every machine",
+        ),
+        (["train", "{data}", "--out", "m.keras", "--stream", "--chunk-rows", "0"], "chunk_rows must be a positive"),
     ],
 )
-def test_bad_input_exits_2_with_one_line(args, message, model_file, pair_csv, tmp_path, capsys):
+def test_bad_input_exits_2_with_one_line(args, message, model_file, pair_csv, tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("TF_CONFIG", raising=False)
     values = {
         "model": model_file,
         "data": pair_csv,
@@ -176,3 +186,28 @@ def test_bad_csv_in_a_real_process_prints_one_line(tmp_path):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     assert "bad.csv" in lines[0] and "b_x" in lines[0] and "oops" in lines[0]
+
+
+def test_train_streams_a_folder_of_parquet_files(pair_csv, tmp_path, capsys):
+    """A folder of Parquet files is read a chunk at a time; the model saved loads and scores the CSV."""
+    from siamese_core.bundle import load_model
+
+    frame = pd.read_csv(pair_csv)
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    for index, part in enumerate((frame.iloc[:100], frame.iloc[100:250], frame.iloc[250:])):
+        part.to_parquet(folder / f"part-{index}.parquet", index=False)
+    model = tmp_path / "m.keras"
+    options = ["--epochs", "3", "--hidden", "16", "--embedding-dim", "4", "--chunk-rows", "64"]
+    assert main(["train", str(folder), "--out", str(model), "--no-leakage-check", *options]) == 0
+    out, err = capsys.readouterr()
+    assert f"saved {model}" in out and "ROC AUC" in out
+    assert "(split by pairs at random)" in err and "epoch 3/3" in err
+    bundle = load_model(model)
+    assert bundle.feature_names == [column[2:] for column in frame.columns if column.startswith("a_")]
+    distances = bundle.distances(
+        frame[[c for c in frame.columns if c.startswith("a_")]].to_numpy(),
+        frame[[c for c in frame.columns if c.startswith("b_")]].to_numpy(),
+    )
+    similar = frame["label"].to_numpy() == 0
+    assert distances[similar].mean() < distances[~similar].mean()
