@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -25,9 +26,18 @@ DEMO_NAME = "digits demo pairs"
 REFERENCE_LIMIT = 5000  # samples searched for nearest neighbours
 
 
+DEMO_FILE = Path(__file__).resolve().parents[1] / "examples" / "digits_pairs.csv"
+
+
 @st.cache_data(show_spinner=False)
 def demo_bytes() -> bytes:
-    """The built-in demo pair CSV (scikit-learn's digits), as a file's bytes."""
+    """The built-in demo pair CSV (scikit-learn's digits), as a file's bytes.
+
+    Read from `examples/digits_pairs.csv`, which is exactly what `digits_pairs_frame` writes (a test
+    checks it), so the first page paints without loading scikit-learn; made afresh if the file is gone.
+    """
+    if DEMO_FILE.is_file():
+        return DEMO_FILE.read_bytes()
     return digits_pairs_frame().to_csv(index=False).encode()
 
 

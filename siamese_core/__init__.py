@@ -37,6 +37,7 @@ _EXPORTS = {
     "siamese_core.pairing": ["make_pairs"],
     "siamese_core.splits": ["Splits", "split_pairs", "split_samples"],
     "siamese_core.streaming": ["PairStream", "StreamScan", "ColumnStatistics"],
+    "siamese_core.cluster": ["STRATEGIES", "WorkerRole", "worker_role"],
     "siamese_core.evaluation": [
         "EvalResult",
         "ThresholdMetrics",
@@ -61,7 +62,16 @@ _EXPORTS = {
     "siamese_core.config": ["TrainConfig"],
     "siamese_core.training": ["TrainProgress", "TrainResult", "train"],
     "siamese_core.bundle": ["SiameseBundle", "Comparison", "load_model", "save_model"],
-    "siamese_core.pipeline": ["FitOutcome", "fit", "make_splits", "score_pairs", "align_features"],
+    "siamese_core.pipeline": [
+        "FitOutcome",
+        "StreamFitOutcome",
+        "fit",
+        "fit_stream",
+        "make_splits",
+        "score_pairs",
+        "align_features",
+    ],
+    "siamese_core.distributed": ["MemoryPairStream", "make_strategy", "train_stream"],
     "siamese_core.scoring": ["score_file", "score_frame"],
 }
 _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}

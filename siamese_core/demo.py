@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sklearn.datasets import load_digits
 
 from siamese_core.pairing import make_pairs
 from siamese_core.pairs import SampleSet
@@ -15,6 +14,8 @@ CLASS_COLUMN = "digit"
 
 def digits_samples_frame() -> pd.DataFrame:
     """The 1,797 digits as a labeled-samples table: `id`, `digit` and 64 pixel columns `px0..px63` (0-16)."""
+    from sklearn.datasets import load_digits  # loads on first use
+
     digits = load_digits()
     frame = pd.DataFrame(digits.data.astype(np.int64), columns=FEATURES)
     frame.insert(0, CLASS_COLUMN, digits.target)

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import roc_auc_score, roc_curve
 
 from siamese_core.errors import ConfigError, DataError
 from siamese_core.pairs import DISSIMILAR, SIMILAR
@@ -293,6 +292,8 @@ def best_accuracy_threshold(distances, labels) -> tuple[float, float]:
 
 def _roc(distances: np.ndarray, similar_mask: np.ndarray, *, drop_intermediate: bool):
     """ROC with similar as positive, thresholds turned back into finite distances."""
+    from sklearn.metrics import roc_curve  # scikit-learn loads on first use (a second at start-up)
+
     fpr, tpr, score_thresholds = roc_curve(similar_mask, -distances, drop_intermediate=drop_intermediate)
     # score >= t means -D >= t, that is D <= -t: the distance threshold is -t.
     thresholds = -score_thresholds
@@ -381,6 +382,8 @@ def evaluate_distances(distances, labels, *, threshold=None, margin=None) -> Eva
             raise ConfigError(f"margin must be > 0. Received: margin={margin}")
     if threshold is not None:
         threshold = _check_distance_setting("threshold", threshold)
+
+    from sklearn.metrics import roc_auc_score
 
     auc = float(roc_auc_score(similar_mask, -distances))
     eer, eer_threshold = equal_error_rate(distances, labels)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import numpy as np
 import plotly.graph_objects as go
-from sklearn.decomposition import PCA
 
 from siamese_core.errors import ConfigError, DataError
 from siamese_core.evaluation import EvalResult, ThresholdMetrics
@@ -315,6 +314,8 @@ def embedding_figure(embeddings, colour_by, *, title: str | None = None, hover=N
     else:
         if n > 1 and float(np.var(embeddings, axis=0).sum()) > 0:
             # PCA needs n >= 2 for two components; pad the second axis when there is only one.
+            from sklearn.decomposition import PCA  # loads on first use
+
             projected = PCA(n_components=min(2, n)).fit_transform(embeddings)
         else:
             projected = np.zeros((n, 2))  # one point, or all points equal: nothing to spread out

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-from sklearn.neighbors import NearestNeighbors
 
 from siamese_core.errors import DataError
 from siamese_core.pairs import DISSIMILAR, SIMILAR, PairSet, SampleSet
@@ -113,6 +112,8 @@ def _nearest_of_other_classes(features, members, class_index, c, k) -> np.ndarra
     k = min(k, len(others))
     scale = features.std(axis=0)
     scale[scale == 0] = 1.0
+    from sklearn.neighbors import NearestNeighbors  # loads on first use
+
     neighbours = NearestNeighbors(n_neighbors=k).fit(features[others] / scale)
     _, nearest = neighbours.kneighbors(features[members] / scale)
     return others[nearest]

@@ -42,15 +42,17 @@ def small_pair_csv(rows: int = 400) -> bytes:
 
 
 def test_first_page_paints_without_tensorflow():
-    """The Data & training page with the demo data imports no TensorFlow (it takes ~10 s)."""
+    """The Data & training page with the demo data imports neither TensorFlow (it takes ~10 s) nor
+    scikit-learn (about 1.5 s, the larger part of the first visit's wait)."""
     code = (
         "import sys; from streamlit.testing.v1 import AppTest;"
         f"at = AppTest.from_file({APP!r}, default_timeout=120); at.run();"
         "assert not at.exception, at.exception;"
-        "print('11,304 pairs' in ' '.join(str(s.value) for s in at.success), 'tensorflow' in sys.modules)"
+        "print('11,304 pairs' in ' '.join(str(s.value) for s in at.success), 'tensorflow' in sys.modules,"
+        "'sklearn' in sys.modules)"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=180)
-    assert result.stdout.split()[-2:] == ["True", "False"], result.stdout + result.stderr
+    assert result.stdout.split()[-3:] == ["True", "False", "False"], result.stdout + result.stderr
 
 
 def test_demo_opens_ready_to_train_and_trains_end_to_end():
