@@ -2,6 +2,10 @@
 (defaults) vs the textbook recipe (MLP 128-128-128, Lambda distance, RMSprop, batch 128, 20 epochs),
 with the final AUC and accuracy of both. Held-out = pairs of digits no model saw in training.
 
+Both clocks run from the start of building the model (ours: the call to `train`, which builds it; the
+textbook: building and compiling its model, then `model.fit`) to the end of the first epoch after which
+the held-out AUC is at least the target; the time spent measuring that AUC is left out of both.
+
     python bench/bench_quality.py [--target 0.99] [--seed 0]
 """
 
@@ -32,23 +36,19 @@ def run_textbook(splits, target: float, epochs: int = 20):
 
     train, test = splits.train, splits.test
     left, right, test_left, test_right = textbook_scale(train.left, train.right, test.left, test.right)
+    state = {"training": 0.0, "reached": None, "last": time.perf_counter()}
     model = build_textbook_model(train.n_features)
-    state = {"training": 0.0, "reached": None, "start": None}
 
     class Clock(keras.callbacks.Callback):
-        def on_epoch_begin(self, epoch, logs=None):
-            state["start"] = time.perf_counter()
-
         def on_epoch_end(self, epoch, logs=None):
-            state["training"] += time.perf_counter() - state["start"]
+            state["training"] += time.perf_counter() - state["last"]
             distances = np.asarray(self.model.predict([test_left, test_right], verbose=0)).reshape(-1)
             auc, _, _ = held_out_scores(distances, test.labels)
             if state["reached"] is None and auc >= target:
                 state["reached"] = state["training"]
+            state["last"] = time.perf_counter()
 
-    start = time.perf_counter()
     model.fit([left, right], train.labels, batch_size=128, epochs=epochs, verbose=0, callbacks=[Clock()])
-    state["setup"] = time.perf_counter() - start - state["training"]
     distances = np.asarray(model.predict([test_left, test_right], verbose=0)).reshape(-1)
     auc, fixed, best = held_out_scores(distances, test.labels, threshold=0.5)  # the recipe's threshold
     return state, auc, fixed, best
@@ -116,8 +116,8 @@ def main() -> None:
     report(
         f"time to held-out AUC >= {args.target} on digits pairs ({splits.describe()})",
         [
-            ("textbook: seconds to target (training time)", seconds(book)),
-            ("ours: seconds to target (training time incl. compilation)", seconds(ours)),
+            ("textbook: seconds to target (build, compile, fit)", seconds(book)),
+            ("ours: seconds to target (train: build, trace, fit)", seconds(ours)),
             (
                 "textbook: final AUC / accuracy at 0.5 / best accuracy",
                 f"{book_auc:.4f} / {book_accuracy:.2%} / {book_best:.2%}",

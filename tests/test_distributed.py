@@ -250,3 +250,28 @@ def test_two_workers_train_one_valid_model_as_good_as_one_process(tmp_path):
     together, alone = _held_out_auc(tmp_path / "worker0.keras"), _held_out_auc(tmp_path / "single.keras")
     assert together > 0.98 and alone > 0.98
     assert abs(together - alone) < 0.01
+
+
+def test_streamed_training_switches_to_xla_when_it_pays(monkeypatch):
+    """With the default strategy the per-replica step is compiled with XLA from the epoch where the
+    work left repays it (as in-memory training does); the losses stay those of the plain loop."""
+    import siamese_core.training as training
+    from siamese_core.config import TrainConfig
+    from siamese_core.distributed import MemoryPairStream, _StreamTrainer, train_stream
+
+    pairs = _pairs(256)
+    stream = MemoryPairStream(pairs, chunk_rows=256)
+    plain = train_stream(stream, None, TrainConfig(**SMALL))
+    monkeypatch.setattr(training, "XLA_MIN_PAIR_STEPS", 3 * pairs.n_pairs)  # XLA from epoch 2 of 4
+    used = []
+    original = _StreamTrainer._loop
+
+    def spy(self):
+        used.append(self.xla)
+        return original(self)
+
+    monkeypatch.setattr(_StreamTrainer, "_loop", spy)
+    switched = train_stream(stream, None, TrainConfig(**SMALL))
+    assert used == [False, True, True, True]  # 8 steps of 32 per epoch: one call each
+    assert switched.history["loss"][0] == plain.history["loss"][0]
+    np.testing.assert_allclose(switched.history["loss"], plain.history["loss"], rtol=1e-3)
