@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gc
 import itertools
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -20,7 +21,7 @@ import numpy as np
 
 from siamese_core.cluster import STRATEGIES, WorkerRole, worker_role
 from siamese_core.config import TrainConfig
-from siamese_core.errors import DataError
+from siamese_core.errors import DataError, TrainingError
 from siamese_core.losses import contrastive_loss_per_pair
 from siamese_core.model import DISTANCE_NAME, encoder_of, scaling_statistics
 from siamese_core.pairs import PairSet
@@ -130,6 +131,18 @@ class MemoryPairStream:
         if pairs is None or max_pairs is None or pairs.n_pairs <= max_pairs:
             return pairs
         return pairs.subset(np.arange(max_pairs))
+
+
+_NOISE = ("[[", "Graph execution error", "Detected at node", "File ", "The error could be", "Restart your")
+
+
+def _summary(message: str, limit: int = 300) -> str:
+    """The telling lines of a TensorFlow error message, without its node names and generic advice."""
+    message = re.sub(r"\{\{function_node [^}]*\}\}\s*", "", message)
+    lines = [line.strip() for line in message.splitlines() if line.strip()]
+    telling = [line for line in lines if not line.startswith(_NOISE)][:2] or lines[:1] or ["no details"]
+    text = " ".join(telling)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _worker_count(strategy) -> int:
@@ -344,7 +357,12 @@ def train_stream(
     except tf.errors.OpError as error:
         if failure.error is not None:
             raise failure.error from None
-        raise DataError(f"reading the training data failed: {error.message.splitlines()[0]}") from None
+        if not several:
+            raise
+        raise TrainingError(
+            f"training stopped: the workers lost touch with each other ({type(error).__name__}: "
+            f"{_summary(error.message)}). A worker stopped or cannot be reached: restart all of them"
+        ) from None
     finally:
         # The batches never end (every worker must be able to take as many steps as the others), so the
         # pipeline is released here: a live endless generator would hold the interpreter at exit.

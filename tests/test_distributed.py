@@ -207,32 +207,40 @@ def _held_out_auc(model_path):
     return evaluate_distances(bundle.distances(test.left, test.right), test.labels).auc
 
 
+def _start_workers(tmp_path, *options, count=2):
+    """`count` training processes of one cluster on 127.0.0.1, each with its own TF_CONFIG."""
+    workers = [f"127.0.0.1:{port}" for port in _free_ports(count)]
+    env = {key: value for key, value in os.environ.items() if key != "TF_CONFIG"}
+    return [
+        subprocess.Popen(
+            _train_command(tmp_path / f"worker{index}.keras", "--strategy", "multi-worker", *options),
+            env={**env, **_tf_config(workers, index=index)},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+        )
+        for index in range(count)
+    ]
+
+
+def _stop(processes):
+    for process in processes:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
 @pytest.mark.slow
 def test_two_workers_train_one_valid_model_as_good_as_one_process(tmp_path):
     """Two processes with their own TF_CONFIG train together (MultiWorkerMirroredStrategy over
     127.0.0.1); the chief alone writes the model, which loads safely and scores the held-out pairs
     about as well as a single process trained on the same data."""
-    workers = [f"127.0.0.1:{port}" for port in _free_ports(2)]
-    env = {key: value for key, value in os.environ.items() if key != "TF_CONFIG"}
-    processes = []
+    processes = _start_workers(tmp_path, "--stream")
     try:
-        for index in range(2):
-            processes.append(
-                subprocess.Popen(
-                    _train_command(tmp_path / f"worker{index}.keras", "--strategy", "multi-worker", "--stream"),
-                    env={**env, **_tf_config(workers, index=index)},
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.PIPE,
-                    text=True,
-                    cwd=ROOT,
-                )
-            )
         outputs = [process.communicate(timeout=600) for process in processes]
     finally:
-        for process in processes:
-            if process.poll() is None:
-                process.kill()
-                process.wait()
+        _stop(processes)
     for process, (_, err) in zip(processes, outputs, strict=True):
         assert process.returncode == 0, err[-2000:]
     assert "saved" in outputs[0][0] and (tmp_path / "worker0.keras").is_file()
@@ -242,6 +250,7 @@ def test_two_workers_train_one_valid_model_as_good_as_one_process(tmp_path):
     epochs = [[line for line in err.splitlines() if line.startswith("epoch ")] for _, err in outputs]
     assert len(epochs[0]) == 6 and epochs[0] == epochs[1]
 
+    env = {key: value for key, value in os.environ.items() if key != "TF_CONFIG"}
     single = subprocess.run(
         _train_command(tmp_path / "single.keras", "--stream"),
         env=env, capture_output=True, text=True, cwd=ROOT, timeout=600,
@@ -252,26 +261,20 @@ def test_two_workers_train_one_valid_model_as_good_as_one_process(tmp_path):
     assert abs(together - alone) < 0.01
 
 
-def test_streamed_training_switches_to_xla_when_it_pays(monkeypatch):
-    """With the default strategy the per-replica step is compiled with XLA from the epoch where the
-    work left repays it (as in-memory training does); the losses stay those of the plain loop."""
-    import siamese_core.training as training
-    from siamese_core.config import TrainConfig
-    from siamese_core.distributed import MemoryPairStream, _StreamTrainer, train_stream
-
-    pairs = _pairs(256)
-    stream = MemoryPairStream(pairs, chunk_rows=256)
-    plain = train_stream(stream, None, TrainConfig(**SMALL))
-    monkeypatch.setattr(training, "XLA_MIN_PAIR_STEPS", 3 * pairs.n_pairs)  # XLA from epoch 2 of 4
-    used = []
-    original = _StreamTrainer._loop
-
-    def spy(self):
-        used.append(self.xla)
-        return original(self)
-
-    monkeypatch.setattr(_StreamTrainer, "_loop", spy)
-    switched = train_stream(stream, None, TrainConfig(**SMALL))
-    assert used == [False, True, True, True]  # 8 steps of 32 per epoch: one call each
-    assert switched.history["loss"][0] == plain.history["loss"][0]
-    np.testing.assert_allclose(switched.history["loss"], plain.history["loss"], rtol=1e-3)
+@pytest.mark.slow
+def test_when_a_worker_dies_the_other_stops_with_a_clear_message(tmp_path):
+    processes = _start_workers(tmp_path, "--stream", "--epochs", "500", "--patience", "0")
+    try:
+        for line in processes[1].stderr:  # once worker 2 is training, it dies
+            if line.startswith("epoch 2/500"):
+                processes[1].kill()
+                break
+        _, err = processes[0].communicate(timeout=300)
+    finally:
+        _stop(processes)
+    assert processes[0].returncode == 2
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("siamese: error: training stopped: the workers lost touch with each other")
+    assert "unhealthy" in last and last.endswith("A worker stopped or cannot be reached: restart all of them")
+    assert "Traceback" not in err
+    assert not (tmp_path / "worker0.keras").exists()
