@@ -341,6 +341,7 @@ def train_stream(
             yield count, trainer.run(count)
 
     sample = validation_pairs if validation_pairs is not None and validation_pairs.n_pairs else None
+    agreement = {"any_worker": trainer.any_worker, "mean_over_workers": trainer.mean_over_workers}
     try:
         warnings = _margin_warnings(model, sample, config.margin) if sample is not None else []
         return run_epochs(
@@ -352,7 +353,7 @@ def train_stream(
             on_progress=on_progress,
             scaling=scaling,
             warnings=warnings,
-            **({"any_worker": trainer.any_worker, "mean_over_workers": trainer.mean_over_workers} if several else {}),
+            **(agreement if several else {}),
         )
     except tf.errors.OpError as error:
         if failure.error is not None:
