@@ -13,6 +13,7 @@ from __future__ import annotations
 import gc
 import itertools
 import re
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -154,14 +155,18 @@ def _worker_count(strategy) -> int:
     return max(1, len(cluster.get("chief", [])) + len(cluster.get("worker", [])))
 
 
-class _GeneratorError:
-    """Carries an error raised inside a `tf.data` generator (another thread) back to the caller."""
+class _Pipeline:
+    """Talks with the `tf.data` generator, which runs in another thread: its error, if it raised one,
+    travels back to the caller; `stop` makes it end at its next batch, so the pipeline can be drained
+    and closed cleanly (an endless generator left blocked holds the interpreter at exit, and dropping
+    it mid-stream can stall for many seconds under a multi-worker strategy)."""
 
     def __init__(self):
         self.error: Exception | None = None
+        self.stop = threading.Event()
 
 
-def _batch_dataset(stream, global_batch: int, seed: int, n_features: int, failure: _GeneratorError, context):
+def _batch_dataset(stream, global_batch: int, seed: int, n_features: int, failure: _Pipeline, context):
     """One worker's endless stream of training batches of its per-replica size, from its own shard.
 
     Every pass over the shard is a new shuffle; the rows left over at the end of a pass start the next
@@ -177,6 +182,8 @@ def _batch_dataset(stream, global_batch: int, seed: int, n_features: int, failur
         try:
             for round_index in itertools.count():
                 read = 0
+                if failure.stop.is_set():
+                    return
                 for chunk in stream.chunks(
                     "train", shard_index=shard, shard_count=shards, shuffle_seed=seed * 1_000_003 + round_index
                 ):
@@ -184,6 +191,8 @@ def _batch_dataset(stream, global_batch: int, seed: int, n_features: int, failur
                     pending = [np.concatenate([kept, new]) for kept, new in zip(pending, chunk, strict=True)]
                     full = len(pending[2]) // batch * batch
                     for start in range(0, full, batch):
+                        if failure.stop.is_set():
+                            return
                         yield tuple(part[start : start + batch] for part in pending)
                     pending = [part[full:] for part in pending]
                 if read == 0:
@@ -327,9 +336,12 @@ def train_stream(
     replicas = strategy.num_replicas_in_sync
     global_batch = max(replicas, min(config.batch_size, n_train) // replicas * replicas)
     steps_per_epoch = max(1, n_train // global_batch)
-    failure = _GeneratorError()
+    failure = _Pipeline()
     dataset = strategy.distribute_datasets_from_function(
-        lambda context: _batch_dataset(stream, global_batch, config.seed, n_features, failure, context)
+        lambda context: _batch_dataset(stream, global_batch, config.seed, n_features, failure, context),
+        # Batches stay where tf.data made them until a step uses them: no per-device prefetch thread,
+        # whose iterator took seconds to close under the multi-worker strategy.
+        options=tf.distribute.InputOptions(experimental_fetch_to_device=False),
     )
     trainer = _StreamTrainer(model, strategy, iter(dataset), global_batch, config.margin)
     several = isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
@@ -366,7 +378,25 @@ def train_stream(
         ) from None
     finally:
         # The batches never end (every worker must be able to take as many steps as the others), so the
-        # pipeline is released here: a live endless generator would hold the interpreter at exit.
+        # generator is told to stop and what it had prefetched is drained. Under the multi-worker strategy
+        # closing the pipeline then sometimes waits about 10 s inside TensorFlow, so it is kept until the
+        # process ends rather than closed here, where the model is waiting to be saved.
+        failure.stop.set()
+        _drain(trainer.iterator)
+        if several:
+            _FINISHED.append((dataset, trainer.iterator))
         trainer.iterator = None
         del dataset
         gc.collect()
+
+
+_FINISHED: list = []  # multi-worker pipelines, drained and stopped, closed when the process ends
+
+
+def _drain(iterator, most: int = 100_000) -> None:
+    """Take what is left in a stopping pipeline (its prefetch buffer) until it ends."""
+    try:
+        for _ in itertools.islice(iterator, most):
+            pass
+    except Exception:  # the pipeline's own error was raised to the caller already; ending is all we want
+        return
