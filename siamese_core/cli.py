@@ -161,14 +161,18 @@ def load_labeled(args, *, seed: int = 0):
             id_column=args.id_column,
             drop_missing=args.drop_missing,
         )
-    return data.load_pair_csv(
-        args.data,
-        label_column=args.label_column,
-        left_columns=args.left_columns,
-        right_columns=args.right_columns,
-        similar_label=args.similar_label,
-        drop_missing=args.drop_missing,
-    )
+    return data.load_pair_csv(args.data, **_pair_options(args))
+
+
+def _pair_options(args) -> dict:
+    """The options of a wide pair file, for `load_pair_csv` and `PairStream` alike."""
+    return {
+        "label_column": args.label_column,
+        "left_columns": args.left_columns,
+        "right_columns": args.right_columns,
+        "similar_label": args.similar_label,
+        "drop_missing": args.drop_missing,
+    }
 
 
 def _looks_like_samples(path: str) -> bool:
@@ -347,11 +351,7 @@ def _fit_streamed(args, config):
 
     stream = PairStream(
         args.data,
-        label_column=args.label_column,
-        left_columns=args.left_columns,
-        right_columns=args.right_columns,
-        similar_label=args.similar_label,
-        drop_missing=args.drop_missing,
+        **_pair_options(args),
         chunk_rows=args.chunk_rows,
         validation_fraction=config.validation_fraction,
         test_fraction=args.test_fraction,

@@ -28,8 +28,9 @@ import os
 import re
 import threading
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -469,7 +470,7 @@ def _pandas_read(inp: _Input, layout: _Layout, **options) -> pd.DataFrame:
     with warnings.catch_warnings():
         # float32 overflow (1e308) becomes inf here; it is reported by the finite-value check.
         warnings.simplefilter("ignore", RuntimeWarning)
-        try:
+        with pandas_errors(inp.name):
             return pd.read_csv(
                 inp.handle(),
                 sep=layout.delimiter,
@@ -478,12 +479,22 @@ def _pandas_read(inp: _Input, layout: _Layout, **options) -> pd.DataFrame:
                 engine="c",
                 **options,
             )
-        except pd.errors.ParserError as error:
-            raise _parser_error(error, inp.name) from None
-        except pd.errors.EmptyDataError:
-            raise DataError("is empty; it needs a header row and data rows", source=inp.name) from None
-        except UnicodeDecodeError as error:
-            raise _late_unicode_error(error, inp.name) from None
+
+
+PANDAS_READ_ERRORS = (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError)
+
+
+@contextmanager
+def pandas_errors(name: str) -> Iterator[None]:
+    """pandas' parser, empty-file and encoding failures while reading `name`, as DataError."""
+    try:
+        yield
+    except pd.errors.ParserError as error:
+        raise _parser_error(error, name) from None
+    except pd.errors.EmptyDataError:
+        raise DataError("is empty; it needs a header row and data rows", source=name) from None
+    except UnicodeDecodeError as error:
+        raise _late_unicode_error(error, name) from None
 
 
 def _parser_error(error: Exception, name: str) -> DataError:

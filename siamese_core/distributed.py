@@ -158,15 +158,14 @@ def _worker_count(strategy) -> int:
 class _Pipeline:
     """Talks with the `tf.data` generator, which runs in another thread: its error, if it raised one,
     travels back to the caller; `stop` makes it end at its next batch, so the pipeline can be drained
-    and closed cleanly (an endless generator left blocked holds the interpreter at exit, and dropping
-    it mid-stream can stall for many seconds under a multi-worker strategy)."""
+    (an endless generator left blocked in the pipeline holds the interpreter at exit)."""
 
     def __init__(self):
         self.error: Exception | None = None
         self.stop = threading.Event()
 
 
-def _batch_dataset(stream, global_batch: int, seed: int, n_features: int, failure: _Pipeline, context):
+def _batch_dataset(stream, global_batch: int, seed: int, n_features: int, pipeline: _Pipeline, context):
     """One worker's endless stream of training batches of its per-replica size, from its own shard.
 
     Every pass over the shard is a new shuffle; the rows left over at the end of a pass start the next
@@ -182,7 +181,7 @@ def _batch_dataset(stream, global_batch: int, seed: int, n_features: int, failur
         try:
             for round_index in itertools.count():
                 read = 0
-                if failure.stop.is_set():
+                if pipeline.stop.is_set():
                     return
                 for chunk in stream.chunks(
                     "train", shard_index=shard, shard_count=shards, shuffle_seed=seed * 1_000_003 + round_index
@@ -191,7 +190,7 @@ def _batch_dataset(stream, global_batch: int, seed: int, n_features: int, failur
                     pending = [np.concatenate([kept, new]) for kept, new in zip(pending, chunk, strict=True)]
                     full = len(pending[2]) // batch * batch
                     for start in range(0, full, batch):
-                        if failure.stop.is_set():
+                        if pipeline.stop.is_set():
                             return
                         yield tuple(part[start : start + batch] for part in pending)
                     pending = [part[full:] for part in pending]
@@ -202,7 +201,7 @@ def _batch_dataset(stream, global_batch: int, seed: int, n_features: int, failur
                         "fewer workers"
                     )
         except Exception as error:
-            failure.error = error
+            pipeline.error = error
             raise
 
     rows = tf.TensorSpec((batch, n_features), tf.float32)
@@ -336,12 +335,9 @@ def train_stream(
     replicas = strategy.num_replicas_in_sync
     global_batch = max(replicas, min(config.batch_size, n_train) // replicas * replicas)
     steps_per_epoch = max(1, n_train // global_batch)
-    failure = _Pipeline()
+    pipeline = _Pipeline()
     dataset = strategy.distribute_datasets_from_function(
-        lambda context: _batch_dataset(stream, global_batch, config.seed, n_features, failure, context),
-        # Batches stay where tf.data made them until a step uses them: no per-device prefetch thread,
-        # whose iterator took seconds to close under the multi-worker strategy.
-        options=tf.distribute.InputOptions(experimental_fetch_to_device=False),
+        lambda context: _batch_dataset(stream, global_batch, config.seed, n_features, pipeline, context)
     )
     trainer = _StreamTrainer(model, strategy, iter(dataset), global_batch, config.margin)
     several = isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
@@ -368,8 +364,8 @@ def train_stream(
             **(agreement if several else {}),
         )
     except tf.errors.OpError as error:
-        if failure.error is not None:
-            raise failure.error from None
+        if pipeline.error is not None:
+            raise pipeline.error from None
         if not several:
             raise
         raise TrainingError(
@@ -381,7 +377,7 @@ def train_stream(
         # generator is told to stop and what it had prefetched is drained. Under the multi-worker strategy
         # closing the pipeline then sometimes waits about 10 s inside TensorFlow, so it is kept until the
         # process ends rather than closed here, where the model is waiting to be saved.
-        failure.stop.set()
+        pipeline.stop.set()
         _drain(trainer.iterator)
         if several:
             _FINISHED.append((dataset, trainer.iterator))

@@ -38,23 +38,23 @@ from pandas._libs.parsers import STR_NA_VALUES
 
 from siamese_core.data import (
     MAX_COLUMNS,
+    PANDAS_READ_ERRORS,
     SNIFF_BYTES,
     Source,
     _duplicates,
     _first_non_number,
     _Input,
-    _late_unicode_error,
     _Layout,
     _line_starts,
     _list_columns,
     _open_source,
     _pairs,
     _pandas_read,
-    _parser_error,
     _plain_first_lines,
     _RangeStream,
     _raw_value,
     _sniff,
+    pandas_errors,
 )
 from siamese_core.errors import DataError
 
@@ -393,16 +393,13 @@ class CsvFile:
 
     def _checked_next(self, reader, numeric: list[str]) -> pd.DataFrame | None:
         """The next chunk of a read in order; pandas' complaints become the careful read's messages."""
-        try:
-            return _next_frame(reader)
-        except pd.errors.ParserError as error:
-            raise _parser_error(error, self.name) from None
-        except pd.errors.EmptyDataError:
-            raise DataError("is empty; it needs a header row and data rows", source=self.name) from None
-        except UnicodeDecodeError as error:
-            raise _late_unicode_error(error, self.name) from None
-        except ValueError as error:  # a value that is not a number: find it as the careful read does
-            raise _first_non_number(self.inp, self.layout, numeric, error) from None
+        with pandas_errors(self.name):
+            try:
+                return _next_frame(reader)
+            except PANDAS_READ_ERRORS:
+                raise
+            except ValueError as error:  # a value that is not a number: find it as the careful read does
+                raise _first_non_number(self.inp, self.layout, numeric, error) from None
 
     def _block(self, frame: pd.DataFrame, unit: int, rows: np.ndarray, columns: PairColumns) -> Block:
         frame = self._renamed(frame)
