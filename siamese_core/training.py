@@ -6,6 +6,7 @@ import math
 import time
 import weakref
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import keras
@@ -118,6 +119,7 @@ class _Trainer:
         self.optimizer = model.optimizer
         self.variables = self.encoder.trainable_variables
         self.optimizer.build(self.variables)
+        self.fused_adam = _plain_adam(self.optimizer)
         self.margin = margin
         self.xla = False
         self._compiled: dict[bool, Callable] = {}
@@ -143,27 +145,107 @@ class _Trainer:
                 distances = self.distance([embeddings[:batch], embeddings[batch:]])
                 loss = tf.reduce_mean(contrastive_loss_per_pair(labels[index], distances, self.margin))
             gradients = tape.gradient(loss, self.variables)
-            self.optimizer.apply_gradients(zip(gradients, self.variables, strict=True))
-            return index + 1, total + loss
+            if not self.fused_adam:
+                self.optimizer.apply_gradients(zip(gradients, self.variables, strict=True))
+                return index + 1, total + loss
+            with tf.control_dependencies([self._apply_adam(gradients)]):
+                return index + 1, total + loss
 
         _, total = tf.while_loop(lambda index, _: index < count, step, (tf.constant(0), tf.constant(0.0)))
         return total
 
-    def run(self, order: np.ndarray) -> float:
-        """One step per row of `order` ((steps, batch) pair indices, steps <= STEPS_PER_CALL); the summed loss.
+    def _apply_adam(self, gradients):
+        """Keras' Adam update of every variable, as TensorFlow's fused `ResourceApplyAdam` kernel.
+
+        The same arithmetic as `keras.optimizers.Adam.update_step` (its moment and velocity slots, its
+        step counter, epsilon added to the root of the velocity), in one op per variable instead of
+        about twenty: tracing and graph optimisation take about 0.2 s less, which is most of the
+        difference on small data sets. The result is the optimizer's own state, so saving, resuming
+        and `model.optimizer.iterations` see no difference (tests/test_training.py compares the two).
+        """
+        import tensorflow as tf
+
+        optimizer = self.optimizer
+        step = tf.cast(optimizer.iterations + 1, tf.float32)
+        beta_1 = tf.constant(optimizer.beta_1, tf.float32)
+        beta_2 = tf.constant(optimizer.beta_2, tf.float32)
+        constants = {
+            "beta1_power": tf.pow(beta_1, step),
+            "beta2_power": tf.pow(beta_2, step),
+            "lr": tf.cast(optimizer.learning_rate, tf.float32),
+            "beta1": beta_1,
+            "beta2": beta_2,
+            "epsilon": tf.constant(optimizer.epsilon, tf.float32),
+        }
+        updates = []
+        for variable, gradient in zip(self.variables, gradients, strict=True):
+            index = optimizer._get_variable_index(variable)
+            updates.append(
+                tf.raw_ops.ResourceApplyAdam(
+                    var=variable.value.handle,
+                    m=optimizer._momentums[index].value.handle,
+                    v=optimizer._velocities[index].value.handle,
+                    grad=gradient,
+                    **constants,
+                )
+            )
+        with tf.control_dependencies(updates):
+            return optimizer.iterations.assign_add(1)
+
+    def _batches(self, order: np.ndarray):
+        """The inputs of one call: the batches of `order` ((steps, batch) pair indices, steps <=
+        STEPS_PER_CALL) gathered as tensors, and the step count.
 
         Every call passes blocks of exactly `STEPS_PER_CALL` batches (the tail padded and skipped), so the
         loop is compiled once per training run.
         """
+        import tensorflow as tf
+
         count, batch = order.shape
         if count < STEPS_PER_CALL:
             order = np.concatenate([order, np.zeros((STEPS_PER_CALL - count, batch), order.dtype)])
         rows = order.reshape(-1)
         shape = (STEPS_PER_CALL, batch, self.pairs.n_features)
-        lefts = self.pairs.left[rows].reshape(shape)
-        rights = self.pairs.right[rows].reshape(shape)
-        labels = self.pairs.labels[rows].reshape(STEPS_PER_CALL, batch)
-        return float(self._function()(lefts, rights, labels, np.int32(count)))
+        return (
+            tf.constant(self.pairs.left[rows].reshape(shape)),
+            tf.constant(self.pairs.right[rows].reshape(shape)),
+            tf.constant(self.pairs.labels[rows].reshape(STEPS_PER_CALL, batch)),
+            tf.constant(count, tf.int32),
+        )
+
+    def run(self, order: np.ndarray) -> float:
+        """One step per row of `order` ((steps, batch) pair indices, steps <= STEPS_PER_CALL); the summed loss."""
+        return float(self._function()(*self._batches(order)))
+
+    def run_blocks(self, blocks: list[np.ndarray]) -> Iterator[tuple[int, float]]:
+        """`run` each block in turn, yielding (steps, summed loss) after each; the next block's batches
+        are gathered on a second thread while this one trains (about 10% faster at batch 128, where
+        gathering is a tenth of a step's time). Closing the iterator early skips the rest."""
+        if not blocks:
+            return
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="siamese-batches") as gather:
+            upcoming = gather.submit(self._batches, blocks[0])
+            for index, block in enumerate(blocks):
+                inputs = upcoming.result()
+                if index + 1 < len(blocks):
+                    upcoming = gather.submit(self._batches, blocks[index + 1])
+                yield len(block), float(self._function()(*inputs))
+
+
+def _plain_adam(optimizer) -> bool:
+    """Whether `optimizer` is Keras' Adam with nothing added (no AMSGrad, weight decay, clipping,
+    moving average or loss scaling), the case `_Trainer._apply_adam` reproduces exactly."""
+    return (
+        type(optimizer) is keras.optimizers.Adam
+        and not optimizer.amsgrad
+        and not optimizer.weight_decay
+        and not optimizer.use_ema
+        and optimizer.clipnorm is None
+        and optimizer.clipvalue is None
+        and optimizer.global_clipnorm is None
+        and optimizer.loss_scale_factor is None
+        and optimizer.gradient_accumulation_steps is None
+    )
 
 
 def _xla_pays(n_pairs: int, epoch: int, epochs: int) -> bool:
@@ -222,9 +304,8 @@ def train(
     def blocks(epoch: int) -> Iterator[tuple[int, float]]:
         trainer.xla = trainer.xla or _xla_pays(train_pairs.n_pairs, epoch, config.epochs)
         order = _epoch_order(rng, train_pairs.n_pairs, config.batch_size)
-        for start in range(0, len(order), STEPS_PER_CALL):
-            chunk = order[start : start + STEPS_PER_CALL]
-            yield len(chunk), trainer.run(chunk)
+        starts = range(0, len(order), STEPS_PER_CALL)
+        return trainer.run_blocks([order[start : start + STEPS_PER_CALL] for start in starts])
 
     return run_epochs(
         model,

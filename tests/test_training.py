@@ -138,3 +138,84 @@ def test_switching_to_xla_between_epochs_keeps_training(monkeypatch):
     assert switched.history["loss"][0] == plain.history["loss"][0]
     np.testing.assert_allclose(switched.history["loss"], plain.history["loss"], rtol=1e-3)
     assert switched.history["loss"][-1] < switched.history["loss"][0]
+
+
+def _keras_adam_reference(model, pairs, order, margin):
+    """The same steps as `_Trainer`, with Keras' own `Adam.apply_gradients` (eager)."""
+    import tensorflow as tf
+
+    from siamese_core.losses import contrastive_loss_per_pair
+    from siamese_core.model import DISTANCE_NAME, encoder_of
+
+    encoder, distance = encoder_of(model), model.get_layer(DISTANCE_NAME)
+    for rows in order:
+        with tf.GradientTape() as tape:
+            embeddings = encoder(np.concatenate([pairs.left[rows], pairs.right[rows]]), training=True)
+            distances = distance([embeddings[: len(rows)], embeddings[len(rows) :]])
+            loss = tf.reduce_mean(contrastive_loss_per_pair(pairs.labels[rows], distances, margin))
+        gradients = tape.gradient(loss, encoder.trainable_variables)
+        model.optimizer.apply_gradients(zip(gradients, encoder.trainable_variables, strict=True))
+
+
+@pytest.mark.parametrize("xla", [False, True])
+def test_fused_adam_steps_match_keras_adam(xla):
+    import keras
+
+    from siamese_core.model import scaling_statistics
+    from siamese_core.training import _epoch_order, _Trainer, build_compiled_model
+
+    pairs, config = _pairs(), TrainConfig(**SMALL, learning_rate=0.01)
+    mean, variance, _ = scaling_statistics([pairs.left, pairs.right], "per_feature")
+    order = _epoch_order(np.random.default_rng(1), pairs.n_pairs, config.batch_size)  # 5 steps of 32
+    models = []
+    for _ in range(2):
+        keras.utils.set_random_seed(3)
+        models.append(build_compiled_model(pairs.n_features, config, mean, variance))
+    fused, reference = models
+    before = fused.get_weights()
+    trainer = _Trainer(fused, pairs, config.margin)
+    trainer.xla = xla
+    assert trainer.fused_adam
+    trainer.run(order)
+    _keras_adam_reference(reference, pairs, order, config.margin)
+
+    assert int(fused.optimizer.iterations.numpy()) == int(reference.optimizer.iterations.numpy()) == 5
+    # The embedding layer's bias cancels in the distance (a - b), so its gradient is rounding noise that
+    # Adam amplifies differently in any two orders of summation: it is left out. Everything else agrees.
+    names = [variable.path for variable in fused.weights]
+    assert names[-1] == "encoder/embedding/bias"
+    compared = zip(names[:-1], before[:-1], fused.get_weights()[:-1], reference.get_weights()[:-1], strict=True)
+    for name, start, ours, theirs in compared:
+        assert np.abs(ours - start).max() > 1e-3, name  # trained
+        np.testing.assert_allclose(ours, theirs, rtol=1e-3, atol=1e-5, err_msg=name)  # steps move ~1e-2
+    slots = zip(fused.optimizer.variables, reference.optimizer.variables, strict=True)
+    for ours, theirs in slots:
+        if "embedding_bias" in ours.path:
+            continue
+        theirs = np.asarray(theirs)  # moments near zero: compared at the scale of their variable
+        np.testing.assert_allclose(
+            np.asarray(ours), theirs, rtol=1e-3, atol=1e-3 * np.abs(theirs).max(), err_msg=ours.path
+        )
+
+
+def test_other_optimizers_keep_their_own_update():
+    import keras
+
+    from siamese_core.model import scaling_statistics
+    from siamese_core.training import _epoch_order, _Trainer, build_compiled_model
+
+    pairs, config = _pairs(), TrainConfig(**SMALL)
+    mean, variance, _ = scaling_statistics([pairs.left, pairs.right], "per_feature")
+    order = _epoch_order(np.random.default_rng(1), pairs.n_pairs, config.batch_size)
+    models = []
+    for _ in range(2):
+        keras.utils.set_random_seed(3)
+        model = build_compiled_model(pairs.n_features, config, mean, variance)
+        model.compile(optimizer=keras.optimizers.Adam(0.01, amsgrad=True), loss=model.loss)
+        models.append(model)
+    trainer = _Trainer(models[0], pairs, config.margin)
+    assert not trainer.fused_adam  # AMSGrad is not what ResourceApplyAdam computes
+    trainer.run(order)
+    _keras_adam_reference(models[1], pairs, order, config.margin)
+    for ours, theirs in zip(models[0].get_weights()[:-1], models[1].get_weights()[:-1], strict=True):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-4, atol=1e-6)  # embedding bias left out, as above
