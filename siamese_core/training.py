@@ -92,7 +92,7 @@ def pair_inputs(pairs: PairSet) -> dict[str, np.ndarray]:
     return {"left": pairs.left, "right": pairs.right}
 
 
-STEPS_PER_CALL = 16  # compiled steps between two progress reports
+STEPS_PER_CALL = 32  # compiled steps between two progress reports (16: 7% slower at batch 128)
 # XLA makes each step about 1.5x faster here but costs over a second to compile, so an epoch uses it only
 # when the work left (pairs x epochs to go, this one included) is large enough to repay that; the first
 # epoch of a small data set always runs without it, so the first progress comes fast (measured with

@@ -62,14 +62,14 @@ def test_training_lowers_the_loss_and_reports_progress():
 
 
 def test_progress_is_reported_every_few_batches():
-    """160 pairs in batches of 4 are 40 steps; compiled calls of 16 steps report at 16, 32 and 40."""
+    """160 pairs in batches of 2 are 80 steps; compiled calls of 32 steps report at 32, 64 and 80."""
     events: list[TrainProgress] = []
-    train(_pairs(), None, TrainConfig(**{**SMALL, "epochs": 1, "batch_size": 4}), on_progress=events.append)
+    train(_pairs(), None, TrainConfig(**{**SMALL, "epochs": 1, "batch_size": 2}), on_progress=events.append)
     assert [(e.stage, e.batch) for e in events] == [
-        ("batch", 16),
         ("batch", 32),
-        ("batch", 40),
-        ("epoch", 40),
+        ("batch", 64),
+        ("batch", 80),
+        ("epoch", 80),
     ]
     assert 0 < events[0].fraction < events[1].fraction < events[2].fraction == 1.0
 
