@@ -12,6 +12,8 @@ at the default settings as a share of the machine's matrix-multiply rate (measur
 - the digits pairs of the time-to-quality benchmark (9,790 training pairs of 64 features): all epochs
   but the first (which traces), per-epoch costs included; too little work for XLA to repay its
   compilation, so ours runs without it.
+A minimal XLA loop of the same layers (`floor_rate`) shows what the machine does at batch 128 with
+nothing else in the way.
 """
 
 from __future__ import annotations
@@ -78,6 +80,49 @@ def our_rate(left, right, labels, epochs: int, whole: bool = False, **settings) 
     return pairs_per_epoch / best, ends[0] - start, config
 
 
+def floor_rate(tf, n_features: int = 64, batch_size: int = 128, widths=(128, 128, 128)) -> float:
+    """Pairs/s of a minimal XLA training loop of the same layers: no Keras, plain SGD, the batches
+    already in TensorFlow (what this machine does at this batch size with nothing else in the way).
+    A reference for what is left to gain, not a competitor: it has no scaling, no Adam, no data feed."""
+    steps = 32
+    sizes = [n_features, *widths]
+    weights = [tf.Variable(tf.random.normal((a, b), stddev=0.1)) for a, b in itertools.pairwise(sizes)]
+    biases = [tf.Variable(tf.zeros((b,))) for b in sizes[1:]]
+    variables = weights + biases
+    samples = tf.random.normal((steps, 2 * batch_size, n_features))
+    labels = tf.cast(tf.random.uniform((steps, batch_size)) < 0.5, tf.float32)
+
+    def step(index, total):
+        with tf.GradientTape() as tape:
+            hidden = samples[index]
+            for layer, (weight, bias) in enumerate(zip(weights, biases, strict=True)):
+                hidden = tf.matmul(hidden, weight) + bias
+                hidden = tf.nn.relu(hidden) if layer < len(weights) - 1 else hidden
+            squared = tf.reduce_sum(tf.square(hidden[:batch_size] - hidden[batch_size:]), axis=1)
+            distance = tf.sqrt(tf.maximum(squared, 1e-12))
+            label = labels[index]
+            loss = tf.reduce_mean(
+                (1 - label) * 0.5 * squared + label * 0.5 * tf.square(tf.nn.relu(1.0 - distance))
+            )
+        gradients = tape.gradient(loss, variables)
+        updates = [variable.assign_sub(1e-3 * gradient) for variable, gradient in zip(variables, gradients, strict=True)]
+        with tf.control_dependencies(updates):
+            return index + 1, total + loss
+
+    loop = tf.function(
+        lambda: tf.while_loop(lambda index, _: index < steps, step, (0, 0.0))[1], jit_compile=True, autograph=False
+    )
+    float(loop())
+    best = 0.0
+    for _ in range(5):
+        start = time.perf_counter()
+        for _ in range(30):
+            loss = loop()
+        float(loss)
+        best = max(best, 30 * steps * batch_size / (time.perf_counter() - start))
+    return best
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--pairs", type=int, default=100_000)
@@ -99,6 +144,7 @@ def main() -> None:
         digits.left, digits.right, digits.labels, DIGITS_EPOCHS, whole=True, **same_architecture
     )
     default, first_epoch, config = our_rate(left, right, labels, args.epochs)
+    floor = floor_rate(tf)
     matmul = matmul_flops(tf)
     achieved = default * mlp_flops_per_pair(left.shape[1], config.hidden, config.embedding_dim)
     report(
@@ -112,6 +158,7 @@ def main() -> None:
             ("digits: ours / textbook", f"{same_digits / textbook_digits:.2f}"),
             (f"{len(labels):,} random pairs, best epoch: textbook, batch 128", f"{textbook:,.0f} pairs/s"),
             ("ours, same architecture (128-128 + 128-d embedding), batch 128", f"{same:,.0f} pairs/s"),
+            ("reference: minimal XLA loop, same layers, SGD, data in TF, batch 128", f"{floor:,.0f} pairs/s"),
             (
                 f"ours, defaults (hidden {config.hidden}, emb {config.embedding_dim}, batch {config.batch_size})",
                 f"{default:,.0f} pairs/s",
