@@ -159,9 +159,10 @@ class _Trainer:
 
         The same arithmetic as `keras.optimizers.Adam.update_step` (its moment and velocity slots, its
         step counter, epsilon added to the root of the velocity), in one op per variable instead of
-        about twenty: tracing and graph optimisation take about 0.2 s less, which is most of the
-        difference on small data sets. The result is the optimizer's own state, so saving, resuming
-        and `model.optimizer.iterations` see no difference (tests/test_training.py compares the two).
+        about twenty: tracing and graph optimisation take 0.15 to 0.2 s less, which matters most on
+        small data sets, where they are most of the first epoch. The result is the optimizer's own
+        state, so saving, resuming and `model.optimizer.iterations` see no difference
+        (tests/test_training.py compares the two).
         """
         import tensorflow as tf
 
@@ -213,14 +214,11 @@ class _Trainer:
             tf.constant(count, tf.int32),
         )
 
-    def run(self, order: np.ndarray) -> float:
-        """One step per row of `order` ((steps, batch) pair indices, steps <= STEPS_PER_CALL); the summed loss."""
-        return float(self._function()(*self._batches(order)))
-
     def run_blocks(self, blocks: list[np.ndarray]) -> Iterator[tuple[int, float]]:
-        """`run` each block in turn, yielding (steps, summed loss) after each; the next block's batches
-        are gathered on a second thread while this one trains (about 10% faster at batch 128, where
-        gathering is a tenth of a step's time). Closing the iterator early skips the rest."""
+        """One compiled call per block ((steps, batch) pair indices, steps <= STEPS_PER_CALL), yielding
+        (steps, summed loss) after each. The next block's batches are gathered on a second thread while
+        this one trains (about 10% faster at batch 128, where gathering is a tenth of a step's time).
+        Closing the iterator early skips the rest."""
         if not blocks:
             return
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="siamese-batches") as gather:

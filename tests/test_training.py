@@ -176,7 +176,7 @@ def test_fused_adam_steps_match_keras_adam(xla):
     trainer = _Trainer(fused, pairs, config.margin)
     trainer.xla = xla
     assert trainer.fused_adam
-    trainer.run(order)
+    list(trainer.run_blocks([order]))
     _keras_adam_reference(reference, pairs, order, config.margin)
 
     assert int(fused.optimizer.iterations.numpy()) == int(reference.optimizer.iterations.numpy()) == 5
@@ -215,7 +215,7 @@ def test_other_optimizers_keep_their_own_update():
         models.append(model)
     trainer = _Trainer(models[0], pairs, config.margin)
     assert not trainer.fused_adam  # AMSGrad is not what ResourceApplyAdam computes
-    trainer.run(order)
+    list(trainer.run_blocks([order]))
     _keras_adam_reference(models[1], pairs, order, config.margin)
     for ours, theirs in zip(models[0].get_weights()[:-1], models[1].get_weights()[:-1], strict=True):
         np.testing.assert_allclose(ours, theirs, rtol=1e-4, atol=1e-6)  # embedding bias left out, as above
