@@ -6,6 +6,8 @@ memory: a pair CSV, a Parquet file, or a folder of either (one output with a `so
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -134,13 +136,53 @@ def write_csv_chunks(frames: Iterable[pd.DataFrame], path) -> None:
         raise DataError(f"cannot write {path}: the folder {path.parent} does not exist")
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(handle, "w", newline="", encoding="utf-8") as stream:
+        with os.fdopen(handle, "wb") as stream:
             for index, frame in enumerate(frames):
-                frame.to_csv(stream, index=False, header=index == 0)
+                stream.write(csv_bytes(frame, header=index == 0))
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def csv_bytes(frame: pd.DataFrame, *, header: bool = True) -> bytes:
+    """A table as UTF-8 CSV, written by Arrow's CSV writer: several times faster than `DataFrame.to_csv`,
+    which spends most of the time of scoring a large file formatting numbers (bench/bench_write.py).
+
+    Every number is written in its shortest form that reads back to the same value (`0.1`, `1e-05` as
+    `0.00001`, `2.0` as `2`), booleans are `true` / `false`, missing values are empty, and the header
+    quotes only the names that need it, as pandas does. Text is quoted only in a table where some text
+    needs it (a delimiter, a quote or a line break), then all of that table's text is. A table Arrow
+    cannot convert (a column mixing numbers and text) is written by pandas instead.
+    """
+    import pyarrow as pa
+
+    try:
+        body = _arrow_rows(frame)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        return frame.to_csv(index=False, header=header, lineterminator="\n").encode("utf-8")
+    names = io.StringIO()
+    if header:
+        csv.writer(names, lineterminator="\n").writerow(str(name) for name in frame.columns)
+    return names.getvalue().encode("utf-8") + body
+
+
+def _arrow_rows(frame: pd.DataFrame) -> bytes:
+    """The rows of `frame` as CSV by Arrow, text unquoted unless some of it needs quotes."""
+    import pyarrow as pa
+    import pyarrow.csv as pa_csv
+
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+
+    def rows(quoting: str) -> bytes:
+        sink = pa.BufferOutputStream()
+        pa_csv.write_csv(table, sink, pa_csv.WriteOptions(include_header=False, quoting_style=quoting))
+        return sink.getvalue().to_pybytes()
+
+    try:
+        return rows("none")
+    except pa.ArrowInvalid:  # Arrow refuses unquoted text that needs quotes
+        return rows("needed")
 
 
 def score_frame(

@@ -1,9 +1,11 @@
+import io
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from siamese_core.errors import DataError
-from siamese_core.scoring import neutralise_formulas, score_frame, write_csv
+from siamese_core.scoring import csv_bytes, neutralise_formulas, score_frame, write_csv
 
 
 def test_scores_match_the_model_and_columns_may_be_reordered(tiny_outcome, pair_csv):
@@ -44,14 +46,60 @@ def test_formula_cells_are_neutralised_but_numbers_are_not():
 
 
 def test_write_csv_is_atomic(tmp_path, monkeypatch):
+    import pyarrow.csv
+
     target = tmp_path / "scores.csv"
     target.write_text("old\n")
 
-    def broken(self, *args, **kwargs):
+    def broken(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(pd.DataFrame, "to_csv", broken)
+    monkeypatch.setattr(pyarrow.csv, "write_csv", broken)
     with pytest.raises(OSError, match="disk full"):
         write_csv(pd.DataFrame({"a": [1]}), target)
     assert target.read_text() == "old\n"
     assert [p.name for p in tmp_path.iterdir()] == ["scores.csv"]
+
+
+def test_csv_bytes_read_back_to_the_same_values():
+    """Arrow's writer: every float back to the same bits, text with commas, quotes, new lines and accents,
+    empty text kept apart from missing text, booleans and missing values; the header as pandas writes it."""
+    values = [1e-5, 1e16, -0.0, np.inf, -np.inf, np.nan, 0.1, 1 / 3, 5e-324, 123456.0, 2.5e-7, -7.0]
+    frame = pd.DataFrame(
+        {
+            "x,y": values,
+            "single": np.array(values, dtype=np.float32),
+            "count": np.arange(12, dtype=np.int64) - 3,
+            "similar": pd.array([True, False, None] * 4, dtype="boolean"),
+            'say "hi"': ["a", "b,c", 'q"x', "", None, "'=1", "é", "x\ny", "z", "z", "z", "z"],
+        }
+    )
+    written = csv_bytes(frame)
+    assert written.splitlines()[0] == b'"x,y",single,count,similar,"say ""hi"""'
+    assert written.splitlines()[1] == b'0.00001,0.00001,-3,true,"a"'
+    back = pd.read_csv(io.BytesIO(written), keep_default_na=False, na_values=[""])
+    assert list(back.columns) == list(frame.columns)
+    np.testing.assert_array_equal(back["x,y"].to_numpy(), frame["x,y"].to_numpy())  # NaN equal to NaN
+    assert np.signbit(back["x,y"][2])  # -0.0 stays negative
+    np.testing.assert_array_equal(back["single"].astype(np.float32).to_numpy(), frame["single"].to_numpy())
+    assert back["count"].tolist() == list(range(-3, 9))
+    assert back["similar"].tolist()[:2] == [True, False]
+    assert back["similar"].isna().tolist() == [False, False, True] * 4
+    text = pd.read_csv(io.BytesIO(written), keep_default_na=False)['say "hi"'].tolist()
+    assert text == ["a", "b,c", 'q"x', "", "", "'=1", "é", "x\ny", "z", "z", "z", "z"]
+    assert written.split(b"\n")[4].endswith(b',""') and written.split(b"\n")[5].endswith(b",")  # "" vs missing
+
+
+def test_csv_bytes_writes_what_arrow_cannot_convert_with_pandas():
+    frame = pd.DataFrame({"mixed": [1, "a", 2.5], "n": [1.0, 2.0, 3.0]})
+    assert csv_bytes(frame) == b"mixed,n\n1,1.0\na,2.0\n2.5,3.0\n"
+    assert csv_bytes(frame, header=False) == b"1,1.0\na,2.0\n2.5,3.0\n"
+    assert csv_bytes(pd.DataFrame({"n": [0.5]}), header=False) == b"0.5\n"
+
+
+def test_csv_bytes_quotes_text_only_in_tables_that_need_it():
+    plain = pd.DataFrame({"id": ["a", "b", None], "n": [1.5, 2.0, np.nan]})
+    assert csv_bytes(plain) == b"id,n\na,1.5\nb,2\n,\n"
+    needs = pd.DataFrame({"id": ["a", "b,c"], "n": [1.5, 2.0]})
+    assert csv_bytes(needs) == b'id,n\n"a",1.5\n"b,c",2\n'
+    assert pd.read_csv(io.BytesIO(csv_bytes(needs)))["id"].tolist() == ["a", "b,c"]

@@ -106,7 +106,7 @@ def render_scoring() -> None:
     )
     if upload is None:
         return
-    from siamese_core.scoring import neutralise_formulas, score_frame
+    from siamese_core.scoring import csv_bytes, neutralise_formulas, score_frame
 
     bundle = state.bundle()
     drop = st.checkbox("Leave rows with missing values unscored", key="score_drop_missing")
@@ -124,7 +124,7 @@ def render_scoring() -> None:
     st.dataframe(scored.head(50), hide_index=True, key="scores_preview")
     st.download_button(
         "Download the scores CSV",
-        neutralise_formulas(scored).to_csv(index=False).encode(),
+        csv_bytes(neutralise_formulas(scored)),
         file_name=f"scored_{upload.name}",
         mime="text/csv",
         key="download_scores",
