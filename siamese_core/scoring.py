@@ -152,14 +152,12 @@ def csv_bytes(frame: pd.DataFrame, *, header: bool = True) -> bytes:
     Every number is written in its shortest form that reads back to the same value (`0.1`, `1e-05` as
     `0.00001`, `2.0` as `2`), booleans are `true` / `false`, missing values are empty, and the header
     quotes only the names that need it, as pandas does. Text is quoted only in a table where some text
-    needs it (a delimiter, a quote or a line break), then all of that table's text is. A table Arrow
-    cannot convert (a column mixing numbers and text) is written by pandas instead.
+    needs it (a delimiter, a quote or a line break), then all of that table's text is. A table with
+    anything else (dates, durations, a column mixing numbers and text, a single column, repeated names)
+    is written by pandas, as before.
     """
-    import pyarrow as pa
-
-    try:
-        body = _arrow_rows(frame)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+    body = _arrow_rows(frame) if _arrow_writes_as_pandas(frame) else None
+    if body is None:
         return frame.to_csv(index=False, header=header, lineterminator="\n").encode("utf-8")
     names = io.StringIO()
     if header:
@@ -167,12 +165,34 @@ def csv_bytes(frame: pd.DataFrame, *, header: bool = True) -> bytes:
     return names.getvalue().encode("utf-8") + body
 
 
-def _arrow_rows(frame: pd.DataFrame) -> bytes:
-    """The rows of `frame` as CSV by Arrow, text unquoted unless some of it needs quotes."""
+def _arrow_writes_as_pandas(frame: pd.DataFrame) -> bool:
+    """Whether Arrow writes every column of `frame` as pandas would read it back: numbers (but float16,
+    which Arrow expands), booleans, text and categories, under unique names, in two or more columns (a
+    missing value alone on a line would be a blank line, which readers skip). Durations, for one, would
+    lose their unit."""
+    if frame.shape[1] < 2 or not frame.columns.is_unique:
+        return False
+    for dtype in frame.dtypes:
+        if isinstance(dtype, pd.CategoricalDtype) or pd.api.types.is_string_dtype(dtype):
+            continue
+        if pd.api.types.is_bool_dtype(dtype):
+            continue
+        if pd.api.types.is_numeric_dtype(dtype) and dtype.kind in "iuf" and dtype != np.float16:
+            continue
+        return False
+    return True
+
+
+def _arrow_rows(frame: pd.DataFrame) -> bytes | None:
+    """The rows of `frame` as CSV by Arrow, text unquoted unless some of it needs quotes; None when Arrow
+    cannot convert the table (an object column mixing numbers and text)."""
     import pyarrow as pa
     import pyarrow.csv as pa_csv
 
-    table = pa.Table.from_pandas(frame, preserve_index=False)
+    try:
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        return None
 
     def rows(quoting: str) -> bytes:
         sink = pa.BufferOutputStream()

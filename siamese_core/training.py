@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 import weakref
@@ -387,20 +388,19 @@ def run_epochs(
 
     for epoch in range(1, config.epochs + 1):
         total, done = 0.0, 0
-        epoch_blocks = blocks(epoch)
-        for steps, loss in epoch_blocks:
-            total += loss
-            done += steps
-            if on_progress is not None:
-                progress = TrainProgress(
-                    "batch", epoch, config.epochs, done, steps_per_epoch, total / done, None, _copy(history)
-                )
-                stopped_by_user = on_progress(progress) is False
-            stopped_by_time = deadline is not None and time.monotonic() > deadline
-            if any_worker(stopped_by_user or stopped_by_time):
-                stopped_by_time = stopped_by_time or not stopped_by_user
-                break
-        epoch_blocks.close()
+        with contextlib.closing(blocks(epoch)) as epoch_blocks:  # closed on a stop or an exception too
+            for steps, loss in epoch_blocks:
+                total += loss
+                done += steps
+                if on_progress is not None:
+                    progress = TrainProgress(
+                        "batch", epoch, config.epochs, done, steps_per_epoch, total / done, None, _copy(history)
+                    )
+                    stopped_by_user = on_progress(progress) is False
+                stopped_by_time = deadline is not None and time.monotonic() > deadline
+                if any_worker(stopped_by_user or stopped_by_time):
+                    stopped_by_time = stopped_by_time or not stopped_by_user
+                    break
         history["loss"].append(total / max(done, 1))
         if not math.isfinite(history["loss"][-1]):
             raise TrainingError(

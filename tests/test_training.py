@@ -219,3 +219,15 @@ def test_other_optimizers_keep_their_own_update():
     _keras_adam_reference(models[1], pairs, order, config.margin)
     for ours, theirs in zip(models[0].get_weights()[:-1], models[1].get_weights()[:-1], strict=True):
         np.testing.assert_allclose(ours, theirs, rtol=1e-4, atol=1e-6)  # embedding bias left out, as above
+
+
+def test_an_error_in_the_progress_callback_leaves_no_gathering_thread():
+    import threading
+
+    def broken(progress):
+        raise RuntimeError("callback failed")
+
+    with pytest.raises(RuntimeError, match="callback failed") as caught:
+        train(_pairs(), None, TrainConfig(**{**SMALL, "batch_size": 2}), on_progress=broken)
+    assert caught.value is not None  # the traceback is still alive, as a dashboard keeps it
+    assert [t.name for t in threading.enumerate() if t.name.startswith("siamese-batches")] == []
