@@ -133,6 +133,9 @@ class MemoryPairStream:
             return pairs
         return pairs.subset(np.arange(max_pairs))
 
+    def load_splits(self, splits: list[str], max_pairs: int | None = None) -> dict[str, PairSet | None]:
+        return {split: self.load_split(split, max_pairs) for split in splits}
+
 
 _NOISE = ("[[", "Graph execution error", "Detected at node", "File ", "The error could be", "Restart your")
 

@@ -179,8 +179,8 @@ def fit_stream(
 
     config = config or TrainConfig()
     scan = stream.scan()
-    validation = stream.load_split("validation", max_held_out) if scan.split_counts.get("validation") else None
-    test = stream.load_split("test", max_held_out) if scan.split_counts.get("test") else None
+    held_out = stream.load_splits([s for s in ("validation", "test") if scan.split_counts.get(s)], max_held_out)
+    validation, test = held_out.get("validation"), held_out.get("test")  # read in one pass over the files
     result = train_stream(stream, validation, config, strategy=strategy, on_progress=on_progress)
     split_strategy = "samples" if getattr(stream, "leakage_aware", True) else "pairs at random"
     training_sample = None

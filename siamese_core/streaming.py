@@ -663,6 +663,12 @@ class PairStream:
 
     def _pairs(self, code: int | None, shard_index: int, shard_count: int, rng=None) -> Iterator:
         """(0-based rows, left, right, labels) of the pairs of split `code` (None: all kept), by block."""
+        for (pairs,) in self._blocks_of((code,), shard_index, shard_count, rng):
+            if len(pairs[0]):
+                yield pairs
+
+    def _blocks_of(self, codes: tuple, shard_index: int, shard_count: int, rng=None) -> Iterator[list[tuple]]:
+        """For each block of the shard, its pairs of each split in `codes` (see `_kept`), one read for all."""
         shard = self._shard(shard_index, shard_count)
         order = range(len(shard)) if rng is None else rng.permutation(len(shard))
         checked = set()
@@ -674,9 +680,7 @@ class PairStream:
                 checked.add(piece.file)
             for block in self._read(file, piece):
                 if block.unit in units:
-                    pairs = self._kept(file, block, code)
-                    if len(pairs[0]):
-                        yield pairs
+                    yield self._kept(file, block, codes)
 
     def _read(self, file, piece: Piece) -> Iterator[Block]:
         try:
@@ -684,8 +688,9 @@ class PairStream:
         except RangeTrouble as trouble:
             raise _changed(file.name, f"a byte range no longer reads as it did ({trouble})") from None
 
-    def _kept(self, file, block: Block, code: int | None) -> tuple:
-        """The block's pairs of split `code`, checked again (a file may have changed since the scan)."""
+    def _kept(self, file, block: Block, codes: tuple) -> list[tuple]:
+        """The block's (0-based rows, left, right, labels) of each split in `codes` (None: all kept),
+        checked again (a file may have changed since the scan)."""
         checked = _check_block(block, self._columns, file.positions)
         if checked.n_missing and not self.drop_missing:
             position, column = checked.first_missing
@@ -694,15 +699,14 @@ class PairStream:
             position, column = checked.first_infinite
             raise _changed(file.name, f"row {block.rows[position] + 1} has an infinite value in '{column}'")
         keep = checked.keep
-        left, right, rows = block.left[keep], block.right[keep], block.rows[keep]
-        if code is not None:
-            in_split = self._split_codes(left, right) == code
-            left, right, rows = left[in_split], right[in_split], rows[in_split]
-            raw_labels = block.labels[keep][in_split]
-        else:
-            raw_labels = block.labels[keep]
-        labels = self._mapped(raw_labels, rows, file.name)
-        return rows, left, right, labels
+        left, right, rows, raw_labels = block.left[keep], block.right[keep], block.rows[keep], block.labels[keep]
+        splits = None if all(code is None for code in codes) else self._split_codes(left, right)
+        kept = []
+        for code in codes:
+            chosen = slice(None) if code is None else splits == code
+            labels = self._mapped(raw_labels[chosen], rows[chosen], file.name)
+            kept.append((rows[chosen], left[chosen], right[chosen], labels))
+        return kept
 
     def _mapped(self, raw: pd.Series, rows: np.ndarray, name: str) -> np.ndarray:
         """float32 labels of raw values, with the scan's mapping."""
@@ -739,35 +743,27 @@ class PairStream:
             ConfigError: The split or max_pairs is out of range.
             DataError: A file changed since the scan.
         """
-        code = _split_code(split)
+        return self.load_splits([split], max_pairs)[split]
+
+    def load_splits(self, splits: list[str], max_pairs: int | None = None) -> dict[str, PairSet]:
+        """Several splits gathered in memory in ONE read of the files: {split: `load_split(split)`}."""
+        codes = tuple(_split_code(split) for split in splits)
         if max_pairs is not None and (not isinstance(max_pairs, (int, np.integer)) or max_pairs < 0):
             raise ConfigError(f"max_pairs must be a non-negative integer or None. Received: {max_pairs!r}")
         scan = self.scan()
-        total = scan.n_pairs if code is None else scan.split_counts[split]
-        size = total if max_pairs is None else min(total, int(max_pairs))
-        width = len(scan.feature_names)
-        left = np.empty((size, width), dtype=np.float32)
-        right = np.empty((size, width), dtype=np.float32)
-        labels = np.empty(size, dtype=np.float32)
-        rows = np.empty(size, dtype=np.int64)
-        filled = 0
-        pairs = self._pairs(code, 0, 1) if size else iter(())
-        for block_rows, block_left, block_right, block_labels in pairs:
-            take = min(len(block_rows), size - filled)
-            target = slice(filled, filled + take)
-            left[target], right[target] = block_left[:take], block_right[:take]
-            labels[target], rows[target] = block_labels[:take], block_rows[:take] + 1
-            filled += take
-            if filled == size:
-                break
-        info = copy.deepcopy(scan.info)
-        if size < total:
-            info.warnings.append(
-                f"kept the first {size:,} of {total:,} {split} pairs (max_pairs={max_pairs})"
-            )
-        return PairSet(
-            left[:filled], right[:filled], labels[:filled], list(scan.feature_names), rows[:filled], info
-        )
+        gathered = []
+        for split, code in zip(splits, codes, strict=True):
+            total = scan.n_pairs if code is None else scan.split_counts[split]
+            gathered.append(_Gathered(total, max_pairs, len(scan.feature_names)))
+        if any(not one.full for one in gathered):
+            for kept in self._blocks_of(codes, 0, 1):
+                for one, pairs in zip(gathered, kept, strict=True):
+                    one.add(*pairs)
+                if all(one.full for one in gathered):
+                    break
+        return {
+            split: one.pair_set(split, max_pairs, scan) for split, one in zip(splits, gathered, strict=True)
+        }
 
     def __repr__(self) -> str:
         scanned = f"{self._scan.n_pairs:,} pairs" if self._scan else "not scanned"
@@ -777,6 +773,46 @@ class PairStream:
 # --------------------------------------------------------------------------------------------------
 # Checks on one block
 # --------------------------------------------------------------------------------------------------
+
+
+class _Gathered:
+    """The first pairs of one split, up to a size, filled block by block (for `load_splits`)."""
+
+    def __init__(self, total: int, max_pairs: int | None, width: int) -> None:
+        self.total = total
+        self.size = total if max_pairs is None else min(total, int(max_pairs))
+        self.left = np.empty((self.size, width), dtype=np.float32)
+        self.right = np.empty((self.size, width), dtype=np.float32)
+        self.labels = np.empty(self.size, dtype=np.float32)
+        self.rows = np.empty(self.size, dtype=np.int64)
+        self.filled = 0
+
+    @property
+    def full(self) -> bool:
+        return self.filled == self.size
+
+    def add(self, rows: np.ndarray, left: np.ndarray, right: np.ndarray, labels: np.ndarray) -> None:
+        take = min(len(rows), self.size - self.filled)
+        target = slice(self.filled, self.filled + take)
+        self.left[target], self.right[target] = left[:take], right[:take]
+        self.labels[target], self.rows[target] = labels[:take], rows[:take] + 1
+        self.filled += take
+
+    def pair_set(self, split: str, max_pairs: int | None, scan: StreamScan) -> PairSet:
+        info = copy.deepcopy(scan.info)
+        if self.size < self.total:
+            info.warnings.append(
+                f"kept the first {self.size:,} of {self.total:,} {split} pairs (max_pairs={max_pairs})"
+            )
+        filled = self.filled
+        return PairSet(
+            self.left[:filled],
+            self.right[:filled],
+            self.labels[:filled],
+            list(scan.feature_names),
+            self.rows[:filled],
+            info,
+        )
 
 
 def _check_block(block: Block, columns: PairColumns, positions: dict[str, int]) -> _Checked:

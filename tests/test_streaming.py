@@ -622,3 +622,41 @@ def test_load_split_gathers_a_split_in_file_order_with_rows(tmp_path):
     )
     everything = stream.load_split("all")
     assert_same_bits(everything, expected)
+
+
+def test_load_splits_reads_the_files_once_for_several_splits(tmp_path, monkeypatch):
+    path = tmp_path / "pairs.csv"
+    path.write_text(pair_text(300))
+    stream = PairStream(path, chunk_rows=23, validation_fraction=0.2, test_fraction=0.1, seed=1)
+    stream.scan()
+    one_by_one = {split: stream.load_split(split, max_pairs=40) for split in ("validation", "test", "all")}
+    reads = []
+    original = PairStream._read
+
+    def counted(self, file, piece):
+        reads.append(piece)
+        return original(self, file, piece)
+
+    monkeypatch.setattr(PairStream, "_read", counted)
+    together = stream.load_splits(["validation", "test", "all"], max_pairs=40)
+    assert reads == stream._pieces[: len(reads)]  # each piece once, in order, until all three are full
+    alone = []
+    for split in ("validation", "test"):
+        reads.clear()
+        stream.load_split(split)
+        alone.append(len(reads))  # up to the piece holding the split's last pair
+    reads.clear()
+    held_out = stream.load_splits(["validation", "test"])
+    assert reads == stream._pieces[: max(alone)]  # one pass for both, not one per split
+    assert sum(alone) > max(alone)
+    assert held_out["test"].n_pairs == stream.scan().split_counts["test"]
+    reads.clear()
+    assert list(together) == ["validation", "test", "all"]
+    for split, pairs in together.items():
+        assert_same_bits(pairs, one_by_one[split])
+        np.testing.assert_array_equal(pairs.rows, one_by_one[split].rows)
+        assert pairs.info.warnings == one_by_one[split].info.warnings
+    assert together["all"].n_pairs == 40 and 0 < together["test"].n_pairs < 40
+    reads.clear()
+    assert stream.load_splits(["validation"], max_pairs=0)["validation"].n_pairs == 0
+    assert reads == []  # nothing to gather, nothing read
