@@ -172,15 +172,12 @@ def _arrow_writes_as_pandas(frame: pd.DataFrame) -> bool:
     lose their unit."""
     if frame.shape[1] < 2 or not frame.columns.is_unique:
         return False
-    for dtype in frame.dtypes:
-        if isinstance(dtype, pd.CategoricalDtype) or pd.api.types.is_string_dtype(dtype):
-            continue
-        if pd.api.types.is_bool_dtype(dtype):
-            continue
-        if pd.api.types.is_numeric_dtype(dtype) and dtype.kind in "iuf" and dtype != np.float16:
-            continue
-        return False
-    return True
+    return all(
+        isinstance(dtype, pd.CategoricalDtype)
+        or pd.api.types.is_string_dtype(dtype)
+        or (dtype.kind in "biuf" and dtype != np.float16)  # booleans, integers, floats (nullable too)
+        for dtype in frame.dtypes
+    )
 
 
 def _arrow_rows(frame: pd.DataFrame) -> bytes | None:
