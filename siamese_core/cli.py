@@ -35,6 +35,18 @@ def _hidden_sizes(text: str) -> tuple[int, ...]:
     return sizes
 
 
+def _batch_size(text: str) -> int | str:
+    if text.strip() == "auto":
+        return "auto"
+    try:
+        size = int(text)
+    except ValueError:
+        size = 0
+    if size < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1 or auto; got {text!r}")
+    return size
+
+
 def _names(text: str) -> list[str]:
     names = [part.strip() for part in text.split(",") if part.strip()]
     if not names:
@@ -72,7 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_data_options(train)
     settings = train.add_argument_group("training (defaults: siamese_core.TrainConfig)")
     settings.add_argument("--epochs", type=int)
-    settings.add_argument("--batch-size", type=int)
+    settings.add_argument(
+        "--batch-size", type=_batch_size, help="pairs per step, or auto (512, less on small data)"
+    )
     settings.add_argument("--learning-rate", type=float)
     settings.add_argument("--margin", type=float)
     settings.add_argument("--hidden", type=_hidden_sizes, help="hidden sizes, e.g. 128,64")

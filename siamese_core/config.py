@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import asdict, dataclass, fields
 
 from siamese_core.errors import ConfigError
 
+AUTO_BATCH = "auto"
+AUTO_MAX_BATCH, AUTO_MIN_BATCH, AUTO_MIN_STEPS = 512, 32, 32  # see TrainConfig.batch_size_for
 ACTIVATIONS = ("relu", "gelu", "elu", "selu", "tanh", "swish", "leaky_relu")
 SCALINGS = ("auto", "per_feature", "global", "none")
 
@@ -21,7 +24,9 @@ class TrainConfig:
         activation: Activation of the hidden layers.
         dropout: Dropout rate after each hidden layer, in [0, 1).
         epochs: Most passes over the training pairs.
-        batch_size: Pairs per gradient step.
+        batch_size: Pairs per gradient step, or "auto": 512, or less on small data sets so that an epoch
+            has at least 32 steps (the largest power of two from 32 to 512 that does; see
+            `batch_size_for`).
         learning_rate: Adam's learning rate.
         margin: Contrastive margin m > 0: dissimilar pairs are pushed at least this far apart.
         seed: Seed of weights, shuffling and dropout; the same seed and data give the same losses on CPU.
@@ -44,7 +49,7 @@ class TrainConfig:
     activation: str = "relu"
     dropout: float = 0.0
     epochs: int = 40
-    batch_size: int = 512
+    batch_size: int | str = "auto"
     learning_rate: float = 3e-3
     margin: float = 1.0
     seed: int = 0
@@ -55,6 +60,7 @@ class TrainConfig:
 
     def __post_init__(self):
         self.hidden = tuple(int(units) for units in self.hidden)
+        auto_batch = self.batch_size == AUTO_BATCH
         checks = [
             (all(units >= 1 for units in self.hidden), "hidden sizes must each be >= 1", "hidden"),
             (self.embedding_dim >= 1, "embedding_dim must be >= 1", "embedding_dim"),
@@ -65,7 +71,11 @@ class TrainConfig:
             ),
             (0 <= self.dropout < 1, "dropout must be in [0, 1)", "dropout"),
             (self.epochs >= 1, "epochs must be >= 1", "epochs"),
-            (self.batch_size >= 1, "batch_size must be >= 1", "batch_size"),
+            (
+                auto_batch or (_is_whole(self.batch_size) and self.batch_size >= 1),
+                f"batch_size must be a whole number >= 1 or {AUTO_BATCH!r}",
+                "batch_size",
+            ),
             (
                 self.learning_rate > 0 and math.isfinite(self.learning_rate),
                 "learning_rate must be > 0",
@@ -87,6 +97,23 @@ class TrainConfig:
             if not ok:
                 raise ConfigError(f"{message}. Received: {name}={getattr(self, name)!r}")
 
+    def batch_size_for(self, n_pairs: int) -> int:
+        """The batch size training `n_pairs` pairs uses: `batch_size`, or the "auto" choice.
+
+        "auto" is 512 (the fastest per pair here: 60% of the machine's matrix-multiply rate, against
+        45% at 256) unless an epoch would then have fewer than `AUTO_MIN_STEPS` steps; it is then the
+        largest power of two from 32 that gives that many. Measured on digits pairs
+        (`bench/bench_quality.py`): at 9,790 pairs, batch 512 (19 steps) reached held-out AUC 0.981 to
+        0.992 after one epoch over three seeds and 256 (38 steps) 0.991 to 0.998; at 4,964 pairs, 512
+        reached 0.96 and 128 (38 steps) 0.99; at 35,690 pairs every size reached 0.999.
+        """
+        if self.batch_size != AUTO_BATCH:
+            return int(self.batch_size)
+        batch = AUTO_MAX_BATCH
+        while batch > AUTO_MIN_BATCH and n_pairs < batch * AUTO_MIN_STEPS:
+            batch //= 2
+        return batch
+
     def to_dict(self) -> dict:
         config = asdict(self)
         config["hidden"] = list(self.hidden)
@@ -97,3 +124,7 @@ class TrainConfig:
         """A config from a dict, ignoring keys this version does not know."""
         known = {f.name for f in fields(cls)}
         return cls(**{key: value for key, value in values.items() if key in known})
+
+
+def _is_whole(value) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)

@@ -15,7 +15,7 @@ import itertools
 import re
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import keras
 import numpy as np
@@ -294,10 +294,11 @@ def train_stream(
     """Train a Siamese model on a pair stream, with a `tf.distribute` strategy.
 
     The feature scaling comes from the stream's one validating pass (`stream.scaling_statistics`). The
-    global batch of `config.batch_size` pairs is split over all replicas of all workers (rounded down to
-    a multiple of their number); an epoch is as many steps as the training pairs fill global batches.
-    Each worker reads its own shard, endlessly reshuffled, so all take the same number of steps. Early
-    stopping, the time limit and a stop asked by `on_progress` take effect on every worker at once.
+    global batch of `config.batch_size` pairs (an "auto" size resolved for the training pairs of the
+    whole stream) is split over all replicas of all workers (rounded down to a multiple of their
+    number); an epoch is as many steps as the training pairs fill global batches. Each worker reads its
+    own shard, endlessly reshuffled, so all take the same number of steps. Early stopping, the time
+    limit and a stop asked by `on_progress` take effect on every worker at once.
 
     Args:
         stream: A `siamese_core.streaming.PairStream` or a `MemoryPairStream`.
@@ -321,6 +322,7 @@ def train_stream(
     n_train = scan.split_counts["train"]
     if n_train == 0:
         raise DataError("there are no training pairs: every pair fell into the validation or test split")
+    config = replace(config, batch_size=config.batch_size_for(n_train))
     n_features = len(scan.feature_names)
     workers = _worker_count(strategy)
     n_units = getattr(scan, "n_units", None)

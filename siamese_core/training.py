@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import functools
 import math
 import time
 import weakref
@@ -66,7 +68,7 @@ class TrainResult:
     Attributes:
         model: The Siamese model (inputs "left" and "right", output the distance).
         history: Per-epoch "loss" and, with a validation set, "val_loss".
-        config: The settings it was trained with.
+        config: The settings it was trained with (an "auto" batch size replaced by the size used).
         epochs_run: Epochs actually run.
         best_epoch: The epoch whose weights were kept (1-based).
         stopped_early: True when early stopping ended training.
@@ -228,7 +230,54 @@ class _Trainer:
                 inputs = upcoming.result()
                 if index + 1 < len(blocks):
                     upcoming = gather.submit(self._batches, blocks[index + 1])
-                yield len(block), float(self._function()(*inputs))
+                with _graph_rewrites_off(not self.xla):
+                    loss = float(self._function()(*inputs))
+                yield len(block), loss
+
+
+@contextlib.contextmanager
+def _graph_rewrites_off(off: bool = True):
+    """Compiled functions called inside (on this thread only) skip TensorFlow's graph optimiser, Grappler.
+
+    Grappler rewrites a function's graph when it is first called: 0.08 to 0.1 s for the training loop,
+    a sixth of the first epoch on the digits pairs, and its steps were no faster for it afterwards
+    (measured at batch 128 and 512, without XLA). The switch is the thread's function-call options;
+    TensorFlow exposes them only internally, so where they are missing the functions run as usual. A
+    function is always called under the same options, so it is optimised (or not) once.
+    """
+    options = _options_without_rewrites() if off else None
+    if options is None:
+        yield
+        return
+    from tensorflow.python.eager import context
+
+    eager = context.context()
+    saved = eager.function_call_options
+    eager.function_call_options = options(saved.config_proto_serialized, saved.executor_type)
+    try:
+        yield
+    finally:
+        eager.function_call_options = saved
+
+
+@functools.cache
+def _options_without_rewrites():
+    """A maker of function-call options with Grappler off, or None where TensorFlow has none."""
+    try:
+        from tensorflow.core.protobuf import config_pb2
+        from tensorflow.python.eager import context
+
+        context.context().function_call_options.config_proto_serialized  # noqa: B018 (present?)
+    except (ImportError, AttributeError):
+        return None
+
+    @functools.lru_cache(maxsize=8)
+    def options(serialized: bytes, executor_type: str):
+        config = config_pb2.ConfigProto.FromString(serialized)
+        config.graph_options.rewrite_options.disable_meta_optimizer = True
+        return context.FunctionCallOptions(executor_type=executor_type, config_proto=config)
+
+    return options
 
 
 def _plain_adam(optimizer) -> bool:
@@ -279,7 +328,8 @@ def train(
     Args:
         train_pairs: Pairs to fit on; both similar and dissimilar pairs are needed.
         validation_pairs: Pairs for the validation loss and early stopping; optional.
-        config: Settings; `TrainConfig()` when None.
+        config: Settings; `TrainConfig()` when None. An "auto" batch size is resolved for the number of
+            training pairs (`TrainConfig.batch_size_for`).
         on_progress: Called after every few batches and after each epoch with a `TrainProgress`;
             returning False stops training there.
 
@@ -292,6 +342,7 @@ def train(
     """
     config = config or TrainConfig()
     _check_trainable(train_pairs)
+    config = dataclasses.replace(config, batch_size=config.batch_size_for(train_pairs.n_pairs))
     keras.utils.set_random_seed(config.seed)
     mean, variance, scaling = scaling_statistics([train_pairs.left, train_pairs.right], config.scaling)
     model = build_compiled_model(train_pairs.n_features, config, mean, variance)
@@ -567,14 +618,19 @@ def predict_distances(
     model: keras.Model, left: np.ndarray, right: np.ndarray, batch_size: int = EVAL_BATCH
 ) -> np.ndarray:
     """Distances of a model for pairs of raw feature rows, as a float32 array (n,)."""
-    distances, _ = _compiled(model, xla=len(left) >= XLA_MIN_PAIRS)
-    return _in_batches(distances, (left, right), batch_size).astype(np.float32).reshape(-1)
+    xla = len(left) >= XLA_MIN_PAIRS
+    distances, _ = _compiled(model, xla)
+    with _graph_rewrites_off(not xla):
+        result = _in_batches(distances, (left, right), batch_size)
+    return result.astype(np.float32).reshape(-1)
 
 
 def embed(model: keras.Model, samples: np.ndarray, batch_size: int = EVAL_BATCH) -> np.ndarray:
     """Embeddings (n, k) of raw feature rows by the model's shared encoder."""
-    _, embeddings = _compiled(model, xla=len(samples) >= XLA_MIN_PAIRS)
-    result = _in_batches(embeddings, (samples,), batch_size)
+    xla = len(samples) >= XLA_MIN_PAIRS
+    _, embeddings = _compiled(model, xla)
+    with _graph_rewrites_off(not xla):
+        result = _in_batches(embeddings, (samples,), batch_size)
     return result.astype(np.float32).reshape(len(samples), -1)
 
 

@@ -83,6 +83,8 @@ def test_report_writes_html(model_file, pair_csv, tmp_path):
         (["train", "{data}", "--out", "model.h5"], "--out must end in .keras"),
         (["train", "{data}", "--out", "m.keras", "--margin", "-1"], "margin must be > 0"),
         (["train", "{data}", "--out", "m.keras", "--hidden", "a,b"], "expected sizes such as 128,64"),
+        (["train", "{data}", "--out", "m.keras", "--batch-size", "0"], "expected a whole number >= 1 or auto"),
+        (["train", "{data}", "--out", "m.keras", "--batch-size", "big"], "expected a whole number >= 1 or auto"),
         (["evaluate", "{model}", "{data}", "--label-column", "nope"], "nope"),
         (["frobnicate"], "invalid choice"),
         (
@@ -106,7 +108,7 @@ def test_bad_input_exits_2_with_one_line(args, message, model_file, pair_csv, tm
     }
     with (
         pytest.raises(SystemExit)
-        if args[0] == "frobnicate" or "--hidden" in args
+        if args[0] == "frobnicate" or "--hidden" in args or "--batch-size" in args
         else _no_exit() as exit_info
     ):
         status = main([arg.format(**values) for arg in args])
@@ -198,12 +200,13 @@ def test_train_streams_a_folder_of_parquet_files(pair_csv, tmp_path, capsys):
     for index, part in enumerate((frame.iloc[:100], frame.iloc[100:250], frame.iloc[250:])):
         part.to_parquet(folder / f"part-{index}.parquet", index=False)
     model = tmp_path / "m.keras"
-    options = ["--epochs", "3", "--hidden", "16", "--embedding-dim", "4", "--chunk-rows", "64"]
+    options = ["--epochs", "3", "--hidden", "16", "--embedding-dim", "4", "--chunk-rows", "64", "--batch-size", "auto"]
     assert main(["train", str(folder), "--out", str(model), "--no-leakage-check", *options]) == 0
     out, err = capsys.readouterr()
     assert f"saved {model}" in out and "ROC AUC" in out
     assert "(split by pairs at random)" in err and "epoch 3/3" in err
     bundle = load_model(model)
+    assert bundle.train_config["batch_size"] == 32  # "auto" for a few hundred pairs, saved as the size used
     assert bundle.feature_names == [column[2:] for column in frame.columns if column.startswith("a_")]
     distances = bundle.distances(
         frame[[c for c in frame.columns if c.startswith("a_")]].to_numpy(),

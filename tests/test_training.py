@@ -27,12 +27,49 @@ SMALL = dict(hidden=(8,), embedding_dim=3, epochs=3, batch_size=32, dropout=0.0)
         ("activation", "nope", "activation must be one of"),
         ("hidden", (0,), "hidden sizes must each be >= 1"),
         ("learning_rate", 0.0, "learning_rate must be > 0"),
+        ("batch_size", 0, "batch_size must be a whole number >= 1 or 'auto'. Received: batch_size=0"),
+        ("batch_size", 2.5, "batch_size must be a whole number >= 1 or 'auto'. Received: batch_size=2.5"),
+        ("batch_size", "big", "batch_size must be a whole number >= 1 or 'auto'. Received: batch_size='big'"),
     ],
 )
 def test_config_validates_early(field, value, message):
     with pytest.raises(ConfigError) as error:
         TrainConfig(**{field: value})
     assert message in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("n_pairs", "expected"),
+    [
+        (1_000_000, 512),
+        (16_384, 512),  # 512 x 32 steps: the smallest set that keeps 512
+        (16_383, 256),
+        (9_790, 256),  # the digits pairs: 38 steps of 256 (19 of 512)
+        (8_192, 256),
+        (4_964, 128),  # 38 steps of 128
+        (2_048, 64),
+        (1_000, 32),  # never below 32, even with fewer than 32 steps
+        (10, 32),
+    ],
+)
+def test_auto_batch_size_keeps_32_steps_per_epoch(n_pairs, expected):
+    assert TrainConfig().batch_size == "auto"
+    assert TrainConfig().batch_size_for(n_pairs) == expected
+
+
+def test_a_batch_size_given_is_used_whatever_the_data_size():
+    assert TrainConfig(batch_size=100).batch_size_for(10) == 100
+    assert TrainConfig(batch_size=np.int64(64)).batch_size_for(10**6) == 64
+
+
+def test_auto_batch_size_is_resolved_in_the_result():
+    pairs = _pairs(n=200)  # 200 pairs: the auto size is 32, 6 steps per epoch
+    events: list[TrainProgress] = []
+    config = TrainConfig(**{**SMALL, "batch_size": "auto", "epochs": 1})
+    result = train(pairs, None, config, on_progress=events.append)
+    assert result.config.batch_size == 32
+    assert config.batch_size == "auto"  # the caller's settings are left as they were
+    assert [(e.batch, e.batches) for e in events if e.stage == "epoch"] == [(6, 6)]
 
 
 def test_config_round_trips_through_a_dict():
@@ -231,3 +268,56 @@ def test_an_error_in_the_progress_callback_leaves_no_gathering_thread():
         train(_pairs(), None, TrainConfig(**{**SMALL, "batch_size": 2}), on_progress=broken)
     assert caught.value is not None  # the traceback is still alive, as a dashboard keeps it
     assert [t.name for t in threading.enumerate() if t.name.startswith("siamese-batches")] == []
+
+
+def _rewrites_disabled() -> bool:
+    from tensorflow.core.protobuf import config_pb2
+    from tensorflow.python.eager import context
+
+    serialized = context.context().function_call_options.config_proto_serialized
+    return config_pb2.ConfigProto.FromString(serialized).graph_options.rewrite_options.disable_meta_optimizer
+
+
+def test_graph_rewrites_are_off_only_inside_and_only_on_this_thread():
+    import threading
+
+    from siamese_core.training import _graph_rewrites_off
+
+    assert not _rewrites_disabled()
+    seen = []
+    with _graph_rewrites_off():
+        assert _rewrites_disabled()
+        other = threading.Thread(target=lambda: seen.append(_rewrites_disabled()))
+        other.start()
+        other.join()
+        with _graph_rewrites_off(False):  # XLA functions keep the options they had
+            assert _rewrites_disabled()
+    assert seen == [False]  # another thread never saw the change
+    assert not _rewrites_disabled()
+    with pytest.raises(RuntimeError, match="inside"), _graph_rewrites_off():
+        raise RuntimeError("inside")
+    assert not _rewrites_disabled()  # restored after an error too
+
+
+def test_training_without_graph_rewrites_learns_the_same(monkeypatch):
+    import contextlib
+
+    import siamese_core.training as training
+
+    pairs = _pairs()
+    calls = []
+    original = training._graph_rewrites_off
+
+    def spy(off=True):
+        calls.append(off)
+        return original(off)
+
+    monkeypatch.setattr(training, "_graph_rewrites_off", spy)
+    without = train(pairs, pairs.subset(np.arange(40)), TrainConfig(**SMALL, seed=5))
+    assert calls and all(calls)  # every compiled call ran without rewrites (nothing here uses XLA)
+    assert not _rewrites_disabled()
+    monkeypatch.setattr(training, "_graph_rewrites_off", lambda off=True: contextlib.nullcontext())
+    rewritten = train(pairs, pairs.subset(np.arange(40)), TrainConfig(**SMALL, seed=5))
+    # Grappler may fuse or reorder float operations, so the two agree to rounding, not bit for bit.
+    np.testing.assert_allclose(without.history["loss"], rewritten.history["loss"], rtol=1e-4)
+    np.testing.assert_allclose(without.history["val_loss"], rewritten.history["val_loss"], rtol=1e-4)

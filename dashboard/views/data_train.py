@@ -246,7 +246,12 @@ def render_training_settings(loaded) -> dict:
             "dropout": first.slider("Dropout", 0.0, 0.8, step=0.05, key="dropout"),
             "margin": second.number_input("Margin m", 0.05, 100.0, step=0.05, key="margin"),
             "epochs": second.number_input("Most epochs", 1, 1000, key="epochs"),
-            "batch_size": second.selectbox("Batch size", [32, 64, 128, 256, 512, 1024], key="batch_size"),
+            "batch_size": second.selectbox(
+                "Batch size",
+                ["auto", 32, 64, 128, 256, 512, 1024],
+                key="batch_size",
+                help="auto: 512 pairs per step, or fewer on small data so that an epoch has at least 32 steps",
+            ),
             "learning_rate": third.select_slider(
                 "Learning rate", [1e-4, 3e-4, 1e-3, 3e-3, 1e-2], key="learning_rate"
             ),
