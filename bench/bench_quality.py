@@ -110,7 +110,7 @@ def main() -> None:
     ours, our_auc, our_accuracy, our_best = run_ours(splits, args.target)
 
     def seconds(state):
-        return f"{state['reached']:.1f} s" if state["reached"] is not None else "never"
+        return f"{state['reached']:.2f} s" if state["reached"] is not None else "never"
 
     both = book["reached"] is not None and ours["reached"] is not None
     report(

@@ -241,7 +241,8 @@ def _graph_rewrites_off(off: bool = True):
 
     Grappler rewrites a function's graph when it is first called: 0.08 to 0.1 s for the training loop,
     a sixth of the first epoch on the digits pairs, and its steps were no faster for it afterwards
-    (measured at batch 128 and 512, without XLA). The switch is the thread's function-call options;
+    (measured at batch 128 and 512, without XLA). The distance function keeps the rewrites: they save
+    it 1 to 2 ms per call, as much as they cost once. The switch is the thread's function-call options;
     TensorFlow exposes them only internally, so where they are missing the functions run as usual. A
     function is always called under the same options, so it is optimised (or not) once.
     """
@@ -618,19 +619,14 @@ def predict_distances(
     model: keras.Model, left: np.ndarray, right: np.ndarray, batch_size: int = EVAL_BATCH
 ) -> np.ndarray:
     """Distances of a model for pairs of raw feature rows, as a float32 array (n,)."""
-    xla = len(left) >= XLA_MIN_PAIRS
-    distances, _ = _compiled(model, xla)
-    with _graph_rewrites_off(not xla):
-        result = _in_batches(distances, (left, right), batch_size)
-    return result.astype(np.float32).reshape(-1)
+    distances, _ = _compiled(model, xla=len(left) >= XLA_MIN_PAIRS)
+    return _in_batches(distances, (left, right), batch_size).astype(np.float32).reshape(-1)
 
 
 def embed(model: keras.Model, samples: np.ndarray, batch_size: int = EVAL_BATCH) -> np.ndarray:
     """Embeddings (n, k) of raw feature rows by the model's shared encoder."""
-    xla = len(samples) >= XLA_MIN_PAIRS
-    _, embeddings = _compiled(model, xla)
-    with _graph_rewrites_off(not xla):
-        result = _in_batches(embeddings, (samples,), batch_size)
+    _, embeddings = _compiled(model, xla=len(samples) >= XLA_MIN_PAIRS)
+    result = _in_batches(embeddings, (samples,), batch_size)
     return result.astype(np.float32).reshape(len(samples), -1)
 
 

@@ -314,7 +314,7 @@ def test_training_without_graph_rewrites_learns_the_same(monkeypatch):
 
     monkeypatch.setattr(training, "_graph_rewrites_off", spy)
     without = train(pairs, pairs.subset(np.arange(40)), TrainConfig(**SMALL, seed=5))
-    assert calls and all(calls)  # every compiled call ran without rewrites (nothing here uses XLA)
+    assert calls and all(calls)  # every training call ran without rewrites (nothing here uses XLA)
     assert not _rewrites_disabled()
     monkeypatch.setattr(training, "_graph_rewrites_off", lambda off=True: contextlib.nullcontext())
     rewritten = train(pairs, pairs.subset(np.arange(40)), TrainConfig(**SMALL, seed=5))
