@@ -72,7 +72,7 @@ def our_rate(left, right, labels, epochs: int, whole: bool = False, **settings) 
             ends.append(time.perf_counter())
 
     start = time.perf_counter()
-    train(pairs, None, config, on_progress=on_progress)
+    config = train(pairs, None, config, on_progress=on_progress).config  # an "auto" batch size resolved
     pairs_per_epoch = len(labels) // min(config.batch_size, len(labels)) * min(config.batch_size, len(labels))
     if whole:
         return pairs_per_epoch * epochs / (ends[-1] - ends[0]), ends[0] - start, config

@@ -31,6 +31,7 @@ from siamese_core.training import (
     ProgressCallback,
     TrainResult,
     _margin_warnings,
+    _own_trace_count,
     _xla_pays,
     build_compiled_model,
     run_epochs,
@@ -232,7 +233,7 @@ class _StreamTrainer:
         self.xla = False  # only with the default strategy: XLA cannot compile the gradient all-reduce
         self._loops: dict[bool, object] = {}
         self._agree = {
-            op: tf.function(lambda value, op=op: self._reduce(value, op), autograph=False)
+            op: tf.function(_own_trace_count(lambda value, op=op: self._reduce(value, op)), autograph=False)
             for op in ("SUM", "MEAN")
         }
 
@@ -253,7 +254,9 @@ class _StreamTrainer:
         if self.xla not in self._loops:
             import tensorflow as tf
 
-            step = tf.function(self._step, jit_compile=True, autograph=False) if self.xla else self._step
+            step = self._step
+            if self.xla:
+                step = tf.function(_own_trace_count(self._step), jit_compile=True, autograph=False)
 
             def steps(iterator, count):
                 def body(index, total):
@@ -262,7 +265,7 @@ class _StreamTrainer:
 
                 return tf.while_loop(lambda index, _: index < count, body, (tf.constant(0), tf.constant(0.0)))[1]
 
-            self._loops[self.xla] = tf.function(steps, autograph=False)
+            self._loops[self.xla] = tf.function(_own_trace_count(steps), autograph=False)
         return self._loops[self.xla]
 
     def run(self, count: int) -> float:

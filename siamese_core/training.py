@@ -128,12 +128,15 @@ class _Trainer:
         self._compiled: dict[bool, Callable] = {}
 
     def _function(self) -> Callable:
-        """The compiled loop, with or without XLA as `self.xla` says; each traced on first use."""
+        """The compiled loop, with or without XLA as `self.xla` says; each traced on first use.
+
+        The method is wrapped in a `functools.partial` of its own: see `_own_trace_count`.
+        """
         if self.xla not in self._compiled:
             import tensorflow as tf
 
             self._compiled[self.xla] = tf.function(
-                self._steps, jit_compile=self.xla, reduce_retracing=True, autograph=False
+                _own_trace_count(self._steps), jit_compile=self.xla, reduce_retracing=True, autograph=False
             )
         return self._compiled[self.xla]
 
@@ -233,6 +236,17 @@ class _Trainer:
                 with _graph_rewrites_off(not self.xla):
                     loss = float(self._function()(*inputs))
                 yield len(block), loss
+
+
+def _own_trace_count(function: Callable) -> Callable:
+    """`function`, counted apart by TensorFlow's retracing warning.
+
+    TensorFlow counts the traces of every `tf.function` made from the same code together, and warns
+    that "tracing is expensive" once a few have been made: after a few trainings in one process (the
+    dashboard, a sweep over settings), although each traces its own functions once. A `partial` has no
+    code of its own, so TensorFlow counts it by itself.
+    """
+    return functools.partial(function)
 
 
 @contextlib.contextmanager
@@ -594,8 +608,8 @@ def _compiled(model: keras.Model, xla: bool):
 
         rows = tf.TensorSpec((None, encoder.input_shape[-1]), tf.float32)
         functions[xla] = (
-            tf.function(distances, input_signature=[rows, rows], jit_compile=xla, autograph=False),
-            tf.function(embeddings, input_signature=[rows], jit_compile=xla, autograph=False),
+            tf.function(_own_trace_count(distances), input_signature=[rows, rows], jit_compile=xla, autograph=False),
+            tf.function(_own_trace_count(embeddings), input_signature=[rows], jit_compile=xla, autograph=False),
         )
     return functions[xla]
 

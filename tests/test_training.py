@@ -321,3 +321,15 @@ def test_training_without_graph_rewrites_learns_the_same(monkeypatch):
     # Grappler may fuse or reorder float operations, so the two agree to rounding, not bit for bit.
     np.testing.assert_allclose(without.history["loss"], rewritten.history["loss"], rtol=1e-4)
     np.testing.assert_allclose(without.history["val_loss"], rewritten.history["val_loss"], rtol=1e-4)
+
+
+def test_training_many_times_in_one_process_does_not_warn_about_retracing(caplog):
+    """TensorFlow warns when one Python function is traced again and again; each run traces its own
+    loop once, so a dashboard or a sweep that trains many times must not see that warning."""
+    import logging
+
+    pairs = _pairs(n=64)
+    with caplog.at_level(logging.WARNING):
+        for seed in range(7):
+            train(pairs, pairs.subset(np.arange(16)), TrainConfig(**{**SMALL, "epochs": 1, "seed": seed}))
+    assert not [record for record in caplog.records if "retracing" in record.getMessage()]
