@@ -325,7 +325,6 @@ def train_stream(
     n_train = scan.split_counts["train"]
     if n_train == 0:
         raise DataError("there are no training pairs: every pair fell into the validation or test split")
-    config = replace(config, batch_size=config.batch_size_for(n_train))
     n_features = len(scan.feature_names)
     workers = _worker_count(strategy)
     n_units = getattr(scan, "n_units", None)
@@ -341,7 +340,8 @@ def train_stream(
         model = build_compiled_model(n_features, config, mean, variance)
 
     replicas = strategy.num_replicas_in_sync
-    global_batch = max(replicas, min(config.batch_size, n_train) // replicas * replicas)
+    global_batch = max(replicas, min(config.batch_size_for(n_train), n_train) // replicas * replicas)
+    config = replace(config, batch_size=global_batch)  # the result records the batch size used
     steps_per_epoch = max(1, n_train // global_batch)
     pipeline = _Pipeline()
     dataset = strategy.distribute_datasets_from_function(

@@ -261,7 +261,7 @@ def _evaluate_and_bundle(
         margin=config.margin,
         threshold=float(threshold),
         label_mapping=_mapping_dict(info),
-        train_config=result.config.to_dict(),  # the batch size used, not "auto"
+        train_config=result.config.to_dict(),  # with the batch size used (see TrainResult.config)
         metrics=metrics,
         history=result.history,
         versions=current_versions(),

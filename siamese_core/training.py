@@ -68,7 +68,9 @@ class TrainResult:
     Attributes:
         model: The Siamese model (inputs "left" and "right", output the distance).
         history: Per-epoch "loss" and, with a validation set, "val_loss".
-        config: The settings it was trained with (an "auto" batch size replaced by the size used).
+        config: The settings it was trained with; the batch size is the one used (an "auto" size
+            resolved, a size larger than the data cut to the number of pairs, a global batch rounded
+            to a multiple of the replicas).
         epochs_run: Epochs actually run.
         best_epoch: The epoch whose weights were kept (1-based).
         stopped_early: True when early stopping ended training.
@@ -244,9 +246,12 @@ def _own_trace_count(function: Callable) -> Callable:
     TensorFlow counts the traces of every `tf.function` made from the same code together, and warns
     that "tracing is expensive" once a few have been made: after a few trainings in one process (the
     dashboard, a sweep over settings), although each traces its own functions once. A `partial` has no
-    code of its own, so TensorFlow counts it by itself.
+    code of its own, so TensorFlow counts it by itself; it keeps the function's name, which names the
+    traced graph.
     """
-    return functools.partial(function)
+    counted = functools.partial(function)
+    counted.__name__ = function.__name__
+    return counted
 
 
 @contextlib.contextmanager
@@ -277,21 +282,22 @@ def _graph_rewrites_off(off: bool = True):
 
 @functools.cache
 def _options_without_rewrites():
-    """A maker of function-call options with Grappler off, or None where TensorFlow has none."""
+    """A maker of function-call options with Grappler off, or None where this TensorFlow cannot make
+    them (its internals changed): training then runs with the usual options rather than failing."""
     try:
         from tensorflow.core.protobuf import config_pb2
         from tensorflow.python.eager import context
 
-        context.context().function_call_options.config_proto_serialized  # noqa: B018 (present?)
-    except (ImportError, AttributeError):
+        @functools.lru_cache(maxsize=8)
+        def options(serialized: bytes, executor_type: str):
+            config = config_pb2.ConfigProto.FromString(serialized)
+            config.graph_options.rewrite_options.disable_meta_optimizer = True
+            return context.FunctionCallOptions(executor_type=executor_type, config_proto=config)
+
+        current = context.context().function_call_options
+        options(current.config_proto_serialized, current.executor_type)  # made once here, or not at all
+    except Exception:  # any change of TensorFlow's internals: keep its defaults
         return None
-
-    @functools.lru_cache(maxsize=8)
-    def options(serialized: bytes, executor_type: str):
-        config = config_pb2.ConfigProto.FromString(serialized)
-        config.graph_options.rewrite_options.disable_meta_optimizer = True
-        return context.FunctionCallOptions(executor_type=executor_type, config_proto=config)
-
     return options
 
 
@@ -357,7 +363,9 @@ def train(
     """
     config = config or TrainConfig()
     _check_trainable(train_pairs)
-    config = dataclasses.replace(config, batch_size=config.batch_size_for(train_pairs.n_pairs))
+    # The result records the batch size used: "auto" resolved, and at most the number of pairs.
+    batch_size = min(config.batch_size_for(train_pairs.n_pairs), train_pairs.n_pairs)
+    config = dataclasses.replace(config, batch_size=batch_size)
     keras.utils.set_random_seed(config.seed)
     mean, variance, scaling = scaling_statistics([train_pairs.left, train_pairs.right], config.scaling)
     model = build_compiled_model(train_pairs.n_features, config, mean, variance)

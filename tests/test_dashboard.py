@@ -67,8 +67,12 @@ def test_demo_opens_ready_to_train_and_trains_end_to_end():
     message = next(text for text in texts(at.success) if text.startswith("Training"))
     assert "after 3 epochs" in message and "Held-out test pairs: AUC" in message
     assert at.session_state["bundle"].n_features == 64
-    n_train = at.session_state["outcome"].splits.train.n_pairs  # 4,000 to 8,000 after the split
+    n_train = at.session_state["outcome"].splits.train.n_pairs
+    assert 4096 <= n_train < 16384  # the leakage-aware split keeps part of the 11,304 pairs
     assert at.session_state["bundle"].train_config["batch_size"] == (128 if n_train < 8192 else 256)
+    at.selectbox(key="batch_size").set_value(64)
+    train(at, epochs=1)
+    assert at.session_state["bundle"].train_config["batch_size"] == 64
 
 
 @pytest.fixture(scope="module")

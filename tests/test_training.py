@@ -70,6 +70,8 @@ def test_auto_batch_size_is_resolved_in_the_result():
     assert result.config.batch_size == 32
     assert config.batch_size == "auto"  # the caller's settings are left as they were
     assert [(e.batch, e.batches) for e in events if e.stage == "epoch"] == [(6, 6)]
+    small = train(pairs.subset(np.arange(40)), None, TrainConfig(**{**SMALL, "batch_size": 64, "epochs": 1}))
+    assert small.config.batch_size == 40  # one step of all 40 pairs: the size used is recorded
 
 
 def test_config_round_trips_through_a_dict():
@@ -299,6 +301,29 @@ def test_graph_rewrites_are_off_only_inside_and_only_on_this_thread():
     assert not _rewrites_disabled()  # restored after an error too
 
 
+def test_tensorflow_runs_the_training_loop_without_graph_rewrites(monkeypatch):
+    """The options in effect when TensorFlow runs each compiled function: the training loop's have
+    Grappler off, the distance function's (validation, the margin check) keep it."""
+    from tensorflow.core.protobuf import config_pb2
+    from tensorflow.python.eager import context
+
+    seen: dict[bytes, set[bool]] = {}
+    original = context.Context.call_function
+
+    def spy(self, name, tensor_inputs, num_outputs):
+        config = config_pb2.ConfigProto.FromString(self.function_call_options.config_proto_serialized)
+        seen.setdefault(name, set()).add(config.graph_options.rewrite_options.disable_meta_optimizer)
+        return original(self, name, tensor_inputs, num_outputs)
+
+    monkeypatch.setattr(context.Context, "call_function", spy)
+    pairs = _pairs()
+    train(pairs, pairs.subset(np.arange(40)), TrainConfig(**SMALL))
+    loops = {value for name, values in seen.items() if b"_steps" in name for value in values}
+    distances = {value for name, values in seen.items() if b"distances" in name for value in values}
+    assert loops == {True}
+    assert distances == {False}
+
+
 def test_training_without_graph_rewrites_learns_the_same(monkeypatch):
     import contextlib
 
@@ -323,11 +348,17 @@ def test_training_without_graph_rewrites_learns_the_same(monkeypatch):
     np.testing.assert_allclose(without.history["val_loss"], rewritten.history["val_loss"], rtol=1e-4)
 
 
-def test_training_many_times_in_one_process_does_not_warn_about_retracing(caplog):
+def test_training_many_times_in_one_process_does_not_warn_about_retracing(caplog, monkeypatch):
     """TensorFlow warns when one Python function is traced again and again; each run traces its own
     loop once, so a dashboard or a sweep that trains many times must not see that warning."""
     import logging
 
+    from tensorflow.python.eager.polymorphic_function import polymorphic_function
+
+    # TensorFlow warns at most twice per function in a process: start from a fresh count, so that the
+    # trainings of earlier tests cannot have used the warnings up already.
+    fresh = polymorphic_function._FrequentTracingDetectorManager()
+    monkeypatch.setattr(polymorphic_function, "_frequent_tracing_detector_manager", fresh)
     pairs = _pairs(n=64)
     with caplog.at_level(logging.WARNING):
         for seed in range(7):
