@@ -31,7 +31,7 @@ import warnings
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import IO, Union
@@ -108,6 +108,12 @@ YES_WORDS = frozenset({"yes", "y"})
 NO_WORDS = frozenset({"no", "n"})
 
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+_INTEGER = re.compile(r"^[+-]?\d+$")
+# What `pandas.read_csv` reads as missing by default (its `na_values` documentation; a test checks them).
+PANDAS_MISSING_WORDS = frozenset(
+    {"", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>", "N/A",
+     "NA", "NULL", "NaN", "None", "n/a", "nan", "null"}
+)  # fmt: skip
 _DECIMAL_COMMA_NUMBER = re.compile(r"^[+-]?\d+,\d+$")
 _DECIMAL_POINT_NUMBER = re.compile(r"^[+-]?\d*\.\d+$")
 _WORD_SEPARATORS = re.compile(r"[\s_\-]+")
@@ -660,7 +666,7 @@ def _read_pairs_in_ranges(
         right: The second sample's feature columns, paired with `left` by position.
 
     Returns:
-        (left, right, labels as written, indexed by 0-based data row), all finite; or None when the careful
+        (left, right, labels as pandas infers them, indexed by 0-based data row), all finite; or None when the careful
         read (`_read_table`) is needed: the file is small, is not plain (`_RangeStream`), has unusual first
         two lines, or a range holds something that the careful read reports or handles (a value that is
         not a number, an empty cell, a line pandas cannot parse).
@@ -689,9 +695,9 @@ def _read_pairs_in_ranges(
         "usecols": None
         if needed == set(layout.columns)
         else [raw for raw, column in _pairs(layout) if column in needed],
-        # The labels as written, as with dtype={label: str}, but a dtype dict makes pandas build a Series
-        # for every column, holding the GIL.
-        "converters": {layout.raw(label): str},
+        # The labels as pandas infers them (0/1 as integers), not as text: a converter or a dtype dict
+        # runs Python for every row, holding the GIL (a tenth of the whole read). They map and read as the
+        # careful read's text does (`_display`), except where `_as_text_reads` says.
     }
     features = [layout.raw(column) for column in left + right]
     abandon = threading.Event()
@@ -710,7 +716,7 @@ def _read_pairs_in_ranges(
                 return None
         values = _float32_rows(frame, features, skip, lambda: _writes_negative_zero(inp, start, stop, layout))
         labels = frame[layout.raw(label)].iloc[skip:]
-        return None if values is None or labels.isna().any() else (values, labels)
+        return None if values is None or labels.isna().any() or not _as_text_reads(labels) else (values, labels)
 
     with warnings.catch_warnings(), ThreadPoolExecutor(max_workers=min(workers, len(ranges))) as pool:
         # A range with text in a number column may warn of mixed types; the careful read reports it.
@@ -741,6 +747,18 @@ def _read_pairs_in_ranges(
     if not finite:  # the check after the careful read, which reports the first infinite value
         _check_finite([(left_values, left), (right_values, right)], labels.index, inp, layout)
     return left_values, right_values, labels
+
+
+def _as_text_reads(labels: pd.Series) -> bool:
+    """Whether labels that pandas parsed with the dtype it inferred map and read as their text does (the
+    careful read's), which is so unless
+    - they are float64 numbers beyond 2**53: a long integer among them has lost digits;
+    - they are text holding one of pandas' missing-value words, which it leaves as written in a column
+      that also holds integers too large for int64 (pandas issue 14983); the careful read finds them
+      missing."""
+    if labels.dtype.kind == "f":
+        return not (np.abs(labels.to_numpy()) >= 2.0**53).any()
+    return labels.dtype.kind in "iub" or not labels.isin(PANDAS_MISSING_WORDS).any()
 
 
 def _worker_count() -> int:
@@ -1196,13 +1214,24 @@ class _Value:
 
 
 def _display(value: object) -> str:
+    """How a label value is shown and told apart: a number or true/false in one form however it was
+    written or read ("01", "1.0", 1 and 1.0 are all "1"; "TRUE" and True are "true"), so a label column
+    reads the same as text or as the numbers pandas makes of it; other text as written, stripped."""
     if isinstance(value, (bool, np.bool_)):
-        return str(bool(value))
+        return "true" if value else "false"
     if isinstance(value, (int, np.integer)):
         return str(int(value))
     if isinstance(value, (float, np.floating)):
         return str(int(value)) if float(value).is_integer() else repr(float(value))
-    return str(value).strip()
+    text = str(value).strip()
+    if text.lower() in ("true", "false"):
+        return text.lower()
+    if _INTEGER.match(text):
+        try:
+            return str(int(text))  # exact at any size, as pandas' int64 and uint64 are
+        except ValueError:  # more digits than Python converts (sys.get_int_max_str_digits)
+            return text
+    return _display(float(text)) if _NUMBER.match(text) else text
 
 
 def _as_number(value: object) -> float | None:
@@ -1410,7 +1439,9 @@ def _map_distinct(
     """Y for each distinct value (in `distinct`'s order, that of first appearance) and the LabelMapping.
 
     The counts come from each value's `count`, so values counted a chunk at a time map as in one piece.
+    Values shown alike ("1" and "01", see `_display`) are one value, counted together.
     """
+    distinct, owners = _merged(distinct)
     if similar_label is not None:
         per_value, reason = _map_by_similar_label(distinct, similar_label, column, source)
     else:
@@ -1429,7 +1460,23 @@ def _map_distinct(
         n_dissimilar=sum(v.count for v, y in zip(distinct, per_value, strict=True) if y == DISSIMILAR),
         reason=reason,
     )
-    return per_value, mapping
+    return [per_value[owner] for owner in owners], mapping
+
+
+def _merged(distinct: list[_Value]) -> tuple[list[_Value], list[int]]:
+    """One value per display, in order of first appearance (so with the first row and file of the first),
+    and for each value of `distinct` the position of its merged value."""
+    at: dict[str, int] = {}
+    merged: list[_Value] = []
+    owners = []
+    for value in distinct:
+        owner = at.setdefault(value.display, len(merged))
+        if owner == len(merged):
+            merged.append(replace(value))
+        else:
+            merged[owner].count += value.count
+        owners.append(owner)
+    return merged, owners
 
 
 # --------------------------------------------------------------------------------------------------

@@ -431,6 +431,25 @@ def test_mapping_display_values():
     assert mapping.describe() == "similar: label 0, 1 pairs; dissimilar: label 1, 2 pairs"
 
 
+def test_labels_written_in_other_forms_are_one_value():
+    """Numbers and true/false are shown and counted in one form however written (so a label column reads
+    the same whether pandas parsed it as text or as numbers); other text as written, stripped."""
+    labels, mapping = map_labels(pd.Series(["01", "1", "1.0", " 0", "+0", 1, 0.0, "1e0"]), column="label")
+    np.testing.assert_array_equal(labels, [1, 1, 1, 0, 0, 1, 0, 1])
+    assert mapping.describe() == "similar: label 0, 3 pairs; dissimilar: label 1, 5 pairs"
+    _, mapping = map_labels(pd.Series(["TRUE", "false", True, "False "]), column="label")
+    assert (mapping.similar_values, mapping.dissimilar_values) == (["false"], ["true"])
+    with pytest.raises(LabelError) as caught:
+        map_labels(pd.Series(["0", "1", "02", "2.0", "Same", "same "]), column="label", similar_label="x")
+    assert "its values are: '0' (1 row), '1' (1 row), '2' (2 rows), 'Same' (1 row), 'same' (1 row)" in str(
+        caught.value
+    )
+    too_long = "9" * 5000  # more digits than Python turns into an int: shown as written, not a crash
+    with pytest.raises(LabelError) as caught:
+        map_labels(pd.Series(["0", "1", too_long]), column="label")
+    assert caught.value.value == too_long and "means neither similar nor dissimilar" in str(caught.value)
+
+
 @pytest.mark.parametrize("values", [[True, False, False], ["true", "FALSE", "False"]])
 def test_booleans_follow_the_loss_convention(values):
     labels, mapping = map_labels(pd.Series(values), column="label")
@@ -909,9 +928,9 @@ def test_rows_of_too_many_fields_from_the_start_of_a_range_are_an_error(monkeypa
     assert small_ranges == [False]
 
 
-def test_lines_starting_with_spaces_keep_them(monkeypatch, small_ranges):
+def test_lines_starting_with_spaces_read_as_in_the_careful_read(monkeypatch, small_ranges):
     """pandas drops the spaces that begin a line when one of its reads ends among them: the ranges are read
-    in whole lines, so that " 1" stays a label of its own, as in the careful read."""
+    in whole lines. " 1" is the label 1, counted with the others, as in the careful read."""
     monkeypatch.setattr(data, "_READ_BYTES", 1)
     lines = big_pair_csv(labels=("0", "1")).split("\n")
     lines[10] = " " + lines[10]
@@ -922,8 +941,107 @@ def test_lines_starting_with_spaces_keep_them(monkeypatch, small_ranges):
     with pytest.raises(LabelError) as expected:
         careful_read(monkeypatch, source)
     assert str(caught.value) == str(expected.value)
-    assert "labels mix numbers or true/false (0, 1, 1) with words (same)" in str(caught.value)
+    assert "labels mix numbers or true/false (0, 1) with words (same)" in str(caught.value)
     assert small_ranges == [True]
+
+
+def _with_labels(texts: list[str], n_rows: int = 3000) -> bytes:
+    """big_pair_csv with the label of row r set to texts[r % len(texts)]."""
+    lines = big_pair_csv(n_rows=n_rows, labels=("x", "x")).split("\n")
+    for row in range(1, n_rows + 1):
+        lines[row] = texts[(row - 1) % len(texts)] + lines[row][1:]
+    return "\n".join(lines).encode()
+
+
+def test_numeric_labels_written_any_way_read_in_ranges_as_one_value(monkeypatch, small_ranges):
+    """The range reader lets pandas parse labels as numbers (no Python call per row); "01", "+1", "1.0" and
+    "1" are then one value, as the careful read's text is counted (`_display`)."""
+    source = _with_labels(["0", "1", "01", "+1", "1.0", "0", "+0", "0.0", "1"])
+    pairs = load_pair_csv(source)
+    assert small_ranges == [True]
+    assert_same_pairs(pairs, careful_read(monkeypatch, source))
+    mapping = pairs.info.label_mapping
+    assert (mapping.similar_values, mapping.dissimilar_values) == (["0"], ["1"])
+    assert (mapping.n_similar, mapping.n_dissimilar) == (4 * 3000 // 9, 5 * 3000 // 9 + 1)
+    np.testing.assert_array_equal(pairs.labels[:9], [0, 1, 1, 1, 1, 0, 0, 0, 1])
+
+
+def test_true_false_labels_read_in_ranges_as_in_the_careful_read(monkeypatch, small_ranges):
+    source = _with_labels(["TRUE", "false", "True", "False", "true"])
+    pairs = load_pair_csv(source)
+    assert small_ranges == [True]
+    assert_same_pairs(pairs, careful_read(monkeypatch, source))
+    mapping = pairs.info.label_mapping
+    assert (mapping.similar_values, mapping.dissimilar_values) == (["false"], ["true"])
+    assert mapping.reason == "true/false follow the loss convention: false = similar, true = dissimilar"
+
+
+def test_long_integer_labels_that_pandas_rounds_go_to_the_careful_read(monkeypatch, small_ranges):
+    """1e20 and 123456789012345678901 parse as float64 in a range, where the second loses digits: the careful
+    read names it as written."""
+    source = _with_labels(["0", "1", "1e20", "123456789012345678901"])
+    with pytest.raises(LabelError) as caught:
+        load_pair_csv(source)
+    assert small_ranges == [False]
+    assert "label value '100000000000000000000' (750 rows, the first here) means neither" in str(caught.value)
+    source = _with_labels(["0", "1", "123456789012345678901"])
+    with pytest.raises(LabelError) as caught:
+        load_pair_csv(source)
+    assert "label value '123456789012345678901' (1,000 rows" in str(caught.value)
+
+
+def test_missing_words_among_too_long_integers_go_to_the_careful_read(monkeypatch, small_ranges):
+    """pandas leaves "" and NA as written in a column that also holds an integer too large for int64 (its
+    issue 14983); the careful read finds them missing, and so the range reader leaves such a file to it."""
+    source = _with_labels(["99999999999999999999", "0.0", "", "NA"])
+    with pytest.raises(DataError) as caught:
+        load_pair_csv(source)
+    assert small_ranges == [False]
+    assert "1,500 of 3,000 rows have missing values (empty cells)" in str(caught.value)
+
+
+def test_pandas_missing_words_are_what_pandas_reads_as_missing():
+    words = sorted(data.PANDAS_MISSING_WORDS - {""})
+    frame = pd.read_csv(io.StringIO("x\n" + "\n".join(words) + "\n\nnot missing\n"), skip_blank_lines=False)
+    assert frame["x"].isna().tolist() == [True] * (len(words) + 1) + [False]
+    assert pd.read_csv(io.StringIO("x,y\nmaybe,1\n,2\n"))["x"].isna().tolist() == [False, True]
+    from pandas._libs.parsers import STR_NA_VALUES  # pandas' own list, private: none missing, none more
+
+    assert data.PANDAS_MISSING_WORDS == STR_NA_VALUES
+
+
+LABEL_TEXTS = ["0", "1", "01", "+1", "-0", "1.0", "0.0", "1e0", " 1", "true", "TRUE", "False", "same",
+               "different", "Same", "2", "0.5", "", "NA", "12345678901234567890", "99999999999999999999", "1e20",
+               "yes", "n"]  # fmt: skip
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(st.sampled_from(LABEL_TEXTS), min_size=1, max_size=5),
+    st.integers(0, 2**32 - 1),
+    st.sampled_from([None, "1", "same", "TRUE", "01"]),
+)
+def test_any_labels_read_in_ranges_as_in_the_careful_read(texts, seed, similar_label):
+    """Whatever mix of labels each range holds (numbers in another form, true/false, words, empty, too long
+    for float64), the pairs, the mapping and any error are the careful read's."""
+    rng = np.random.default_rng(seed)
+    source = _with_labels([texts[i] for i in rng.integers(0, len(texts), size=40)], n_rows=400)
+
+    def outcome(**patches):
+        with pytest.MonkeyPatch.context() as patch:
+            for name, value in patches.items():
+                patch.setattr(data, name, value)
+            try:
+                return load_pair_csv(source, similar_label=similar_label)
+            except SiameseError as error:
+                return error
+
+    ranges = outcome(_PARALLEL_MIN_BYTES=0, _RANGE_BYTES_PER_COLUMN=512, _MIN_RANGE_BYTES=1, _READ_BYTES=700)
+    careful = outcome(_PARALLEL_MIN_BYTES=2**62, _read_pairs_in_ranges=lambda *args: None)
+    if isinstance(careful, SiameseError):
+        assert type(ranges) is type(careful) and str(ranges) == str(careful)
+    else:
+        assert_same_pairs(ranges, careful)
 
 
 def test_range_count():
