@@ -716,7 +716,9 @@ def _read_pairs_in_ranges(
                 return None
         values = _float32_rows(frame, features, skip, lambda: _writes_negative_zero(inp, start, stop, layout))
         labels = frame[layout.raw(label)].iloc[skip:]
-        return None if values is None or labels.isna().any() or not _as_text_reads(labels) else (values, labels)
+        if values is None or labels.isna().any() or not _as_text_reads(labels, layout.decimal):
+            return None
+        return values, labels
 
     with warnings.catch_warnings(), ThreadPoolExecutor(max_workers=min(workers, len(ranges))) as pool:
         # A range with text in a number column may warn of mixed types; the careful read reports it.
@@ -728,7 +730,7 @@ def _read_pairs_in_ranges(
                 return None
             pieces.append(piece)
         labels = pd.concat([piece_labels for _, piece_labels in pieces], ignore_index=True)
-        if labels.empty:
+        if labels.empty or not _as_text_reads(labels, layout.decimal):  # int64 and float64 join as float64
             return None
         left_values = np.empty((len(labels), len(left)), dtype=np.float32)
         right_values = np.empty((len(labels), len(right)), dtype=np.float32)
@@ -749,16 +751,22 @@ def _read_pairs_in_ranges(
     return left_values, right_values, labels
 
 
-def _as_text_reads(labels: pd.Series) -> bool:
+def _as_text_reads(labels: pd.Series, decimal: str) -> bool:
     """Whether labels that pandas parsed with the dtype it inferred map and read as their text does (the
-    careful read's), which is so unless
-    - they are float64 numbers beyond 2**53: a long integer among them has lost digits;
-    - they are text holding one of pandas' missing-value words, which it leaves as written in a column
-      that also holds integers too large for int64 (pandas issue 14983); the careful read finds them
-      missing."""
-    if labels.dtype.kind == "f":
-        return not (np.abs(labels.to_numpy()) >= 2.0**53).any()
-    return labels.dtype.kind in "iub" or not labels.isin(PANDAS_MISSING_WORDS).any()
+    careful read's), which is so for integers, true/false and text, but not for
+    - float64 numbers beyond 2**53 (a long integer among them has lost digits), or any float64 in a file
+      with a decimal comma (the text "1,0" is not a number to the careful read);
+    - Python objects: pandas' fallback for integers too large for uint64, made with `int()`, which also
+      takes "1_0" as 10;
+    - text holding one of pandas' missing-value words, which it may leave as written (pandas issue
+      14983) while the careful read finds them missing.
+    """
+    kind = labels.dtype.kind
+    if kind == "f":
+        return decimal == "." and not (np.abs(labels.to_numpy()) >= 2.0**53).any()
+    if kind in "iub":
+        return True
+    return labels.dtype != object and not labels.isin(PANDAS_MISSING_WORDS).any()
 
 
 def _worker_count() -> int:

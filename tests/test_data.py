@@ -930,24 +930,29 @@ def test_rows_of_too_many_fields_from_the_start_of_a_range_are_an_error(monkeypa
 
 def test_lines_starting_with_spaces_read_as_in_the_careful_read(monkeypatch, small_ranges):
     """pandas drops the spaces that begin a line when one of its reads ends among them: the ranges are read
-    in whole lines. " 1" is the label 1, counted with the others, as in the careful read."""
+    in whole lines. " same" is the label same, counted with the others, as in the careful read; a label
+    column that mixes numbers and words is left to the careful read, which names the mix."""
     monkeypatch.setattr(data, "_READ_BYTES", 1)
-    lines = big_pair_csv(labels=("0", "1")).split("\n")
+    lines = big_pair_csv().split("\n")
     lines[10] = " " + lines[10]
-    lines[20] = "same" + lines[20][1:]
     source = "\n".join(lines).encode()
-    with pytest.raises(LabelError) as caught:
-        load_pair_csv(source)
-    with pytest.raises(LabelError) as expected:
-        careful_read(monkeypatch, source)
-    assert str(caught.value) == str(expected.value)
-    assert "labels mix numbers or true/false (0, 1) with words (same)" in str(caught.value)
+    pairs = load_pair_csv(source)
     assert small_ranges == [True]
+    assert_same_pairs(pairs, careful_read(monkeypatch, source))
+    assert pairs.info.label_mapping.similar_values == ["same"] and pairs.info.label_mapping.n_similar == 1500
+    lines = big_pair_csv(labels=("0", "1")).split("\n")
+    lines[20] = "same" + lines[20][1:]
+    with pytest.raises(LabelError) as caught:
+        load_pair_csv("\n".join(lines).encode())
+    assert small_ranges == [True, False]
+    assert "labels mix numbers or true/false (0, 1) with words (same)" in str(caught.value)
 
 
-def _with_labels(texts: list[str], n_rows: int = 3000) -> bytes:
-    """big_pair_csv with the label of row r set to texts[r % len(texts)]."""
-    lines = big_pair_csv(n_rows=n_rows, labels=("x", "x")).split("\n")
+def _with_labels(texts: list[str], n_rows: int = 3000, decimal_comma: bool = False) -> bytes:
+    """big_pair_csv with the label of row r set to texts[r % len(texts)], `;` and "," as the decimal mark
+    with `decimal_comma`."""
+    options = {"delimiter": ";", "decimal": ","} if decimal_comma else {}
+    lines = big_pair_csv(n_rows=n_rows, labels=("x", "x"), **options).split("\n")
     for row in range(1, n_rows + 1):
         lines[row] = texts[(row - 1) % len(texts)] + lines[row][1:]
     return "\n".join(lines).encode()
@@ -978,7 +983,8 @@ def test_true_false_labels_read_in_ranges_as_in_the_careful_read(monkeypatch, sm
 
 def test_long_integer_labels_that_pandas_rounds_go_to_the_careful_read(monkeypatch, small_ranges):
     """1e20 and 123456789012345678901 parse as float64 in a range, where the second loses digits: the careful
-    read names it as written."""
+    read names it in full. So does 12345678901234567890 (uint64 in its own range), once joined to ranges of
+    int64 labels (as float64)."""
     source = _with_labels(["0", "1", "1e20", "123456789012345678901"])
     with pytest.raises(LabelError) as caught:
         load_pair_csv(source)
@@ -988,6 +994,22 @@ def test_long_integer_labels_that_pandas_rounds_go_to_the_careful_read(monkeypat
     with pytest.raises(LabelError) as caught:
         load_pair_csv(source)
     assert "label value '123456789012345678901' (1,000 rows" in str(caught.value)
+    source = _with_labels(["0", "1"] * 1200 + ["0", "12345678901234567890"] * 300)
+    pairs = load_pair_csv(source, similar_label="0")
+    assert small_ranges == [False, False, False]
+    assert pairs.info.label_mapping.dissimilar_values == ["1", "12345678901234567890"]
+
+
+def test_decimal_comma_labels_read_as_their_text(monkeypatch, small_ranges):
+    """In a file with a decimal comma, pandas reads the label "1,0" as 1.0; the careful read keeps the text,
+    which is no number, and so no label: the range reader leaves such a file to it."""
+    source = _with_labels(["0,0", "1,0"], decimal_comma=True)
+    with pytest.raises(LabelError) as caught:
+        load_pair_csv(source)
+    assert small_ranges == [False]
+    assert "label value '0,0' (1,500 rows, the first here) means neither" in str(caught.value)
+    pairs = load_pair_csv(_with_labels(["0", "1"], decimal_comma=True))
+    assert small_ranges[-1] is True and pairs.info.label_mapping.similar_values == ["0"]
 
 
 def test_missing_words_among_too_long_integers_go_to_the_careful_read(monkeypatch, small_ranges):
@@ -1011,21 +1033,29 @@ def test_pandas_missing_words_are_what_pandas_reads_as_missing():
 
 
 LABEL_TEXTS = ["0", "1", "01", "+1", "-0", "1.0", "0.0", "1e0", " 1", "true", "TRUE", "False", "same",
-               "different", "Same", "2", "0.5", "", "NA", "12345678901234567890", "99999999999999999999", "1e20",
-               "yes", "n"]  # fmt: skip
+               "different", "Same", "2", "0.5", "0,5", "1,0", "", "NA", "12345678901234567890",
+               "99999999999999999999", "9007199254740993", "1e20", "1_0", "yes", "n"]  # fmt: skip
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    st.lists(st.sampled_from(LABEL_TEXTS), min_size=1, max_size=5),
+    st.lists(st.sampled_from(LABEL_TEXTS), min_size=1, max_size=6),
     st.integers(0, 2**32 - 1),
-    st.sampled_from([None, "1", "same", "TRUE", "01"]),
+    st.sampled_from([None, "1", "same", "TRUE", "01", "0,5"]),
+    st.booleans(),
 )
-def test_any_labels_read_in_ranges_as_in_the_careful_read(texts, seed, similar_label):
+def test_any_labels_read_in_ranges_as_in_the_careful_read(texts, seed, similar_label, decimal_comma):
     """Whatever mix of labels each range holds (numbers in another form, true/false, words, empty, too long
-    for float64), the pairs, the mapping and any error are the careful read's."""
+    for float64 or int64, a decimal comma), the pairs, the mapping and any error are the careful read's.
+    Each block of 50 rows (about a range) draws from its own few of `texts`, so ranges differ in dtype."""
     rng = np.random.default_rng(seed)
-    source = _with_labels([texts[i] for i in rng.integers(0, len(texts), size=40)], n_rows=400)
+    if not decimal_comma:  # a comma in a label would be a field more
+        texts = [text.replace(",", ".") for text in texts]
+    per_row = []
+    for _ in range(8):
+        block = rng.choice(texts, size=rng.integers(1, len(texts) + 1), replace=False)
+        per_row += rng.choice(block, size=50).tolist()
+    source = _with_labels(per_row, n_rows=400, decimal_comma=decimal_comma)
 
     def outcome(**patches):
         with pytest.MonkeyPatch.context() as patch:
