@@ -98,6 +98,9 @@ def pair_inputs(pairs: PairSet) -> dict[str, np.ndarray]:
 
 
 STEPS_PER_CALL = 32  # compiled steps between two progress reports (16: 7% slower at batch 128)
+# With XLA, 64 (5% to 8% faster at batch 128); without it, 64 made the first epoch on digits pairs 0.08 s
+# slower (measured with bench/bench_train.py and bench/bench_quality.py).
+XLA_STEPS_PER_CALL = 64
 # XLA makes each step about 1.5x faster here but costs over a second to compile, so an epoch uses it only
 # when the work left (pairs x epochs to go, this one included) is large enough to repay that; the first
 # epoch of a small data set always runs without it, so the first progress comes fast (measured with
@@ -108,7 +111,7 @@ EVAL_BATCH = 16384  # pairs per compiled call when computing distances
 
 
 class _Trainer:
-    """Runs training steps as compiled loops of up to `STEPS_PER_CALL` steps.
+    """Runs training steps as compiled loops of up to `steps_per_call` steps.
 
     Each call receives the batches of its steps, gathered from the caller's arrays with NumPy (so the
     data is never copied whole: memory is the data plus one call's batches). Each step encodes both
@@ -128,6 +131,10 @@ class _Trainer:
         self.margin = margin
         self.xla = False
         self._compiled: dict[bool, Callable] = {}
+
+    @property
+    def steps_per_call(self) -> int:
+        return XLA_STEPS_PER_CALL if self.xla else STEPS_PER_CALL
 
     def _function(self) -> Callable:
         """The compiled loop, with or without XLA as `self.xla` says; each traced on first use.
@@ -203,27 +210,28 @@ class _Trainer:
 
     def _batches(self, order: np.ndarray):
         """The inputs of one call: the batches of `order` ((steps, batch) pair indices, steps <=
-        STEPS_PER_CALL) gathered as tensors, and the step count.
+        `steps_per_call`) gathered as tensors, and the step count.
 
-        Every call passes blocks of exactly `STEPS_PER_CALL` batches (the tail padded and skipped), so the
-        loop is compiled once per training run.
+        Every call passes blocks of exactly `steps_per_call` batches (the tail padded and skipped), so the
+        loop is compiled once per training run (and once more with XLA).
         """
         import tensorflow as tf
 
         count, batch = order.shape
-        if count < STEPS_PER_CALL:
-            order = np.concatenate([order, np.zeros((STEPS_PER_CALL - count, batch), order.dtype)])
+        steps = self.steps_per_call
+        if count < steps:
+            order = np.concatenate([order, np.zeros((steps - count, batch), order.dtype)])
         rows = order.reshape(-1)
-        shape = (STEPS_PER_CALL, batch, self.pairs.n_features)
+        shape = (steps, batch, self.pairs.n_features)
         return (
             tf.constant(self.pairs.left[rows].reshape(shape)),
             tf.constant(self.pairs.right[rows].reshape(shape)),
-            tf.constant(self.pairs.labels[rows].reshape(STEPS_PER_CALL, batch)),
+            tf.constant(self.pairs.labels[rows].reshape(steps, batch)),
             tf.constant(count, tf.int32),
         )
 
     def run_blocks(self, blocks: list[np.ndarray]) -> Iterator[tuple[int, float]]:
-        """One compiled call per block ((steps, batch) pair indices, steps <= STEPS_PER_CALL), yielding
+        """One compiled call per block ((steps, batch) pair indices, steps <= `steps_per_call`), yielding
         (steps, summed loss) after each. The next block's batches are gathered on a second thread while
         this one trains (about 10% faster at batch 128, where gathering is a tenth of a step's time).
         Closing the iterator early skips the rest."""
@@ -377,8 +385,8 @@ def train(
     def blocks(epoch: int) -> Iterator[tuple[int, float]]:
         trainer.xla = trainer.xla or _xla_pays(train_pairs.n_pairs, epoch, config.epochs)
         order = _epoch_order(rng, train_pairs.n_pairs, config.batch_size)
-        starts = range(0, len(order), STEPS_PER_CALL)
-        return trainer.run_blocks([order[start : start + STEPS_PER_CALL] for start in starts])
+        steps = trainer.steps_per_call
+        return trainer.run_blocks([order[start : start + steps] for start in range(0, len(order), steps)])
 
     return run_epochs(
         model,

@@ -173,6 +173,13 @@ def test_switching_to_xla_between_epochs_keeps_training(monkeypatch):
     monkeypatch.setattr(training._Trainer, "_function", spy)
     switched = train(pairs, None, TrainConfig(**{**SMALL, "epochs": 4}))
     assert used == [False, True, True, True]  # one call of 5 steps per epoch
+    events: list[TrainProgress] = []
+    train(pairs, None, TrainConfig(**{**SMALL, "epochs": 4, "batch_size": 1}), on_progress=events.append)
+    # 160 steps an epoch: calls of 32 steps without XLA, then of 64 with it
+    assert [(e.epoch, e.batch) for e in events if e.stage == "batch" and e.epoch <= 2] == [
+        *((1, steps) for steps in (32, 64, 96, 128, 160)),
+        *((2, steps) for steps in (64, 128, 160)),
+    ]
     # The same steps, compiled two ways: the first epoch is identical, later ones agree closely.
     assert switched.history["loss"][0] == plain.history["loss"][0]
     np.testing.assert_allclose(switched.history["loss"], plain.history["loss"], rtol=1e-3)
