@@ -716,9 +716,7 @@ def _read_pairs_in_ranges(
                 return None
         values = _float32_rows(frame, features, skip, lambda: _writes_negative_zero(inp, start, stop, layout))
         labels = frame[layout.raw(label)].iloc[skip:]
-        if values is None or labels.isna().any() or not _as_text_reads(labels, layout.decimal):
-            return None
-        return values, labels
+        return None if values is None or labels.isna().any() else (values, labels)
 
     with warnings.catch_warnings(), ThreadPoolExecutor(max_workers=min(workers, len(ranges))) as pool:
         # A range with text in a number column may warn of mixed types; the careful read reports it.
@@ -730,7 +728,8 @@ def _read_pairs_in_ranges(
                 return None
             pieces.append(piece)
         labels = pd.concat([piece_labels for _, piece_labels in pieces], ignore_index=True)
-        if labels.empty or not _as_text_reads(labels, layout.decimal):  # int64 and float64 join as float64
+        # Checked once joined: int64 and float64 ranges join as float64, text and numbers as objects.
+        if labels.empty or not _as_text_reads(labels, layout.decimal):
             return None
         left_values = np.empty((len(labels), len(left)), dtype=np.float32)
         right_values = np.empty((len(labels), len(right)), dtype=np.float32)
