@@ -77,9 +77,10 @@ class Evaluation:
     """The pairs the current model is judged on and its distances for them.
 
     Attributes:
-        pairs: The pairs (held-out test pairs after training, or the loaded data for an uploaded model).
-        distances: The model's distance for each pair.
-        title: Which pairs these are, in words.
+        pairs: The pairs: held-out ones (their samples unseen by the measured model) after training, else
+            all pairs of the loaded data.
+        distances: The measured model's distance for each pair.
+        title: Which model was measured on which pairs, in words.
         classes: (n,) class of each pair's first sample when the data are labeled samples, else None.
     """
 
@@ -137,6 +138,7 @@ def widget_defaults() -> dict:
         "patience": config.early_stopping_patience,
         "test_fraction": 0.15,
         "validation_fraction": config.validation_fraction,
+        "refit": True,
         "pairs_per_sample": 8,
         "hard_negatives": False,
         "compare_mode": "rows",
@@ -161,7 +163,8 @@ class TrainingJob:
     Streamlit call, so the training run can record its result even after Streamlit told it to stop.
     """
 
-    def __init__(self):
+    def __init__(self, data_key: str | None = None):
+        self.data_key = data_key  # names the data the model trains on (see `set_dataset`)
         self.done = threading.Event()
         self.interrupted: BaseException | None = None
         self.outcome = None
@@ -177,8 +180,8 @@ class TrainingJob:
         self.done.set()
 
 
-def start_training_job() -> TrainingJob:
-    job = TrainingJob()
+def start_training_job(data_key: str | None = None) -> TrainingJob:
+    job = TrainingJob(data_key)
     st.session_state["training_job"] = job
     return job
 
@@ -199,15 +202,19 @@ def adopt_finished_training(wait_seconds: float = 120) -> None:
         return
     del st.session_state["training_job"]
     if job.outcome is not None:
-        set_model(job.outcome.bundle, outcome=job.outcome, source="trained here")
+        set_model(job.outcome.bundle, outcome=job.outcome, source="trained here", data_key=job.data_key)
         st.session_state["train_message"] = job.message
         st.session_state["train_warnings"] = list(job.outcome.result.warnings)
 
 
-def set_model(new_bundle, *, outcome=None, source: str) -> None:
-    """Make `new_bundle` the visitor's model; drops what was derived from the previous one."""
+def set_model(new_bundle, *, outcome=None, source: str, data_key: str | None = None) -> None:
+    """Make `new_bundle` the visitor's model; drops what was derived from the previous one.
+
+    `data_key` names the data it was trained on here (None for an uploaded model).
+    """
     st.session_state["bundle"] = new_bundle
     st.session_state["outcome"] = outcome
+    st.session_state["model_data_key"] = data_key
     st.session_state["model_source"] = source
     st.session_state.pop("evaluation", None)
     st.session_state.pop("model_bytes", None)
@@ -228,31 +235,39 @@ def evaluation() -> Evaluation | None:
     return result
 
 
+ALL_PAIRS = "all pairs of the loaded data"
+ALL_PAIRS_TRAINED = f"{ALL_PAIRS} (the model trained on them: not a held-out measure)"
+
+
 def _evaluate(current) -> Evaluation | None:
+    """The pairs to judge the model on: held-out ones when training measured some, else the loaded data.
+
+    Held-out pairs come with the distances of the model that never saw their samples (`outcome.measured`
+    says which: the selection model on the test split, or the final model on a test file). The final
+    model is never judged on validation or training pairs: after a refit on all pairs it trained on them.
+    """
     from siamese_core.pairing import make_pairs
-    from siamese_core.pipeline import align_features
+    from siamese_core.pairs import align_features
 
     outcome = st.session_state.get("outcome")
-    if outcome is not None:
-        splits = outcome.splits
-        for part, title in (
-            (splits.test, "held-out test pairs"),
-            (splits.validation, "validation pairs (no test pairs with both classes)"),
-            (splits.train, "training pairs (no held-out pairs with both classes)"),
-        ):
-            if part is not None and 0 < int(part.similar_mask.sum()) < part.n_pairs:
-                if part is splits.test and outcome.test_distances is not None:
-                    distances = outcome.test_distances
-                else:
-                    distances = current.distances(part.left, part.right)
-                return Evaluation(part, distances, title, _classes(part))
+    if outcome is not None and outcome.test is not None:
+        pairs = outcome.test_pairs
+        from_test_split = outcome.splits is not None and outcome.splits.test is not None
+        classes = _classes(pairs) if from_test_split else None  # a test file's rows are not the data's
+        return Evaluation(pairs, outcome.test_distances, outcome.measured, classes)
     loaded = dataset()
     if loaded is None:
         return None
     pairs = make_pairs(loaded, seed=0) if isinstance(loaded, SampleSet) else loaded
     pairs = align_features(current, pairs)
+    trained_on_it = outcome is not None and st.session_state.get("model_data_key") == st.session_state.get(
+        "dataset_key"
+    )
     return Evaluation(
-        pairs, current.distances(pairs.left, pairs.right), "all pairs of the loaded data", _classes(pairs)
+        pairs,
+        current.distances(pairs.left, pairs.right),
+        ALL_PAIRS_TRAINED if trained_on_it else ALL_PAIRS,
+        _classes(pairs),
     )
 
 
@@ -260,6 +275,8 @@ def _classes(pairs: PairSet) -> np.ndarray | None:
     loaded = dataset()
     if not isinstance(loaded, SampleSet) or pairs.sample_rows is None:
         return None
+    if pairs.info is not None and loaded.info is not None and pairs.info.source != loaded.info.source:
+        return None  # pairs of other data (loaded before the current data): their rows mean other samples
     class_of_row = dict(zip(loaded.rows.tolist(), loaded.classes.tolist(), strict=True))
     return np.array([class_of_row.get(int(row), "?") for row in pairs.sample_rows[:, 0]])
 

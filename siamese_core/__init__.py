@@ -24,7 +24,15 @@ _EXPORTS = {
         "TrainingError",
         "ModelFileError",
     ],
-    "siamese_core.pairs": ["PairSet", "SampleSet", "LoadInfo", "LabelMapping", "SIMILAR", "DISSIMILAR"],
+    "siamese_core.pairs": [
+        "PairSet",
+        "SampleSet",
+        "LoadInfo",
+        "LabelMapping",
+        "SIMILAR",
+        "DISSIMILAR",
+        "align_features",
+    ],
     "siamese_core.data": [
         "read_csv",
         "load_pair_csv",
@@ -35,7 +43,7 @@ _EXPORTS = {
         "detect_label_column",
     ],
     "siamese_core.pairing": ["make_pairs"],
-    "siamese_core.splits": ["Splits", "split_pairs", "split_samples"],
+    "siamese_core.splits": ["Splits", "make_splits", "plan_text", "split_pairs", "split_samples"],
     "siamese_core.streaming": ["PairStream", "StreamScan", "ColumnStatistics"],
     "siamese_core.cluster": ["STRATEGIES", "WorkerRole", "worker_role"],
     "siamese_core.evaluation": [
@@ -64,12 +72,9 @@ _EXPORTS = {
     "siamese_core.bundle": ["SiameseBundle", "Comparison", "load_model", "save_model"],
     "siamese_core.pipeline": [
         "FitOutcome",
-        "StreamFitOutcome",
         "fit",
         "fit_stream",
-        "make_splits",
         "score_pairs",
-        "align_features",
     ],
     "siamese_core.distributed": ["MemoryPairStream", "make_strategy", "train_stream"],
     "siamese_core.scoring": ["score_file", "score_frame"],

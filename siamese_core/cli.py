@@ -14,6 +14,7 @@ from pathlib import Path
 
 from siamese_core.cluster import STRATEGIES
 from siamese_core.errors import ConfigError, SiameseError
+from siamese_core.pairs import PairSet, align_features
 
 EXIT_USAGE = 2
 
@@ -95,12 +96,28 @@ def build_parser() -> argparse.ArgumentParser:
     settings.add_argument("--seed", type=int)
     settings.add_argument("--patience", type=int, help="early-stopping patience in epochs (0: off)")
     settings.add_argument("--validation-fraction", type=float)
-    settings.add_argument("--test-fraction", type=float, default=0.15)
+    settings.add_argument(
+        "--test-fraction",
+        type=float,
+        default=0.15,
+        help="share of pairs held out for the metrics (without --test)",
+    )
     settings.add_argument("--pairs-per-sample", type=int, default=8, help="labeled samples: pairs per sample")
     settings.add_argument(
         "--hard-negatives", action="store_true", help="labeled samples: nearest other-class"
     )
     settings.add_argument("--no-leakage-check", action="store_true", help="split pairs at random")
+    settings.add_argument(
+        "--test",
+        metavar="TEST.csv",
+        help="a separate test file (same columns as DATA.csv, other samples): no test split is made from "
+        "DATA.csv and the metrics are the final model's on this file",
+    )
+    settings.add_argument(
+        "--no-refit",
+        action="store_true",
+        help="keep the model trained on the training split instead of refitting it on all pairs",
+    )
     settings.add_argument(
         "--report", metavar="REPORT.html", help="also write an HTML report of the test pairs"
     )
@@ -303,31 +320,38 @@ def _run_train(args) -> int:
     else:
         data = load_labeled(args)  # bad settings and data are reported before TensorFlow's slow import
         _describe_loaded(data)
+        test = _load_test(args, data)
+        splits = _splits(args, config, data, test)
+        n_pairs = data.n_pairs if isinstance(data, PairSet) else None
+        _print_plan(
+            args, splits.describe(), n_pairs, splits.validation or splits.test or splits.dropped_pairs
+        )
         import_tensorflow_quietly()
         from siamese_core.pipeline import fit
 
         outcome = fit(
             data,
             config,
-            test_fraction=args.test_fraction,
-            leakage_aware=not args.no_leakage_check,
+            test=test,
+            refit=not args.no_refit,
             pairs_per_sample=args.pairs_per_sample,
             hard_negatives=args.hard_negatives,
             on_progress=_ProgressPrinter(),
+            splits=splits,
         )
     print(outcome.describe_splits(), file=sys.stderr)
     for warning in outcome.result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     result = outcome.result
     if not role.is_chief:
-        print(f"{role.describe()}: trained {result.epochs_run} epochs; the chief writes the model")
+        print(f"{role.describe()}: {_trained(outcome)}; the chief writes the model")
         return 0
     outcome.bundle.save(out)
-    print(f"trained {result.epochs_run} epochs (kept epoch {result.best_epoch}); saved {out}")
+    print(f"{_trained(outcome)}; saved {out}")
     if outcome.test is None:
-        print("no test pairs with both classes: no test metrics (raise --test-fraction)")
+        print("no test pairs with both classes: no test metrics (raise --test-fraction, or give --test)")
     else:
-        print(f"test metrics (threshold chosen on {outcome.threshold_source}):")
+        print(f"held-out metrics of {outcome.measured} (threshold chosen on {outcome.threshold_source}):")
         _print_metrics(outcome.test)
         if args.report:
             from siamese_core.report import render_report, write_report
@@ -342,6 +366,67 @@ def _run_train(args) -> int:
             write_report(args.report, html)
             print(f"report written to {args.report}")
     return 0
+
+
+def _trained(outcome) -> str:
+    """How long the saved model trained, in words."""
+    result = outcome.result
+    if outcome.selection is not None:
+        return (
+            f"selection kept epoch {outcome.selection.best_epoch} of {outcome.selection.epochs_run}, then refit "
+            f"on all {outcome.final_pairs:,} pairs for {result.steps_run:,} steps"
+        )
+    return f"trained {result.epochs_run} epochs (kept epoch {result.best_epoch})"
+
+
+def _load_test(args, data):
+    """The pairs of `--test` (read with the same options as DATA.csv), features in DATA.csv's order; None
+    without it. Labeled samples are paired as the training samples are."""
+    if not args.test:
+        return None
+    from siamese_core.pairing import make_pairs
+    from siamese_core.pairs import SampleSet
+
+    test = load_labeled(argparse.Namespace(**{**vars(args), "data": args.test}))
+    if isinstance(test, SampleSet) != isinstance(data, SampleSet):
+        kind = "labeled samples" if isinstance(data, SampleSet) else "pairs"
+        raise ConfigError(f"--test {args.test} must hold {kind}, as {args.data} does")
+    if isinstance(test, SampleSet):
+        test = make_pairs(
+            test,
+            pairs_per_sample=args.pairs_per_sample,
+            hard_negatives=args.hard_negatives,
+            seed=args.seed or 0,
+        )
+    return align_features(data.feature_names, test, what=f"the training data ({Path(args.data).name})")
+
+
+def _splits(args, config, data, test):
+    from siamese_core.splits import make_splits
+
+    return make_splits(
+        data,
+        validation_fraction=config.validation_fraction,
+        test_fraction=0.0 if test is not None else args.test_fraction,
+        seed=config.seed,
+        leakage_aware=not args.no_leakage_check,
+        pairs_per_sample=args.pairs_per_sample,
+        hard_negatives=args.hard_negatives,
+    )
+
+
+def _print_plan(args, split_text: str, n_pairs: int | None, held_out) -> None:
+    """How the pairs will be used, on stderr, before training starts."""
+    from siamese_core.splits import plan_text
+
+    text = plan_text(
+        split_text,
+        n_pairs,
+        refit=not args.no_refit,
+        held_out=bool(held_out),
+        test_source=Path(args.test).name if args.test else None,
+    )
+    print(f"plan: {text}", file=sys.stderr)
 
 
 def _streams(args) -> bool:
@@ -368,43 +453,55 @@ def _fit_streamed(args, config):
         **_pair_options(args),
         chunk_rows=args.chunk_rows,
         validation_fraction=config.validation_fraction,
-        test_fraction=args.test_fraction,
+        test_fraction=0.0 if args.test else args.test_fraction,
         seed=config.seed,
         leakage_aware=not args.no_leakage_check,
     )
-    _describe_loaded(stream.scan())  # every chunk validated before TensorFlow starts
-    return _fit_with_strategy(args, config, stream)
+    scan = stream.scan()  # every chunk validated before TensorFlow starts
+    _describe_loaded(scan)
+    test = _load_test(args, scan)
+    from siamese_core.splits import describe_counts
+
+    held_out = any(scan.split_counts.get(name) for name in ("validation", "test", "dropped"))
+    _print_plan(args, describe_counts(scan.split_counts, stream.leakage_aware), scan.n_pairs, held_out)
+    return _fit_with_strategy(args, config, stream, test)
 
 
 def _fit_distributed(args, config):
     """Train loaded data with a distribution strategy: the usual splits, served as a stream."""
     data = load_labeled(args)
     _describe_loaded(data)
+    test = _load_test(args, data)
+    splits = _splits(args, config, data, test)
+    if isinstance(data, PairSet):
+        all_pairs = data
+    else:
+        from siamese_core.pairing import make_pairs
+
+        all_pairs = make_pairs(
+            data, pairs_per_sample=args.pairs_per_sample, hard_negatives=args.hard_negatives, seed=config.seed
+        )
+    _print_plan(
+        args, splits.describe(), all_pairs.n_pairs, splits.validation or splits.test or splits.dropped_pairs
+    )
     import_tensorflow_quietly()
     from siamese_core.distributed import MemoryPairStream
-    from siamese_core.pipeline import make_splits
 
-    splits = make_splits(
-        data,
-        validation_fraction=config.validation_fraction,
-        test_fraction=args.test_fraction,
-        seed=config.seed,
-        leakage_aware=not args.no_leakage_check,
-        pairs_per_sample=args.pairs_per_sample,
-        hard_negatives=args.hard_negatives,
+    stream = MemoryPairStream(
+        splits.train, splits.validation, splits.test, chunk_rows=args.chunk_rows, all_pairs=all_pairs
     )
-    return _fit_with_strategy(
-        args, config, MemoryPairStream(splits.train, splits.validation, splits.test, chunk_rows=args.chunk_rows)
-    )
+    return _fit_with_strategy(args, config, stream, test)
 
 
-def _fit_with_strategy(args, config, stream):
+def _fit_with_strategy(args, config, stream, test):
     import_tensorflow_quietly()
     from siamese_core.distributed import make_strategy
     from siamese_core.pipeline import fit_stream
 
     strategy = make_strategy(args.strategy)
-    return fit_stream(stream, config, strategy=strategy, on_progress=_ProgressPrinter())
+    return fit_stream(
+        stream, config, test=test, refit=not args.no_refit, strategy=strategy, on_progress=_ProgressPrinter()
+    )
 
 
 def _describe_loaded(data) -> None:

@@ -30,6 +30,7 @@ from siamese_core.training import (
     STEPS_PER_CALL,
     ProgressCallback,
     TrainResult,
+    _for_steps,
     _margin_warnings,
     _own_trace_count,
     _xla_pays,
@@ -45,6 +46,7 @@ __all__ = [
     "train_stream",
     "worker_role",
 ]
+
 
 def make_strategy(name: str = "default"):
     """The `tf.distribute` strategy called `name`.
@@ -84,6 +86,8 @@ class MemoryPairStream:
         validation: Validation pairs, or None.
         test: Test pairs, or None.
         chunk_rows: Rows per chunk and per shard unit.
+        all_pairs: Every pair, served as the split "all" (the three splits and the pairs they dropped);
+            None: the three splits together.
     """
 
     def __init__(
@@ -93,14 +97,25 @@ class MemoryPairStream:
         test: PairSet | None = None,
         *,
         chunk_rows: int = 65_536,
+        all_pairs: PairSet | None = None,
     ):
         self.splits = {"train": train, "validation": validation, "test": test}
+        if all_pairs is None:
+            parts = [pairs for pairs in self.splits.values() if pairs is not None]
+            all_pairs = PairSet(
+                np.concatenate([pairs.left for pairs in parts]),
+                np.concatenate([pairs.right for pairs in parts]),
+                np.concatenate([pairs.labels for pairs in parts]),
+                list(train.feature_names),
+            )
+        self.splits["all"] = all_pairs
         self.chunk_rows = chunk_rows
 
     def scan(self) -> MemoryScan:
         counts = {name: 0 if pairs is None else pairs.n_pairs for name, pairs in self.splits.items()}
-        train = self.splits["train"]
-        return MemoryScan(list(train.feature_names), sum(counts.values()), {**counts, "dropped": 0})
+        n_pairs = counts.pop("all")
+        counts["dropped"] = n_pairs - sum(counts.values())
+        return MemoryScan(list(self.splits["train"].feature_names), n_pairs, counts)
 
     def scaling_statistics(self, mode: str = "auto") -> tuple[np.ndarray, np.ndarray, str]:
         train = self.splits["train"]
@@ -169,7 +184,9 @@ class _Pipeline:
         self.stop = threading.Event()
 
 
-def _batch_dataset(stream, global_batch: int, seed: int, n_features: int, pipeline: _Pipeline, context):
+def _batch_dataset(
+    stream, split: str, global_batch: int, seed: int, n_features: int, pipeline: _Pipeline, context
+):
     """One worker's endless stream of training batches of its per-replica size, from its own shard.
 
     Every pass over the shard is a new shuffle; the rows left over at the end of a pass start the next
@@ -188,7 +205,7 @@ def _batch_dataset(stream, global_batch: int, seed: int, n_features: int, pipeli
                 if pipeline.stop.is_set():
                     return
                 for chunk in stream.chunks(
-                    "train", shard_index=shard, shard_count=shards, shuffle_seed=seed * 1_000_003 + round_index
+                    split, shard_index=shard, shard_count=shards, shuffle_seed=seed * 1_000_003 + round_index
                 ):
                     read += len(chunk[2])
                     pending = [np.concatenate([kept, new]) for kept, new in zip(pending, chunk, strict=True)]
@@ -263,7 +280,9 @@ class _StreamTrainer:
                     losses = self.strategy.run(step, args=next(iterator))
                     return index + 1, total + self.strategy.reduce("SUM", losses, axis=None)
 
-                return tf.while_loop(lambda index, _: index < count, body, (tf.constant(0), tf.constant(0.0)))[1]
+                return tf.while_loop(
+                    lambda index, _: index < count, body, (tf.constant(0), tf.constant(0.0))
+                )[1]
 
             self._loops[self.xla] = tf.function(_own_trace_count(steps), autograph=False)
         return self._loops[self.xla]
@@ -293,6 +312,8 @@ def train_stream(
     *,
     strategy=None,
     on_progress: ProgressCallback | None = None,
+    split: str = "train",
+    steps: int | None = None,
 ) -> TrainResult:
     """Train a Siamese model on a pair stream, with a `tf.distribute` strategy.
 
@@ -309,6 +330,9 @@ def train_stream(
         config: Settings; `TrainConfig()` when None.
         strategy: A `tf.distribute.Strategy` (see `make_strategy`); the default strategy when None.
         on_progress: See `siamese_core.training.train`.
+        split: The pairs to train on: "train", or "all" (every pair, to refit a model on all of them;
+            the feature scaling still comes from the training split's samples).
+        steps: Run exactly this many steps and keep the last weights (see `siamese_core.training.train`).
 
     Returns:
         A `TrainResult` (its model's variables belong to `strategy`; saving it works as usual).
@@ -322,7 +346,7 @@ def train_stream(
     config = config or TrainConfig()
     strategy = strategy or tf.distribute.get_strategy()
     scan = stream.scan()
-    n_train = scan.split_counts["train"]
+    n_train = scan.n_pairs if split == "all" else scan.split_counts["train"]
     if n_train == 0:
         raise DataError("there are no training pairs: every pair fell into the validation or test split")
     n_features = len(scan.feature_names)
@@ -343,18 +367,21 @@ def train_stream(
     global_batch = max(replicas, min(config.batch_size_for(n_train), n_train) // replicas * replicas)
     config = replace(config, batch_size=global_batch)  # the result records the batch size used
     steps_per_epoch = max(1, n_train // global_batch)
+    config = _for_steps(config, steps, steps_per_epoch)
     pipeline = _Pipeline()
     dataset = strategy.distribute_datasets_from_function(
-        lambda context: _batch_dataset(stream, global_batch, config.seed, n_features, pipeline, context)
+        lambda context: _batch_dataset(
+            stream, split, global_batch, config.seed, n_features, pipeline, context
+        )
     )
     trainer = _StreamTrainer(model, strategy, iter(dataset), global_batch, config.margin)
     several = isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
 
-    def blocks(epoch: int) -> Iterator[tuple[int, float]]:
+    def blocks(epoch: int, count: int) -> Iterator[tuple[int, float]]:
         trainer.xla = trainer.xla or (replicas == 1 and _xla_pays(n_train, epoch, config.epochs))
-        for start in range(0, steps_per_epoch, STEPS_PER_CALL):
-            count = min(STEPS_PER_CALL, steps_per_epoch - start)
-            yield count, trainer.run(count)
+        for start in range(0, count, STEPS_PER_CALL):
+            size = min(STEPS_PER_CALL, count - start)
+            yield size, trainer.run(size)
 
     sample = validation_pairs if validation_pairs is not None and validation_pairs.n_pairs else None
     agreement = {"any_worker": trainer.any_worker, "mean_over_workers": trainer.mean_over_workers}
@@ -369,6 +396,7 @@ def train_stream(
             on_progress=on_progress,
             scaling=scaling,
             warnings=warnings,
+            steps=steps,
             **(agreement if several else {}),
         )
     except tf.errors.OpError as error:

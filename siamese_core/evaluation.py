@@ -357,6 +357,20 @@ def inverted_labels_warning(distances, labels) -> str | None:
     )
 
 
+def roc_auc(distances, labels) -> float:
+    """ROC AUC of distances (similar, label 0, is the positive class; a smaller distance scores higher):
+    the chance that a random similar pair is closer than a random dissimilar one, ties counting half.
+
+    Raises:
+        DataError: Empty or mismatched inputs, non-finite distances, labels other than 0/1, or only one
+            class present.
+    """
+    from sklearn.metrics import roc_auc_score
+
+    distances, similar_mask = _validated(distances, labels, need_both=True)
+    return float(roc_auc_score(similar_mask, -distances))
+
+
 def evaluate_distances(distances, labels, *, threshold=None, margin=None) -> EvalResult:
     """Evaluate how well distances separate similar from dissimilar pairs.
 
@@ -383,9 +397,7 @@ def evaluate_distances(distances, labels, *, threshold=None, margin=None) -> Eva
     if threshold is not None:
         threshold = _check_distance_setting("threshold", threshold)
 
-    from sklearn.metrics import roc_auc_score
-
-    auc = float(roc_auc_score(similar_mask, -distances))
+    auc = roc_auc(distances, labels)
     eer, eer_threshold = equal_error_rate(distances, labels)
     best_accuracy, best_threshold = best_accuracy_threshold(distances, labels)
     used_threshold = best_threshold if threshold is None else threshold

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from siamese_core.errors import DataError
+
 SIMILAR = 0.0
 DISSIMILAR = 1.0
 
@@ -167,3 +169,48 @@ class SampleSet:
             ids=None if self.ids is None else self.ids[index],
             rows=self.rows[index],
         )
+
+
+def align_features(target, pairs: PairSet, *, what: str = "the model") -> PairSet:
+    """The pairs with their feature columns in the order of a model's (or of a list of names).
+
+    Args:
+        target: The model (anything with `feature_names`), or the feature names to follow.
+        pairs: Pairs loaded from a file.
+        what: What `target` is, for the messages ("the model", "the training data").
+
+    Returns:
+        The pairs, reordered by feature name when the names match in another order.
+
+    Raises:
+        DataError: If the file's features do not match the target's.
+    """
+    expected = list(getattr(target, "feature_names", target))
+    if list(pairs.feature_names) == expected:
+        return pairs
+    if sorted(pairs.feature_names) == sorted(expected):
+        position = {name: index for index, name in enumerate(pairs.feature_names)}
+        order = np.array([position[name] for name in expected])
+        return PairSet(
+            left=pairs.left[:, order],
+            right=pairs.right[:, order],
+            labels=pairs.labels,
+            feature_names=expected,
+            rows=pairs.rows,
+            info=pairs.info,
+            sample_rows=pairs.sample_rows,
+        )
+    missing = [name for name in expected if name not in set(pairs.feature_names)]
+    source = pairs.info.source if pairs.info else None
+    if pairs.n_features == len(expected):
+        raise DataError(
+            f"the file's features ({', '.join(pairs.feature_names[:4])}, ...) are not those of {what} "
+            f"({', '.join(expected[:4])}, ...); missing for example {', '.join(missing[:4])}. "
+            f"Rename the columns to match {what}",
+            source=source,
+        )
+    raise DataError(
+        f"{what} has {len(expected)} features per sample but the file has {pairs.n_features}; "
+        f"missing for example {', '.join(missing[:4])}",
+        source=source,
+    )

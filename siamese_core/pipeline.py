@@ -2,73 +2,85 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import dataclasses
+import time
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from siamese_core.bundle import SiameseBundle, current_versions
 from siamese_core.errors import DataError
 from siamese_core.evaluation import EvalResult, best_accuracy_threshold, evaluate_distances
-from siamese_core.pairs import PairSet, SampleSet
-from siamese_core.splits import Splits, split_pairs, split_samples
+from siamese_core.pairing import make_pairs
+from siamese_core.pairs import PairSet, SampleSet, align_features
+from siamese_core.splits import Splits, describe_counts, make_splits, pair_samples_seen, sample_fractions
 from siamese_core.training import ProgressCallback, TrainConfig, TrainResult, predict_distances, train
 
 
 @dataclass
 class FitOutcome:
-    """Everything one training run produced.
+    """Everything one training run produced, in memory or streamed.
 
     Attributes:
-        bundle: The model with its metadata, ready to save.
-        result: The training result (history, epochs, stop reason).
-        splits: The train / validation / test pairs.
-        test: Metrics on the held-out test pairs at the bundle's threshold; None without a test split.
-        test_distances: The model's distances for the test pairs.
+        bundle: The final model with its metadata, ready to save.
+        result: The final model's training (history, epochs, stop reason).
+        test: Metrics on held-out pairs (see `measured`) at the bundle's threshold; None without any.
+        test_distances: The measured model's distances for `test_pairs`.
+        test_pairs: The held-out pairs measured: the test split, or the test file's pairs whose samples
+            the final model never saw.
         threshold_source: Which pairs the threshold was chosen on.
+        split_text: The sample-disjoint split that chose the length and the threshold, in words.
+        selection: The selection model's training, when the final model was refit on all pairs; None
+            when the final model is the one trained on the training split.
+        final_pairs: How many pairs trained the final model.
+        measured: Which model `test` measures, on which pairs, in words.
+        notes: What the user should know about the pairs used (test-file pairs left out, a refit cut).
+        splits: The train / validation / test pairs (in-memory training; None when streamed).
+        scan: What the validating pass over a stream found (streamed training; None in memory).
     """
 
     bundle: SiameseBundle
     result: TrainResult
-    splits: Splits
     test: EvalResult | None
     test_distances: np.ndarray | None
+    test_pairs: PairSet | None
     threshold_source: str
-
-    @property
-    def test_pairs(self) -> PairSet | None:
-        return self.splits.test
+    split_text: str
+    selection: TrainResult | None = None
+    final_pairs: int = 0
+    measured: str = ""
+    notes: list[str] = field(default_factory=list)
+    splits: Splits | None = None
+    scan: object = None
 
     def describe_splits(self) -> str:
-        return self.splits.describe()
+        """How the pairs were used: the split, the refit, and which model the metrics measure."""
+        final = self.result
+        if self.selection is not None:
+            epochs = final.steps_run / max(final.steps_per_epoch, 1)
+            training = (
+                f"selection model kept epoch {self.selection.best_epoch} of {self.selection.epochs_run}; final "
+                f"model refit on all {self.final_pairs:,} pairs for {final.steps_run:,} steps ({epochs:.1f} epochs)"
+            )
+        else:
+            training = (
+                f"final model trained on {self.final_pairs:,} pairs (kept epoch {final.best_epoch} of "
+                f"{final.epochs_run})"
+            )
+        measured = [f"held-out metrics: {self.measured}"] if self.measured else []
+        return "; ".join([self.split_text, training, *measured, *self.notes])
 
 
-def make_splits(
-    data: PairSet | SampleSet,
-    *,
-    validation_fraction: float = 0.15,
-    test_fraction: float = 0.15,
-    seed: int = 0,
-    leakage_aware: bool = True,
-    pairs_per_sample: int = 8,
-    hard_negatives: bool = False,
-) -> Splits:
-    """Leakage-aware splits of pairs, or of labeled samples into pairs (see `siamese_core.splits`)."""
-    if isinstance(data, SampleSet):
-        return split_samples(
-            data,
-            validation_fraction=validation_fraction,
-            test_fraction=test_fraction,
-            seed=seed,
-            pairs_per_sample=pairs_per_sample,
-            hard_negatives=hard_negatives,
-        )
-    return split_pairs(
-        data,
-        validation_fraction=validation_fraction,
-        test_fraction=test_fraction,
-        seed=seed,
-        leakage_aware=leakage_aware,
-    )
+def refit_steps(selection: TrainResult, selection_samples: int, all_samples: int) -> int:
+    """How many steps the final model trains on all pairs: the selection model's steps up to its kept
+    epoch, times how many more distinct samples all pairs hold than its training split.
+
+    Over-fitting here is memorising samples, so the refit gives each sample about as many passes as the
+    kept selection model gave its samples. Measured against matching the selection's steps (shorter) and
+    its epochs or more (longer) with `bench/bench_quality.py`: see bench/README.md.
+    """
+    factor = all_samples / max(selection_samples, 1)
+    return max(1, round(selection.best_steps * factor))
 
 
 def fit(
@@ -76,32 +88,48 @@ def fit(
     config: TrainConfig | None = None,
     *,
     test_fraction: float = 0.15,
+    test: PairSet | None = None,
+    refit: bool = True,
     leakage_aware: bool = True,
     pairs_per_sample: int = 8,
     hard_negatives: bool = False,
     on_progress: ProgressCallback | None = None,
     splits: Splits | None = None,
 ) -> FitOutcome:
-    """Split, train, choose a threshold, evaluate on held-out pairs, and bundle the model.
+    """Choose the length and the threshold on a sample-disjoint split, then refit on every pair.
 
-    The threshold is the best-accuracy threshold on the validation pairs (on the training pairs when
-    there is no validation split with both classes), never on the test pairs, so the test metrics are
-    an honest estimate.
+    As scikit-learn's `refit=True`: a selection model trains on the training split with early stopping
+    on the validation split (no sample is in two splits); the threshold is its best-accuracy threshold
+    on the validation pairs (the training pairs when there are none with both classes), never on test
+    pairs; then the final model trains on all pairs, with the same settings and batch size, for as many
+    passes over each sample as the selection model's kept epoch gave (`refit_steps`), and keeps that
+    threshold (both models are trained with the same margin, which sets the scale of the distances).
+
+    The held-out metrics are honest: without `test` they are the selection model's on the test split,
+    whose samples it never saw; with `test` (a separate file) no test split is made and they are the
+    final model's on the test pairs, leaving out any pair with a sample that is also in `data`.
 
     Args:
         data: Loaded pairs, or labeled samples to make pairs from.
         config: Training settings; `TrainConfig()` when None.
-        test_fraction: Share held out for the final metrics.
+        test_fraction: Share held out for the metrics; ignored (0) when `test` is given.
+        test: Pairs of a separate test file (features in the same order as `data`'s).
+        refit: Refit the final model on all pairs (the default); False keeps the selection model.
         leakage_aware: Keep every sample in one split (see `split_pairs`).
         pairs_per_sample: For labeled samples: pairs per anchor sample.
         hard_negatives: For labeled samples: dissimilar pairs from the nearest samples of other classes.
-        on_progress: Progress callback (see `train`).
+        on_progress: Progress callback (see `train`); `TrainProgress.phase` says which training it is.
         splits: Ready-made splits; when given, the split arguments are ignored.
 
     Returns:
         A `FitOutcome`.
+
+    Raises:
+        DataError: Bad data, or a test file none of whose pairs is new to the model, or of one class.
     """
     config = config or TrainConfig()
+    if test is not None:
+        test_fraction = 0.0
     if splits is None:
         splits = make_splits(
             data,
@@ -112,204 +140,289 @@ def fit(
             pairs_per_sample=pairs_per_sample,
             hard_negatives=hard_negatives,
         )
-    result = train(splits.train, splits.validation, config, on_progress=on_progress)
-    finished = _evaluate_and_bundle(
-        result, config, splits.train, splits.validation, splits.test, splits.describe(), splits.train.info
+    if isinstance(data, PairSet):
+        all_pairs = data
+    else:  # labeled samples: the final model's pairs are made from every sample
+        all_pairs = make_pairs(
+            data, pairs_per_sample=pairs_per_sample, hard_negatives=hard_negatives, seed=config.seed
+        )
+    held_out = splits.validation is not None or splits.test is not None or splits.dropped_pairs > 0
+    selection, refitted, notes = _select_and_refit(
+        config,
+        refit and held_out,
+        select=lambda progress: train(splits.train, splits.validation, config, on_progress=progress),
+        refit=lambda settings, steps, progress: train(
+            all_pairs, None, settings, on_progress=progress, steps=steps
+        ),
+        samples=lambda: (
+            count_samples([(splits.train.left, splits.train.right)]),
+            count_samples([(all_pairs.left, all_pairs.right)]),
+        ),
+        on_progress=on_progress,
     )
-    return FitOutcome(finished.bundle, result, splits, finished.test, finished.test_distances, finished.threshold_source)
+    threshold, threshold_source = choose_threshold(selection.model, splits.train, splits.validation)
+    final = refitted or selection
+    measured_model, held_out_pairs, measured = selection.model, splits.test, ""
+    if splits.test is not None:
+        measured = (
+            f"the selection model on {splits.test.n_pairs:,} test-split pairs, whose samples it never saw"
+            if refitted
+            else f"the model on {splits.test.n_pairs:,} test-split pairs, whose samples it never saw"
+        )
+    if test is not None:
+        held_out_pairs, measured, note = _new_to_model(test, [(all_pairs.left, all_pairs.right)])
+        measured_model = final.model
+        notes += [note] if note else []
+    return _outcome(
+        config,
+        selection=selection,
+        refitted=refitted,
+        final_pairs=all_pairs.n_pairs if refitted else splits.train.n_pairs,
+        threshold=(threshold, threshold_source),
+        measured=(measured_model, held_out_pairs, measured),
+        notes=notes,
+        split_text=splits.describe(),
+        info=splits.train.info,
+        feature_names=splits.train.feature_names,
+        splits=splits,
+    )
+
+
+def _select_and_refit(config: TrainConfig, refitting: bool, *, select, refit, samples, on_progress):
+    """Train the selection model; when `refitting`, then the final model on all pairs.
+
+    Returns:
+        (selection result, refit result or None, notes). A refit stopped by the user or the time limit
+        is dropped (the selection model, whose metrics were measured, stays the model), with a note.
+    """
+    started = time.monotonic()
+    selection = select(_in_phase(on_progress, "selection" if refitting else "training"))
+    if not refitting or selection.stopped_by_user or selection.stopped_by_time:
+        return selection, None, []
+    selection_samples, all_samples = samples()
+    settings = dataclasses.replace(
+        config, batch_size=selection.config.batch_size, max_seconds=_time_left(config, started)
+    )
+    refitted = refit(
+        settings, refit_steps(selection, selection_samples, all_samples), _in_phase(on_progress, "refit")
+    )
+    if refitted.stopped_by_user or refitted.stopped_by_time:
+        why = "by you" if refitted.stopped_by_user else "at the time limit"
+        return (
+            selection,
+            None,
+            [f"the refit on all pairs was stopped {why}, so the model is the selection model"],
+        )
+    return selection, refitted, []
+
+
+def _outcome(
+    config: TrainConfig,
+    *,
+    selection: TrainResult,
+    refitted: TrainResult | None,
+    final_pairs: int,
+    threshold: tuple[float, str],
+    measured: tuple,
+    notes: list[str],
+    split_text: str,
+    info,
+    feature_names: list[str],
+    splits: Splits | None = None,
+    scan=None,
+) -> FitOutcome:
+    """The held-out metrics of the measured model at the threshold, and the final model's bundle."""
+    model, pairs, measured_text = measured
+    evaluated = _evaluate(model, pairs, threshold[0], config.margin)
+    test, distances = evaluated if evaluated is not None else (None, None)
+    final = refitted or selection
+    outcome = FitOutcome(
+        bundle=None,
+        result=final,
+        test=test,
+        test_distances=distances,
+        test_pairs=pairs if test is not None else None,
+        threshold_source=threshold[1],
+        split_text=split_text,
+        selection=selection if refitted is not None else None,
+        final_pairs=final_pairs,
+        measured=measured_text if test is not None else "",
+        notes=notes,
+        splits=splits,
+        scan=scan,
+    )
+    metrics = test.to_dict() if test is not None else {}
+    metrics.update({"threshold_source": threshold[1], "split": outcome.describe_splits()})
+    outcome.bundle = SiameseBundle(
+        model=final.model,
+        feature_names=list(feature_names),
+        margin=config.margin,
+        threshold=float(threshold[0]),
+        label_mapping=_mapping_dict(info),
+        train_config=final.config.to_dict(),  # with the batch size used (see TrainResult.config)
+        metrics=metrics,
+        history=final.history,
+        versions=current_versions(),
+    )
+    return outcome
 
 
 MAX_HELD_OUT_PAIRS = 200_000  # validation / test pairs of a stream held in memory, at most
-
-
-@dataclass
-class StreamFitOutcome:
-    """Everything one streamed (or distributed) training run produced.
-
-    Attributes:
-        bundle: The model with its metadata, ready to save.
-        result: The training result.
-        scan: What the validating pass over the data found (pair counts per split, label mapping).
-        test: Metrics on the held-out test pairs (up to `MAX_HELD_OUT_PAIRS` of them); None without.
-        test_distances: The model's distances for those test pairs.
-        test_pairs: Those test pairs.
-        threshold_source: Which pairs the threshold was chosen on.
-    """
-
-    bundle: SiameseBundle
-    result: TrainResult
-    scan: object
-    test: EvalResult | None
-    test_distances: np.ndarray | None
-    test_pairs: PairSet | None
-    threshold_source: str
-
-    split_strategy: str = "samples"
-
-    def describe_splits(self) -> str:
-        return _describe_stream_splits(self.scan.split_counts, self.test_pairs, self.split_strategy)
 
 
 def fit_stream(
     stream,
     config: TrainConfig | None = None,
     *,
+    test: PairSet | None = None,
+    refit: bool = True,
     strategy=None,
     on_progress: ProgressCallback | None = None,
     max_held_out: int = MAX_HELD_OUT_PAIRS,
-) -> StreamFitOutcome:
-    """Train on a pair stream (data larger than memory, or several workers), then threshold,
-    evaluate and bundle as `fit` does.
+) -> FitOutcome:
+    """`fit` for a pair stream (data larger than memory, or several workers): the same selection, refit
+    and honest metrics, with the stream's split (the same rule as in memory, see `siamese_core.splits`).
 
-    The stream's own leakage-aware split is used (see `siamese_core.streaming.PairStream`); up to
-    `max_held_out` validation and test pairs are held in memory for early stopping, the threshold and
-    the test metrics.
+    Up to `max_held_out` validation and test pairs are held in memory for early stopping, the threshold
+    and the metrics; the refit reads every pair of the stream (`chunks("all")`).
 
     Args:
-        stream: A `siamese_core.streaming.PairStream` or `siamese_core.distributed.MemoryPairStream`.
+        stream: A `siamese_core.streaming.PairStream` or `siamese_core.distributed.MemoryPairStream`,
+            made with a test fraction of 0 when `test` is given.
         config: Training settings; `TrainConfig()` when None.
+        test: Pairs of a separate test file; the metrics are then the final model's on them.
+        refit: Refit the final model on all pairs (the default).
         strategy: A `tf.distribute.Strategy` (see `siamese_core.distributed.make_strategy`).
         on_progress: Progress callback (see `train`).
         max_held_out: Most validation (and test) pairs held in memory.
 
     Returns:
-        A `StreamFitOutcome`.
+        A `FitOutcome` (`scan` set, `splits` None).
     """
     from siamese_core.distributed import train_stream
 
     config = config or TrainConfig()
     scan = stream.scan()
-    held_out = stream.load_splits([s for s in ("validation", "test") if scan.split_counts.get(s)], max_held_out)
-    validation, test = held_out.get("validation"), held_out.get("test")  # read in one pass over the files
-    result = train_stream(stream, validation, config, strategy=strategy, on_progress=on_progress)
-    split_strategy = "samples" if getattr(stream, "leakage_aware", True) else "pairs at random"
+    counts = scan.split_counts
+    held = stream.load_splits([s for s in ("validation", "test") if counts.get(s)], max_held_out)
+    validation, test_split = held.get("validation"), held.get("test")  # read in one pass over the files
+
+    def samples():
+        return count_samples(stream.chunks("train")), count_samples(stream.chunks("all"))
+
+    selection, refitted, notes = _select_and_refit(
+        config,
+        refit and any(counts.get(s) for s in ("validation", "test", "dropped")),
+        select=lambda progress: train_stream(
+            stream, validation, config, strategy=strategy, on_progress=progress
+        ),
+        refit=lambda settings, steps, progress: train_stream(
+            stream, None, settings, strategy=strategy, on_progress=progress, split="all", steps=steps
+        ),
+        samples=samples,
+        on_progress=on_progress,
+    )
     training_sample = None
     if validation is None or not _has_both_classes(validation):
         training_sample = stream.load_split("train", max_held_out)
-    finished = _evaluate_and_bundle(
-        result,
+    threshold, threshold_source = choose_threshold(selection.model, training_sample, validation)
+    final = refitted or selection
+    measured = (selection.model, test_split, "")
+    if test_split is not None:
+        which = "selection model" if refitted else "model"
+        measured = (
+            selection.model,
+            test_split,
+            f"the {which} on {test_split.n_pairs:,} test-split pairs, whose samples it never saw",
+        )
+    if test is not None:
+        pairs, text, note = _new_to_model(test, stream.chunks("all"))
+        measured = (final.model, pairs, text)
+        notes += [note] if note else []
+    strategy_name = "samples" if getattr(stream, "leakage_aware", True) else "random"
+    return _outcome(
         config,
-        training_sample,
-        validation,
-        test,
-        _describe_stream_splits(scan.split_counts, test, split_strategy),
-        getattr(scan, "info", None),
+        selection=selection,
+        refitted=refitted,
+        final_pairs=scan.n_pairs if refitted else counts["train"],
+        threshold=(threshold, threshold_source),
+        measured=measured,
+        notes=notes,
+        split_text=describe_counts(
+            counts, strategy_name, test_split.n_pairs if test_split is not None else None
+        ),
+        info=getattr(scan, "info", None),
         feature_names=scan.feature_names,
-    )
-    return StreamFitOutcome(
-        finished.bundle,
-        result,
-        scan,
-        finished.test,
-        finished.test_distances,
-        test,
-        finished.threshold_source,
-        split_strategy,
+        scan=scan,
     )
 
 
-def _describe_stream_splits(counts: dict[str, int], test: PairSet | None, strategy: str = "samples") -> str:
-    parts = [f"{name} {counts.get(name, 0):,}" for name in ("train", "validation", "test") if counts.get(name)]
-    text = f"pairs: {', '.join(parts)} (split by {strategy})"
-    if counts.get("dropped"):
-        text += (
-            f"; {counts['dropped']:,} pairs dropped because their two samples fell into different splits "
-            "(no sample is shared between splits)"
-        )
-    if test is not None and test.n_pairs < counts.get("test", 0):
-        text += f"; test metrics on the first {test.n_pairs:,} test pairs"
-    return text
+def _in_phase(on_progress: ProgressCallback | None, phase: str) -> ProgressCallback | None:
+    if on_progress is None:
+        return None
+    return lambda progress: on_progress(dataclasses.replace(progress, phase=phase))
 
 
-@dataclass
-class _Finished:
-    bundle: SiameseBundle
-    test: EvalResult | None
-    test_distances: np.ndarray | None
-    threshold_source: str
+def _time_left(config: TrainConfig, started: float) -> float | None:
+    if config.max_seconds is None:
+        return None
+    return max(config.max_seconds - (time.monotonic() - started), 1e-3)
 
 
-def _evaluate_and_bundle(
-    result: TrainResult,
-    config: TrainConfig,
-    train_pairs: PairSet | None,
-    validation: PairSet | None,
-    test_pairs: PairSet | None,
-    split_description: str,
-    info,
-    *,
-    feature_names: list[str] | None = None,
-) -> _Finished:
-    """The threshold (best accuracy on the validation pairs, else the training pairs; never the test
-    pairs), the test metrics at it, and the bundle."""
-    threshold_pairs, threshold_source = train_pairs, "training pairs"
-    if validation is not None and _has_both_classes(validation):
-        threshold_pairs, threshold_source = validation, "validation pairs"
-    distances = predict_distances(result.model, threshold_pairs.left, threshold_pairs.right)
-    _, threshold = best_accuracy_threshold(distances, threshold_pairs.labels)
-
-    test, test_distances = None, None
-    if test_pairs is not None and _has_both_classes(test_pairs):
-        test_distances = predict_distances(result.model, test_pairs.left, test_pairs.right)
-        test = evaluate_distances(test_distances, test_pairs.labels, threshold=threshold, margin=config.margin)
-
-    metrics = test.to_dict() if test is not None else {}
-    metrics.update({"threshold_source": threshold_source, "split": split_description})
-    bundle = SiameseBundle(
-        model=result.model,
-        feature_names=list(feature_names if feature_names is not None else threshold_pairs.feature_names),
-        margin=config.margin,
-        threshold=float(threshold),
-        label_mapping=_mapping_dict(info),
-        train_config=result.config.to_dict(),  # with the batch size used (see TrainResult.config)
-        metrics=metrics,
-        history=result.history,
-        versions=current_versions(),
-    )
-    return _Finished(bundle, test, test_distances, threshold_source)
+SAMPLE_SKETCH = 4096  # distinct samples counted exactly up to this many, estimated beyond (about 1.6%)
 
 
-def align_features(bundle: SiameseBundle, pairs: PairSet) -> PairSet:
-    """The pairs with their feature columns in the model's order.
+def count_samples(chunks) -> int:
+    """How many distinct samples (feature vectors) pairs hold, from `(left, right, ...)` chunks.
 
-    Args:
-        bundle: The model.
-        pairs: Pairs loaded from a file.
-
-    Returns:
-        The pairs, reordered by feature name when the names match in another order.
-
-    Raises:
-        DataError: If the file's features do not match the model's.
+    Exact up to `SAMPLE_SKETCH` distinct samples; beyond, the k-minimum-values estimate over the samples'
+    64-bit hashes (`sample_fractions`: equal vectors hash equal), so a stream is counted in one pass
+    with memory for `SAMPLE_SKETCH` numbers. Relative error about 1 / sqrt(SAMPLE_SKETCH).
     """
-    if list(pairs.feature_names) == list(bundle.feature_names):
-        return pairs
-    if sorted(pairs.feature_names) == sorted(bundle.feature_names):
-        position = {name: index for index, name in enumerate(pairs.feature_names)}
-        order = np.array([position[name] for name in bundle.feature_names])
-        return PairSet(
-            left=pairs.left[:, order],
-            right=pairs.right[:, order],
-            labels=pairs.labels,
-            feature_names=list(bundle.feature_names),
-            rows=pairs.rows,
-            info=pairs.info,
-            sample_rows=pairs.sample_rows,
+    smallest = np.empty(0)
+    for left, right, *_ in chunks:
+        fractions = sample_fractions(np.concatenate([left, right]))
+        smallest = np.unique(np.concatenate([smallest, fractions]))[:SAMPLE_SKETCH]
+    if len(smallest) < SAMPLE_SKETCH:
+        return len(smallest)
+    return round((SAMPLE_SKETCH - 1) / smallest[-1])
+
+
+def choose_threshold(model, train_pairs: PairSet | None, validation: PairSet | None) -> tuple[float, str]:
+    """The best-accuracy threshold of `model` on the validation pairs, else on the training pairs."""
+    pairs, source = train_pairs, "training pairs"
+    if validation is not None and _has_both_classes(validation):
+        pairs, source = validation, "validation pairs"
+    _, threshold = best_accuracy_threshold(predict_distances(model, pairs.left, pairs.right), pairs.labels)
+    return float(threshold), source
+
+
+def _new_to_model(test: PairSet, seen) -> tuple[PairSet, str, str]:
+    """The test pairs none of whose samples is in `seen`, how they are measured, and a note on the rest."""
+    source = test.info.source if test.info else "the test file"
+    shared = pair_samples_seen(test, seen)
+    kept = test.subset(np.flatnonzero(~shared))
+    note = ""
+    if shared.any():
+        note = (
+            f"{int(shared.sum()):,} of {test.n_pairs:,} pairs of {source} share a sample with the training data "
+            "and are left out of the metrics"
         )
-    missing = [name for name in bundle.feature_names if name not in set(pairs.feature_names)]
-    source = pairs.info.source if pairs.info else None
-    if pairs.n_features == bundle.n_features:
+    if kept.n_pairs == 0 or not _has_both_classes(kept):
         raise DataError(
-            f"the file's features ({', '.join(pairs.feature_names[:4])}, ...) are not the model's "
-            f"({', '.join(bundle.feature_names[:4])}, ...); missing for example {', '.join(missing[:4])}. "
-            "Rename the columns to match the model",
+            f"after leaving out the {int(shared.sum()):,} pairs that share a sample with the training data, "
+            f"{kept.n_pairs:,} test pairs are left, not both similar and dissimilar ones: give a test file "
+            "built from other samples",
             source=source,
         )
-    raise DataError(
-        f"the model expects {bundle.n_features} features per sample but the file has {pairs.n_features}; "
-        f"missing for example {', '.join(missing[:4])}",
-        source=source,
-    )
+    return kept, f"the final model on {kept.n_pairs:,} pairs of {source}, whose samples it never saw", note
+
+
+def _evaluate(model, pairs: PairSet | None, threshold: float, margin: float):
+    if pairs is None or not _has_both_classes(pairs):
+        return None
+    distances = predict_distances(model, pairs.left, pairs.right)
+    return evaluate_distances(distances, pairs.labels, threshold=threshold, margin=margin), distances
 
 
 def score_pairs(bundle: SiameseBundle, pairs: PairSet) -> np.ndarray:

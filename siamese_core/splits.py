@@ -1,7 +1,10 @@
-"""Leakage-aware train / validation / test splits.
+"""Leakage-aware train / validation / test splits: the one home of the split rule.
 
 A sample (the same feature vector, which also covers the same id) never appears in two splits, so a
-test score measures generalisation to unseen samples rather than memory of seen ones.
+held-out score measures generalisation to unseen samples rather than memory of seen ones. A sample's
+split follows from a stable 64-bit hash of its float32 values and the seed (`sample_fractions`), so the
+rule needs no global view: in-memory pairs (`split_pairs`) and streamed files
+(`siamese_core.streaming.PairStream`) split the same file the same way, chunk by chunk.
 """
 
 from __future__ import annotations
@@ -9,14 +12,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
 from siamese_core.errors import ConfigError, DataError
 from siamese_core.pairing import make_pairs
 from siamese_core.pairs import PairSet, SampleSet
 
 SPLIT_NAMES = ("train", "validation", "test")
+SPLIT_CODES = (*SPLIT_NAMES, "dropped")  # the codes 0, 1, 2, 3 of `pair_splits`
+# Rows hashed at once are cut so that their uint64 copy holds about this many values.
+_HASH_BLOCK_VALUES = 2**20
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_MIX_1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX_2 = np.uint64(0x94D049BB133111EB)
+_FINAL_KEY = 0x2545F4914F6CDD1D
 
 
 @dataclass
@@ -28,27 +36,40 @@ class Splits:
         validation: Pairs for early stopping and the loss curve; None when not asked for.
         test: Held-out pairs for the final metrics; None when not asked for.
         dropped_pairs: Pairs dropped because their two samples fell into different splits.
-        strategy: How the split was made: "groups" (whole groups of connected samples per split,
-            nothing dropped), "samples" (each sample to one split, cross-split pairs dropped),
-            "samples then pairs" (labeled samples split first, pairs made inside each split) or
-            "random" (pairs split at random, leakage not checked).
+        strategy: How the split was made: "samples" (each sample to one split, cross-split pairs
+            dropped), "samples then pairs" (labeled samples split first, pairs made inside each split)
+            or "random" (pairs split by a hash of the pair, leakage not checked).
     """
 
     train: PairSet
     validation: PairSet | None
     test: PairSet | None
     dropped_pairs: int = 0
-    strategy: str = "groups"
+    strategy: str = "samples"
 
     def describe(self) -> str:
-        parts = [f"{name} {getattr(self, name).n_pairs:,}" for name in SPLIT_NAMES if getattr(self, name)]
-        text = f"pairs: {', '.join(parts)} (split by {self.strategy})"
-        if self.dropped_pairs:
-            text += (
-                f"; {self.dropped_pairs:,} pairs dropped because their two samples fell into different "
-                "splits (no sample is shared between splits)"
-            )
-        return text
+        counts = {name: getattr(self, name).n_pairs if getattr(self, name) else 0 for name in SPLIT_NAMES}
+        return describe_counts({**counts, "dropped": self.dropped_pairs}, self.strategy)
+
+
+def describe_counts(counts: dict[str, int], strategy: str, test_kept: int | None = None) -> str:
+    """The pairs per split in words, as `Splits.describe` and streamed training say them.
+
+    Args:
+        counts: Pairs per split: "train", "validation", "test" and "dropped".
+        strategy: How the split was made (see `Splits.strategy`).
+        test_kept: How many test pairs are used, when fewer than all (a stream keeps a bounded number).
+    """
+    parts = [f"{name} {counts.get(name, 0):,}" for name in SPLIT_NAMES if counts.get(name)]
+    text = f"pairs: {', '.join(parts)} (split by {'pairs at random' if strategy == 'random' else strategy})"
+    if counts.get("dropped"):
+        text += (
+            f"; {counts['dropped']:,} pairs whose two samples fell into different splits are left out of "
+            "all three (no sample is shared between splits)"
+        )
+    if test_kept is not None and test_kept < counts.get("test", 0):
+        text += f"; test metrics on the first {test_kept:,} test pairs"
+    return text
 
 
 def check_fractions(validation_fraction: float, test_fraction: float) -> None:
@@ -63,13 +84,136 @@ def check_fractions(validation_fraction: float, test_fraction: float) -> None:
         )
 
 
-def sample_keys(pairs: PairSet) -> tuple[np.ndarray, np.ndarray]:
-    """An integer per distinct feature vector, for the left and the right sample of each pair."""
-    both = np.concatenate([pairs.left, pairs.right]) + np.float32(0)  # -0.0 and 0.0 are one sample
-    width = both.dtype.itemsize * both.shape[1]
-    keys = np.ascontiguousarray(both).view(np.dtype((np.void, width))).ravel()
-    _, inverse = np.unique(keys, return_inverse=True)
-    return inverse[: pairs.n_pairs], inverse[pairs.n_pairs :]
+def _mix(x: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser on a uint64 array: a bijection that spreads every input bit over the output."""
+    x = x ^ (x >> np.uint64(30))
+    x *= _MIX_1
+    x ^= x >> np.uint64(27)
+    x *= _MIX_2
+    x ^= x >> np.uint64(31)
+    return x
+
+
+def _keys(seed: int, n: int) -> np.ndarray:
+    """`n` pseudo-random uint64 keys that follow from `seed` alone (plain integer arithmetic, no generator)."""
+    start = _mix(np.array([seed % 2**64], dtype=np.uint64))
+    return _mix(start + np.arange(1, n + 1, dtype=np.uint64) * _GOLDEN)
+
+
+def sample_fractions(samples: np.ndarray, seed: int = 0) -> np.ndarray:
+    """A number in [0, 1) per sample that follows from its feature vector and `seed` alone.
+
+    Each float32 value (as 32 bits, -0.0 counted as 0.0) is combined with a key of its column, mixed
+    (splitmix64's finaliser) and the mixes of a row are summed modulo 2**64, then mixed again: a stable
+    64-bit hash of the vector. Equal vectors get equal numbers in any chunk, process or machine.
+
+    Args:
+        samples: (n, d) feature vectors (cast to float32).
+        seed: Chooses the hash; other seeds give independent numbers.
+
+    Returns:
+        (n,) float64 in [0, 1), spread evenly.
+    """
+    words = np.ascontiguousarray(np.asarray(samples, dtype=np.float32) + np.float32(0)).view(np.uint32)
+    n, width = words.shape
+    keys = _keys(seed, width + 1)
+    hashes = np.empty(n, dtype=np.uint64)
+    step = max(_HASH_BLOCK_VALUES // max(width, 1), 1)
+    for start in range(0, n, step):
+        block = words[start : start + step].astype(np.uint64) ^ keys[:width]
+        hashes[start : start + step] = _mix(block).sum(axis=1, dtype=np.uint64)
+    hashes = _mix(hashes ^ keys[width] ^ np.uint64(_FINAL_KEY))
+    return (hashes >> np.uint64(11)).astype(np.float64) * 2.0**-53
+
+
+def sample_splits(
+    samples: np.ndarray, *, validation_fraction: float, test_fraction: float, seed: int = 0
+) -> np.ndarray:
+    """The split of each sample: 0 train, 1 validation, 2 test (see `SPLIT_CODES`).
+
+    A sample goes to a split with a probability proportional to the square root of the split's share: a
+    pair stays in a split when both its samples are there, so the pairs kept approach the shares asked for.
+
+    Args:
+        samples: (n, d) feature vectors.
+        validation_fraction: Share of pairs for validation, in [0, 1).
+        test_fraction: Share of pairs for the test, in [0, 1).
+        seed: The split's seed.
+
+    Returns:
+        (n,) int8 split codes.
+    """
+    check_fractions(validation_fraction, test_fraction)
+    if validation_fraction == 0 and test_fraction == 0:
+        return np.zeros(len(samples), dtype=np.int8)
+    shares = np.sqrt([1 - validation_fraction - test_fraction, validation_fraction, test_fraction])
+    bounds = np.cumsum(shares / shares.sum())[:2]
+    if test_fraction == 0:
+        bounds[1] = 2.0  # rounding must not send a sample to a split of share 0
+    fractions = sample_fractions(samples, seed)
+    return np.searchsorted(bounds, fractions, side="right").astype(np.int8)
+
+
+def pair_splits(
+    left: np.ndarray,
+    right: np.ndarray,
+    *,
+    validation_fraction: float,
+    test_fraction: float,
+    seed: int = 0,
+    leakage_aware: bool = True,
+) -> np.ndarray:
+    """The split of each pair: its samples' split when they agree, else 3 ("dropped").
+
+    Args:
+        left: (n, d) first samples.
+        right: (n, d) second samples.
+        validation_fraction: Share of pairs for validation, in [0, 1).
+        test_fraction: Share of pairs for the test, in [0, 1).
+        seed: The split's seed.
+        leakage_aware: When False, each pair goes to a split by a hash of both its samples, with the
+            shares asked for and nothing dropped, but a sample may then be in two splits.
+
+    Returns:
+        (n,) int8 codes into `SPLIT_CODES`: 0 train, 1 validation, 2 test, 3 dropped.
+    """
+    options = {"validation_fraction": validation_fraction, "test_fraction": test_fraction, "seed": seed}
+    if validation_fraction == 0 and test_fraction == 0:
+        return np.zeros(len(left), dtype=np.int8)
+    if not leakage_aware:
+        check_fractions(validation_fraction, test_fraction)
+        bounds = np.cumsum([1 - validation_fraction - test_fraction, validation_fraction])
+        if test_fraction == 0:
+            bounds[1] = 2.0
+        fractions = sample_fractions(np.concatenate([left, right], axis=1), seed)
+        return np.searchsorted(bounds, fractions, side="right").astype(np.int8)
+    left_split = sample_splits(left, **options)
+    right_split = sample_splits(right, **options)
+    return np.where(left_split == right_split, left_split, np.int8(3)).astype(np.int8)
+
+
+def pair_samples_seen(pairs: PairSet, seen) -> np.ndarray:
+    """Which pairs of `pairs` have a sample (a feature vector, -0.0 counted as 0.0) among `seen`'s.
+
+    Args:
+        pairs: The pairs to check, such as a separate test file.
+        seen: The pairs a model trained on: a `PairSet`, or an iterable of `(left, right, ...)` chunks.
+
+    Returns:
+        (n,) bool, True where the left or the right sample of the pair is also a sample of `seen`.
+    """
+    chunks = [(seen.left, seen.right)] if isinstance(seen, PairSet) else seen
+    asked = _vector_keys(np.concatenate([pairs.left, pairs.right]))
+    found = np.zeros(len(asked), dtype=bool)
+    for left, right, *_ in chunks:
+        found |= np.isin(asked, _vector_keys(np.concatenate([left, right])))
+    return found[: pairs.n_pairs] | found[pairs.n_pairs :]
+
+
+def _vector_keys(rows: np.ndarray) -> np.ndarray:
+    """One comparable key per row: its float32 bytes (-0.0 as 0.0)."""
+    rows = np.ascontiguousarray(np.asarray(rows, dtype=np.float32) + np.float32(0))
+    return rows.view(np.dtype((np.void, rows.dtype.itemsize * rows.shape[1]))).ravel()
 
 
 def split_pairs(
@@ -80,74 +224,39 @@ def split_pairs(
     seed: int = 0,
     leakage_aware: bool = True,
 ) -> Splits:
-    """Split pairs so that no sample is in two splits.
+    """Split pairs so that no sample is in two splits, with the rule streamed files use (`pair_splits`).
 
-    Samples connected through pairs form groups. When the groups are small enough, whole groups go to
-    one split each and no pair is lost. When one group is too large (every sample paired with many
-    others), each sample is assigned to one split and pairs across splits are dropped; the shares of
-    samples are chosen so the kept pairs approach the asked-for shares.
+    Each sample (a feature vector) goes to one split by a hash of its values; a pair whose two samples
+    land in different splits is left out of all three ("dropped": with refit, the final model still
+    trains on it). The same file gives the same splits in memory and streamed.
 
     Args:
         pairs: The pairs to split.
-        validation_fraction: Share of pairs for validation, in [0, 1).
-        test_fraction: Share of pairs for the test, in [0, 1).
-        seed: Seed of the random assignment.
-        leakage_aware: When False, split pairs at random (a sample may then be in two splits).
+        validation_fraction: Share of the kept pairs for validation, in [0, 1).
+        test_fraction: Share of the kept pairs for the test, in [0, 1).
+        seed: Seed of the hash.
+        leakage_aware: When False, each pair goes to a split by a hash of both its samples and none is
+            dropped, but a sample may then be in two splits.
 
     Returns:
         The `Splits`, with how many pairs were dropped.
     """
     check_fractions(validation_fraction, test_fraction)
-    rng = np.random.default_rng(seed)
-    shares = np.array([1 - validation_fraction - test_fraction, validation_fraction, test_fraction])
-    n = pairs.n_pairs
-    if not leakage_aware:
-        assignment = rng.choice(3, size=n, p=shares)
-        return _splits(pairs, assignment, dropped=0, strategy="random")
-
-    left_keys, right_keys = sample_keys(pairs)
-    n_samples = int(max(left_keys.max(initial=-1), right_keys.max(initial=-1))) + 1
-    graph = coo_matrix((np.ones(n, dtype=np.int8), (left_keys, right_keys)), shape=(n_samples, n_samples))
-    _, group_of_sample = connected_components(graph, directed=False)
-    group_of_pair = group_of_sample[left_keys]
-    assignment = _assign_groups(group_of_pair, shares * n, rng)
-    if _sizes_ok(assignment, shares * n):
-        return _splits(pairs, assignment, dropped=0, strategy="groups")
-
-    # One group spans most samples: assign samples, keep pairs inside one split.
-    sample_shares = np.sqrt(shares) / np.sqrt(shares).sum()  # pairs kept in a split grow as its share^2
-    split_of_sample = rng.choice(3, size=n_samples, p=sample_shares)
-    left_split, right_split = split_of_sample[left_keys], split_of_sample[right_keys]
-    assignment = np.where(left_split == right_split, left_split, -1)
-    return _splits(pairs, assignment, dropped=int((assignment < 0).sum()), strategy="samples")
-
-
-def _assign_groups(group_of_pair: np.ndarray, targets: np.ndarray, rng) -> np.ndarray:
-    """Greedy: largest groups first, each to the split furthest below its target."""
-    groups, pair_group, sizes = np.unique(group_of_pair, return_inverse=True, return_counts=True)
-    order = np.lexsort((rng.random(len(groups)), -sizes))
-    split_of_group = np.empty(len(groups), dtype=np.int64)
-    filled = np.zeros(3)
-    for g in order:
-        split = int(np.argmax(targets - filled))
-        split_of_group[g] = split
-        filled[split] += sizes[g]
-    return split_of_group[pair_group]
-
-
-def _sizes_ok(assignment: np.ndarray, targets: np.ndarray) -> bool:
-    counts = np.bincount(assignment, minlength=3)
-    return all(counts[i] >= 0.5 * targets[i] for i in range(3) if targets[i] >= 1)
-
-
-def _splits(pairs: PairSet, assignment: np.ndarray, *, dropped: int, strategy: str) -> Splits:
-    parts = [pairs.subset(np.flatnonzero(assignment == i)) for i in range(3)]
+    codes = pair_splits(
+        pairs.left,
+        pairs.right,
+        validation_fraction=validation_fraction,
+        test_fraction=test_fraction,
+        seed=seed,
+        leakage_aware=leakage_aware,
+    )
+    parts = [pairs.subset(np.flatnonzero(codes == i)) for i in range(3)]
     return Splits(
         train=parts[0],
         validation=parts[1] if parts[1].n_pairs else None,
         test=parts[2] if parts[2].n_pairs else None,
-        dropped_pairs=dropped,
-        strategy=strategy,
+        dropped_pairs=int((codes == 3).sum()),
+        strategy="samples" if leakage_aware else "random",
     )
 
 
@@ -178,9 +287,7 @@ def split_samples(
     """
     check_fractions(validation_fraction, test_fraction)
     rng = np.random.default_rng(seed)
-    features = np.ascontiguousarray(samples.features + np.float32(0))
-    width = features.dtype.itemsize * features.shape[1]
-    _, vector_group = np.unique(features.view(np.dtype((np.void, width))).ravel(), return_inverse=True)
+    _, vector_group = np.unique(_vector_keys(samples.features), return_inverse=True)
     classes = samples.classes.astype(str)
     assignment = np.zeros(samples.n_samples, dtype=np.int64)
     for name in np.unique(classes):
@@ -221,3 +328,61 @@ def _lookup(keys: np.ndarray, values: np.ndarray, queries: np.ndarray) -> np.nda
 def _has_a_class_of_two(samples: SampleSet) -> bool:
     _, counts = np.unique(samples.classes.astype(str), return_counts=True)
     return bool((counts >= 2).any())
+
+
+def make_splits(
+    data: PairSet | SampleSet,
+    *,
+    validation_fraction: float = 0.15,
+    test_fraction: float = 0.15,
+    seed: int = 0,
+    leakage_aware: bool = True,
+    pairs_per_sample: int = 8,
+    hard_negatives: bool = False,
+) -> Splits:
+    """Leakage-aware splits of pairs, or of labeled samples into pairs (see `siamese_core.splits`)."""
+    if isinstance(data, SampleSet):
+        return split_samples(
+            data,
+            validation_fraction=validation_fraction,
+            test_fraction=test_fraction,
+            seed=seed,
+            pairs_per_sample=pairs_per_sample,
+            hard_negatives=hard_negatives,
+        )
+    return split_pairs(
+        data,
+        validation_fraction=validation_fraction,
+        test_fraction=test_fraction,
+        seed=seed,
+        leakage_aware=leakage_aware,
+    )
+
+
+def plan_text(
+    split_text: str, n_pairs: int | None, *, refit: bool, held_out: bool, test_source: str | None = None
+) -> str:
+    """How training will use the pairs, said before it starts (the CLI and the dashboard show it).
+
+    Args:
+        split_text: The split, as `Splits.describe` says it.
+        n_pairs: All pairs the final model can train on; None for labeled samples (paired after the split).
+        refit: Whether the final model will be refit on all pairs.
+        held_out: Whether the split holds pairs out (validation, test or dropped ones).
+        test_source: The name of a separate test file, if any.
+    """
+    everything = f"all {n_pairs:,} pairs" if n_pairs is not None else "pairs made from all the samples"
+    if not held_out:
+        text = f"{everything} train the model; nothing is held out"
+    elif refit:
+        text = (
+            f"{split_text}. A selection model trains on the training split (the validation pairs choose how "
+            f"long and the threshold); then the final model is refit on {everything}"
+        )
+    else:
+        text = f"{split_text}. The final model is the one trained on the training split (no refit)"
+    if test_source:
+        text += f"; the metrics come from the test file {test_source}"
+    elif held_out and "test" in split_text:
+        text += "; the metrics come from the test pairs, which the selection model never sees"
+    return text

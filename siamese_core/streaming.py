@@ -6,11 +6,9 @@
 training samples for the model's feature scaling. `PairStream.chunks` then reads the pairs of one split
 again, a chunk at a time, for any number of epochs and workers.
 
-Splits need no global view: a sample is its feature vector (as in `siamese_core.splits`), and its split
-follows from a stable 64-bit hash of the vector's float32 bytes and the seed (`sample_fractions`). A pair
-whose two samples fall into different splits is dropped, as the "samples" strategy of
-`siamese_core.splits.split_pairs` drops it, so that no sample is in two splits. The hash does not depend on
-how the rows are cut into chunks, nor on the process that computes it.
+Splits follow `siamese_core.splits.pair_splits`, the rule in-memory pairs use too: a sample's split is a
+hash of its feature vector, so it does not depend on how the rows are cut into chunks, nor on the process
+that computes it, and a file gets the same held-out pairs streamed or loaded whole.
 
 Memory holds one chunk (`chunk_rows` rows) whatever the size of the files; what grows with them is a few
 numbers per `chunk_rows` rows (the units, see `PairStream.chunks`).
@@ -43,133 +41,11 @@ from siamese_core.data import (
 from siamese_core.errors import ConfigError, DataError, LabelError
 from siamese_core.pairs import LabelMapping, LoadInfo, PairSet
 from siamese_core.sources import Block, Files, PairColumns, Piece, RangeTrouble, check_unchanged, open_files
-from siamese_core.splits import SPLIT_NAMES, check_fractions
+from siamese_core.splits import SPLIT_CODES, SPLIT_NAMES, check_fractions, pair_splits
 
 DEFAULT_CHUNK_ROWS = 65_536
-SPLIT_CODES = (*SPLIT_NAMES, "dropped")  # the codes 0, 1, 2, 3 of `pair_splits`
 # More distinct label values than this is not a label column (an id or a measurement picked by mistake).
 MAX_LABEL_VALUES = 10_000
-# Rows hashed at once are cut so that their uint64 copy holds about this many values.
-_HASH_BLOCK_VALUES = 2**20
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-_MIX_1 = np.uint64(0xBF58476D1CE4E5B9)
-_MIX_2 = np.uint64(0x94D049BB133111EB)
-_FINAL_KEY = 0x2545F4914F6CDD1D
-
-
-# --------------------------------------------------------------------------------------------------
-# Splits without a global view
-# --------------------------------------------------------------------------------------------------
-
-
-def _mix(x: np.ndarray) -> np.ndarray:
-    """splitmix64's finaliser on a uint64 array: a bijection that spreads every input bit over the output."""
-    x = x ^ (x >> np.uint64(30))
-    x *= _MIX_1
-    x ^= x >> np.uint64(27)
-    x *= _MIX_2
-    x ^= x >> np.uint64(31)
-    return x
-
-
-def _keys(seed: int, n: int) -> np.ndarray:
-    """`n` pseudo-random uint64 keys that follow from `seed` alone (plain integer arithmetic, no generator)."""
-    start = _mix(np.array([seed % 2**64], dtype=np.uint64))
-    return _mix(start + np.arange(1, n + 1, dtype=np.uint64) * _GOLDEN)
-
-
-def sample_fractions(samples: np.ndarray, seed: int = 0) -> np.ndarray:
-    """A number in [0, 1) per sample that follows from its feature vector and `seed` alone.
-
-    Each float32 value (as 32 bits, -0.0 counted as 0.0) is combined with a key of its column, mixed
-    (splitmix64's finaliser) and the mixes of a row are summed modulo 2**64, then mixed again: a stable
-    64-bit hash of the vector. Equal vectors get equal numbers in any chunk, process or machine.
-
-    Args:
-        samples: (n, d) feature vectors (cast to float32).
-        seed: Chooses the hash; other seeds give independent numbers.
-
-    Returns:
-        (n,) float64 in [0, 1), spread evenly.
-    """
-    words = np.ascontiguousarray(np.asarray(samples, dtype=np.float32) + np.float32(0)).view(np.uint32)
-    n, width = words.shape
-    keys = _keys(seed, width + 1)
-    hashes = np.empty(n, dtype=np.uint64)
-    step = max(_HASH_BLOCK_VALUES // max(width, 1), 1)
-    for start in range(0, n, step):
-        block = words[start : start + step].astype(np.uint64) ^ keys[:width]
-        hashes[start : start + step] = _mix(block).sum(axis=1, dtype=np.uint64)
-    hashes = _mix(hashes ^ keys[width] ^ np.uint64(_FINAL_KEY))
-    return (hashes >> np.uint64(11)).astype(np.float64) * 2.0**-53
-
-
-def sample_splits(
-    samples: np.ndarray, *, validation_fraction: float, test_fraction: float, seed: int = 0
-) -> np.ndarray:
-    """The split of each sample: 0 train, 1 validation, 2 test (see `SPLIT_CODES`).
-
-    As in the "samples" strategy of `siamese_core.splits.split_pairs`, a sample goes to a split with a
-    probability proportional to the square root of the split's share: a pair stays in a split when both its
-    samples are there, so the pairs kept approach the shares asked for.
-
-    Args:
-        samples: (n, d) feature vectors.
-        validation_fraction: Share of pairs for validation, in [0, 1).
-        test_fraction: Share of pairs for the test, in [0, 1).
-        seed: The split's seed.
-
-    Returns:
-        (n,) int8 split codes.
-    """
-    check_fractions(validation_fraction, test_fraction)
-    if validation_fraction == 0 and test_fraction == 0:
-        return np.zeros(len(samples), dtype=np.int8)
-    shares = np.sqrt([1 - validation_fraction - test_fraction, validation_fraction, test_fraction])
-    bounds = np.cumsum(shares / shares.sum())[:2]
-    if test_fraction == 0:
-        bounds[1] = 2.0  # rounding must not send a sample to a split of share 0
-    fractions = sample_fractions(samples, seed)
-    return np.searchsorted(bounds, fractions, side="right").astype(np.int8)
-
-
-def pair_splits(
-    left: np.ndarray,
-    right: np.ndarray,
-    *,
-    validation_fraction: float,
-    test_fraction: float,
-    seed: int = 0,
-    leakage_aware: bool = True,
-) -> np.ndarray:
-    """The split of each pair: its samples' split when they agree, else 3 ("dropped").
-
-    Args:
-        left: (n, d) first samples.
-        right: (n, d) second samples.
-        validation_fraction: Share of pairs for validation, in [0, 1).
-        test_fraction: Share of pairs for the test, in [0, 1).
-        seed: The split's seed.
-        leakage_aware: When False, each pair goes to a split by a hash of both its samples, with the
-            shares asked for and nothing dropped, but a sample may then be in two splits (the "random"
-            strategy of `split_pairs`, made repeatable).
-
-    Returns:
-        (n,) int8 codes into `SPLIT_CODES`: 0 train, 1 validation, 2 test, 3 dropped.
-    """
-    options = {"validation_fraction": validation_fraction, "test_fraction": test_fraction, "seed": seed}
-    if validation_fraction == 0 and test_fraction == 0:
-        return np.zeros(len(left), dtype=np.int8)
-    if not leakage_aware:
-        check_fractions(validation_fraction, test_fraction)
-        bounds = np.cumsum([1 - validation_fraction - test_fraction, validation_fraction])
-        if test_fraction == 0:
-            bounds[1] = 2.0
-        fractions = sample_fractions(np.concatenate([left, right], axis=1), seed)
-        return np.searchsorted(bounds, fractions, side="right").astype(np.int8)
-    left_split = sample_splits(left, **options)
-    right_split = sample_splits(right, **options)
-    return np.where(left_split == right_split, left_split, np.int8(3)).astype(np.int8)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -699,7 +575,12 @@ class PairStream:
             position, column = checked.first_infinite
             raise _changed(file.name, f"row {block.rows[position] + 1} has an infinite value in '{column}'")
         keep = checked.keep
-        left, right, rows, raw_labels = block.left[keep], block.right[keep], block.rows[keep], block.labels[keep]
+        left, right, rows, raw_labels = (
+            block.left[keep],
+            block.right[keep],
+            block.rows[keep],
+            block.labels[keep],
+        )
         splits = None if all(code is None for code in codes) else self._split_codes(left, right)
         kept = []
         for code in codes:

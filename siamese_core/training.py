@@ -17,6 +17,7 @@ import numpy as np
 
 from siamese_core.config import TrainConfig
 from siamese_core.errors import DataError, TrainingError
+from siamese_core.evaluation import roc_auc
 from siamese_core.losses import ContrastiveLoss, contrastive_loss, contrastive_loss_per_pair
 from siamese_core.model import (
     DISTANCE_NAME,
@@ -41,6 +42,8 @@ class TrainProgress:
         loss: Training loss so far in this epoch (batch) or of the epoch (epoch).
         val_loss: Validation loss of the epoch, at the epoch stage when there is a validation set.
         history: Per-epoch losses so far.
+        phase: Which training of a fit this is: "training" (the only one), "selection" (on the training
+            split, choosing the length and the threshold) or "refit" (the final model, on all pairs).
     """
 
     stage: str
@@ -51,6 +54,7 @@ class TrainProgress:
     loss: float
     val_loss: float | None = None
     history: dict[str, list[float]] = field(default_factory=dict)
+    phase: str = "training"
 
     @property
     def fraction(self) -> float:
@@ -67,7 +71,8 @@ class TrainResult:
 
     Attributes:
         model: The Siamese model (inputs "left" and "right", output the distance).
-        history: Per-epoch "loss" and, with a validation set, "val_loss".
+        history: Per-epoch "loss" and, with a validation set, "val_loss" and (when it holds both classes)
+            "val_auc".
         config: The settings it was trained with; the batch size is the one used (an "auto" size
             resolved, a size larger than the data cut to the number of pairs, a global batch rounded
             to a multiple of the replicas).
@@ -78,6 +83,8 @@ class TrainResult:
         stopped_by_time: True when `config.max_seconds` ended training.
         scaling: The feature scaling used ("per_feature", "global" or "none"; "auto" resolved).
         warnings: Things the user should know, such as a margin far from the distances the model makes.
+        steps_per_epoch: Steps (batches of `config.batch_size` pairs) in one full epoch.
+        steps_run: Steps taken in all.
     """
 
     model: keras.Model
@@ -90,6 +97,13 @@ class TrainResult:
     stopped_by_time: bool = False
     scaling: str = "per_feature"
     warnings: list[str] = field(default_factory=list)
+    steps_per_epoch: int = 0
+    steps_run: int = 0
+
+    @property
+    def best_steps(self) -> int:
+        """Steps taken up to the end of the kept epoch."""
+        return self.best_epoch * self.steps_per_epoch
 
 
 def pair_inputs(pairs: PairSet) -> dict[str, np.ndarray]:
@@ -344,15 +358,19 @@ def train(
     config: TrainConfig | None = None,
     *,
     on_progress: ProgressCallback | None = None,
+    steps: int | None = None,
 ) -> TrainResult:
     """Build and train a Siamese model with the contrastive loss.
 
     Feature scaling (mean and variance of the training samples) is computed here and stored inside the
     model, so the saved model takes raw features. Each epoch is a fresh shuffle of the training pairs in
-    full batches (the few pairs left over go into the next epochs' shuffles). Training stops after
-    `config.epochs`, after `config.early_stopping_patience` epochs without a better validation loss (or
-    training loss, without validation pairs), after `config.max_seconds`, or when `on_progress` returns
-    False; the weights of the best epoch are kept in every case.
+    full batches (a random few left over when the batch does not divide them). Training stops after
+    `config.epochs`, after `config.early_stopping_patience` epochs without a better validation ROC AUC
+    (ties go to the lower validation loss; the validation loss alone when the validation pairs are of one
+    class, the training loss without validation pairs), after `config.max_seconds`, or when `on_progress` returns
+    False; the weights of the best epoch are kept in every case. With `steps`, training runs exactly that
+    many steps instead (as many epochs as they need, the last one cut short) and keeps the last weights:
+    how a model is refit on all pairs for a length chosen beforehand.
 
     Args:
         train_pairs: Pairs to fit on; both similar and dissimilar pairs are needed.
@@ -361,6 +379,8 @@ def train(
             training pairs (`TrainConfig.batch_size_for`).
         on_progress: Called after every few batches and after each epoch with a `TrainProgress`;
             returning False stops training there.
+        steps: Run exactly this many steps (>= 1) and keep the last weights; `config.epochs` and early
+            stopping are then not used.
 
     Returns:
         A `TrainResult`.
@@ -381,12 +401,13 @@ def train(
     trainer = _Trainer(model, train_pairs, config.margin)
     rng = np.random.default_rng(config.seed)
     steps_per_epoch = train_pairs.n_pairs // min(config.batch_size, train_pairs.n_pairs)
+    config = _for_steps(config, steps, steps_per_epoch)
 
-    def blocks(epoch: int) -> Iterator[tuple[int, float]]:
+    def blocks(epoch: int, count: int) -> Iterator[tuple[int, float]]:
         trainer.xla = trainer.xla or _xla_pays(train_pairs.n_pairs, epoch, config.epochs)
-        order = _epoch_order(rng, train_pairs.n_pairs, config.batch_size)
-        steps = trainer.steps_per_call
-        return trainer.run_blocks([order[start : start + steps] for start in range(0, len(order), steps)])
+        order = _epoch_order(rng, train_pairs.n_pairs, config.batch_size)[:count]
+        size = trainer.steps_per_call
+        return trainer.run_blocks([order[start : start + size] for start in range(0, len(order), size)])
 
     return run_epochs(
         model,
@@ -397,7 +418,17 @@ def train(
         on_progress=on_progress,
         scaling=scaling,
         warnings=warnings,
+        steps=steps,
     )
+
+
+def _for_steps(config: TrainConfig, steps: int | None, steps_per_epoch: int) -> TrainConfig:
+    """`config` with as many epochs as `steps` need and no early stopping; unchanged without `steps`."""
+    if steps is None:
+        return config
+    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
+        raise TrainingError(f"steps must be a whole number >= 1. Received: steps={steps!r}")
+    return dataclasses.replace(config, epochs=-(-int(steps) // steps_per_epoch), early_stopping_patience=0)
 
 
 def build_compiled_model(
@@ -437,25 +468,28 @@ def run_epochs(
     warnings: list[str] | None = None,
     any_worker: Callable[[bool], bool] = _alone,
     mean_over_workers: Callable[[float], float] = _alone,
+    steps: int | None = None,
 ) -> TrainResult:
     """The epoch loop shared by in-memory and streamed training: progress, stopping, best weights.
 
     Args:
         model: The compiled model being trained.
         config: Settings (epochs, patience, margin, time limit).
-        blocks: `blocks(epoch)` runs the epoch's steps a block at a time, yielding after each block
-            `(steps run, summed loss)`; closing it early skips the rest of the epoch.
-        steps_per_epoch: Steps in one epoch, for progress.
+        blocks: `blocks(epoch, count)` runs the first `count` steps of the epoch a block at a time,
+            yielding after each block `(steps run, summed loss)`; closing it early skips the rest.
+        steps_per_epoch: Steps in one epoch.
         validation_pairs: Pairs for the validation loss and early stopping; optional.
         on_progress: See `train`.
         scaling: The feature scaling used, for the result.
         warnings: Warnings found before training, for the result.
         any_worker: Whether any worker says True (several machines must take the same decisions: to
             stop, or not); the identity on one machine.
-        mean_over_workers: The mean of a value over all workers (the validation loss).
+        mean_over_workers: The mean of a value over all workers (the validation loss and AUC).
+        steps: Run exactly this many steps over `config.epochs` epochs (the last one cut short) and keep
+            the last weights, not the best epoch's; None: whole epochs, best weights.
 
     Returns:
-        A `TrainResult` with the best epoch's weights restored.
+        A `TrainResult` with the best epoch's weights restored (the last weights with `steps`).
 
     Raises:
         TrainingError: If the loss stops being finite (diverges).
@@ -464,25 +498,39 @@ def run_epochs(
     history: dict[str, list[float]] = {"loss": []}
     if has_validation:
         history["val_loss"] = []
+        if 0 < int(validation_pairs.similar_mask.sum()) < validation_pairs.n_pairs:
+            history["val_auc"] = []
     best = _BestWeights(config.early_stopping_patience)
     stopped_by_user = stopped_by_time = False
+    steps_run = 0
     deadline = None if config.max_seconds is None else time.monotonic() + config.max_seconds
 
     for epoch in range(1, config.epochs + 1):
         total, done = 0.0, 0
-        with contextlib.closing(blocks(epoch)) as epoch_blocks:  # closed on a stop or an exception too
-            for steps, loss in epoch_blocks:
+        count = (
+            steps_per_epoch if steps is None else min(steps_per_epoch, steps - (epoch - 1) * steps_per_epoch)
+        )
+        with contextlib.closing(blocks(epoch, count)) as epoch_blocks:  # closed on a stop or an exception too
+            for ran, loss in epoch_blocks:
                 total += loss
-                done += steps
+                done += ran
                 if on_progress is not None:
                     progress = TrainProgress(
-                        "batch", epoch, config.epochs, done, steps_per_epoch, total / done, None, _copy(history)
+                        "batch",
+                        epoch,
+                        config.epochs,
+                        done,
+                        steps_per_epoch,
+                        total / done,
+                        None,
+                        _copy(history),
                     )
                     stopped_by_user = on_progress(progress) is False
                 stopped_by_time = deadline is not None and time.monotonic() > deadline
                 if any_worker(stopped_by_user or stopped_by_time):
                     stopped_by_time = stopped_by_time or not stopped_by_user
                     break
+        steps_run += done
         history["loss"].append(total / max(done, 1))
         if not math.isfinite(history["loss"][-1]):
             raise TrainingError(
@@ -492,9 +540,13 @@ def run_epochs(
             )
         monitored = history["loss"][-1]
         if has_validation:
-            history["val_loss"].append(mean_over_workers(pair_loss(model, validation_pairs, config.margin)))
+            val_loss, val_auc = validation_scores(model, validation_pairs, config.margin)
+            history["val_loss"].append(mean_over_workers(val_loss))
             monitored = history["val_loss"][-1]
-        should_stop = best.update(model, monitored, epoch)
+            if val_auc is not None:
+                history["val_auc"].append(mean_over_workers(val_auc))
+                monitored = (1 - history["val_auc"][-1], monitored)
+        should_stop = best.update(model, monitored, epoch) if steps is None else False
         if not stopped_by_user and on_progress is not None:
             val_loss = history["val_loss"][-1] if has_validation else None
             progress = TrainProgress(
@@ -510,20 +562,23 @@ def run_epochs(
             stopped_by_user = any_worker(on_progress(progress) is False)
         if stopped_by_user or stopped_by_time or should_stop:
             break
-    best.restore(model)
+    if steps is None:
+        best.restore(model)
     epochs_run = len(history["loss"])
     return TrainResult(
         model=model,
         history=history,
         config=config,
         epochs_run=epochs_run,
-        best_epoch=best.best_epoch or epochs_run,
+        best_epoch=(best.best_epoch or epochs_run) if steps is None else epochs_run,
         stopped_early=best.stopped,
         stopped_by_user=stopped_by_user,
         stopped_by_time=stopped_by_time,
         scaling=scaling,
         warnings=list(warnings or [])
         + ([f"training stopped at its time limit of {config.max_seconds:g} s"] if stopped_by_time else []),
+        steps_per_epoch=steps_per_epoch,
+        steps_run=steps_run,
     )
 
 
@@ -564,17 +619,19 @@ class _BestWeights:
 
     def __init__(self, patience: int):
         self.patience = patience
-        self.best_value = math.inf
+        self.best_value: tuple[float, ...] | None = None
         self.best_epoch = 0
         self.best_weights = None
         self.waited = 0
         self.stopped = False
 
-    def update(self, model: keras.Model, value: float, epoch: int) -> bool:
-        """Record an epoch's monitored loss; True when training should stop early."""
-        if not math.isfinite(value):
+    def update(self, model: keras.Model, value: float | tuple[float, ...], epoch: int) -> bool:
+        """Record an epoch's monitored value (lower is better; a tuple compares in order, the first
+        entries first); True when training should stop early."""
+        value = value if isinstance(value, tuple) else (value,)
+        if not all(math.isfinite(part) for part in value):
             return False
-        if value < self.best_value:
+        if self.best_value is None or value < self.best_value:
             self.best_value, self.best_epoch, self.waited = value, epoch, 0
             self.best_weights = model.get_weights()
             return False
@@ -624,8 +681,12 @@ def _compiled(model: keras.Model, xla: bool):
 
         rows = tf.TensorSpec((None, encoder.input_shape[-1]), tf.float32)
         functions[xla] = (
-            tf.function(_own_trace_count(distances), input_signature=[rows, rows], jit_compile=xla, autograph=False),
-            tf.function(_own_trace_count(embeddings), input_signature=[rows], jit_compile=xla, autograph=False),
+            tf.function(
+                _own_trace_count(distances), input_signature=[rows, rows], jit_compile=xla, autograph=False
+            ),
+            tf.function(
+                _own_trace_count(embeddings), input_signature=[rows], jit_compile=xla, autograph=False
+            ),
         )
     return functions[xla]
 
@@ -660,7 +721,10 @@ def embed(model: keras.Model, samples: np.ndarray, batch_size: int = EVAL_BATCH)
     return result.astype(np.float32).reshape(len(samples), -1)
 
 
-def pair_loss(model: keras.Model, pairs: PairSet, margin: float) -> float:
-    """The mean contrastive loss of a model on pairs (dropout off)."""
+def validation_scores(model: keras.Model, pairs: PairSet, margin: float) -> tuple[float, float | None]:
+    """The mean contrastive loss of a model on pairs (dropout off), and their ROC AUC (None when the
+    pairs are of one class)."""
     distances = predict_distances(model, pairs.left, pairs.right)
-    return float(contrastive_loss(pairs.labels, distances, margin))
+    loss = float(contrastive_loss(pairs.labels, distances, margin))
+    one_class = int(pairs.similar_mask.sum()) in (0, pairs.n_pairs)
+    return loss, None if one_class else roc_auc(distances, pairs.labels)

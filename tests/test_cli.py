@@ -83,8 +83,14 @@ def test_report_writes_html(model_file, pair_csv, tmp_path):
         (["train", "{data}", "--out", "model.h5"], "--out must end in .keras"),
         (["train", "{data}", "--out", "m.keras", "--margin", "-1"], "margin must be > 0"),
         (["train", "{data}", "--out", "m.keras", "--hidden", "a,b"], "expected sizes such as 128,64"),
-        (["train", "{data}", "--out", "m.keras", "--batch-size", "0"], "expected a whole number >= 1 or auto"),
-        (["train", "{data}", "--out", "m.keras", "--batch-size", "big"], "expected a whole number >= 1 or auto"),
+        (
+            ["train", "{data}", "--out", "m.keras", "--batch-size", "0"],
+            "expected a whole number >= 1 or auto",
+        ),
+        (
+            ["train", "{data}", "--out", "m.keras", "--batch-size", "big"],
+            "expected a whole number >= 1 or auto",
+        ),
         (["evaluate", "{model}", "{data}", "--label-column", "nope"], "nope"),
         (["frobnicate"], "invalid choice"),
         (
@@ -95,7 +101,10 @@ def test_report_writes_html(model_file, pair_csv, tmp_path):
             ["train", "{data}", "--out", "m.keras", "--strategy", "multi-worker"],
             "the multi-worker strategy needs the TF_CONFIG environment variable on every machine",
         ),
-        (["train", "{data}", "--out", "m.keras", "--stream", "--chunk-rows", "0"], "chunk_rows must be a positive"),
+        (
+            ["train", "{data}", "--out", "m.keras", "--stream", "--chunk-rows", "0"],
+            "chunk_rows must be a positive",
+        ),
     ],
 )
 def test_bad_input_exits_2_with_one_line(args, message, model_file, pair_csv, tmp_path, capsys, monkeypatch):
@@ -160,7 +169,7 @@ def test_train_end_to_end_in_a_real_process(pair_csv, tmp_path):
         timeout=300,
     )
     assert train.returncode == 0, train.stderr
-    assert "test metrics" in train.stdout and "ROC AUC" in train.stdout
+    assert "held-out metrics of the selection model" in train.stdout and "ROC AUC" in train.stdout
     assert "epoch 3/3" in train.stderr
     assert model.is_file() and report.is_file()
     evaluate = subprocess.run(
@@ -172,6 +181,61 @@ def test_train_end_to_end_in_a_real_process(pair_csv, tmp_path):
     )
     assert evaluate.returncode == 0, evaluate.stderr
     assert EVALUATE_KEYS <= set(json.loads(evaluate.stdout))
+
+
+def _write_pairs(path: Path, seed: int, n_pairs: int) -> None:
+    from tests.conftest import pair_csv_text
+
+    path.write_text(pair_csv_text(n_pairs=n_pairs, seed=seed))
+
+
+TINY_OPTIONS = ["--epochs", "2", "--hidden", "16", "--embedding-dim", "4", "--batch-size", "32"]
+
+
+@pytest.mark.parametrize("streamed", [False, True])
+def test_train_with_a_test_file_says_the_plan_first_and_measures_the_final_model_on_it(
+    pair_csv, tmp_path, capsys, streamed
+):
+    """Other samples in the test file (seed 1): no test split is cut from the data, the plan comes before
+    the first epoch, and the metrics printed are those of the saved model on every test pair."""
+    test = tmp_path / "test.csv"
+    _write_pairs(test, seed=1, n_pairs=80)
+    model = tmp_path / "m.keras"
+    extra = ["--stream", "--chunk-rows", "64"] if streamed else []
+    assert main(["train", pair_csv, "--out", str(model), "--test", str(test), *TINY_OPTIONS, *extra]) == 0
+    out, err = capsys.readouterr()
+    plan = next(line for line in err.splitlines() if line.startswith("plan: "))
+    assert err.index(plan) < err.index("epoch 1/")
+    assert "test 0" not in plan and ", test " not in plan
+    assert (
+        "then the final model is refit on all 300 pairs; the metrics come from the test file test.csv" in plan
+    )
+    assert "held-out metrics of the final model on 80 pairs of test.csv, whose samples it never saw" in out
+    assert main(["evaluate", str(model), str(test), "--json"]) == 0
+    evaluated = json.loads(capsys.readouterr().out)
+    auc = float(next(line for line in out.splitlines() if "ROC AUC" in line).split()[-1])
+    assert evaluated["n_pairs"] == 80 and evaluated["auc"] == pytest.approx(auc, abs=5e-5)
+
+
+def test_train_without_refit_keeps_the_model_of_the_training_split(pair_csv, tmp_path, capsys):
+    model = tmp_path / "m.keras"
+    assert main(["train", pair_csv, "--out", str(model), "--no-refit", *TINY_OPTIONS]) == 0
+    out, err = capsys.readouterr()
+    assert "The final model is the one trained on the training split (no refit)" in err
+    assert "held-out metrics of the model on" in out and "final model trained on" in err
+
+
+def test_a_test_file_with_other_features_is_refused_before_training(pair_csv, tmp_path, capsys):
+    test = tmp_path / "narrow.csv"
+    test.write_text("label,a_x,b_x\n" + "".join(f"{i % 2},{i},{i + 3 * (i % 2)}\n" for i in range(8)))
+    assert main(["train", pair_csv, "--out", str(tmp_path / "m.keras"), "--test", str(test)]) == 2
+    err = capsys.readouterr().err
+    error = err.splitlines()[-1]
+    assert (
+        error.startswith("siamese: error: narrow.csv:")
+        and "the training data (pairs.csv) has 6 features" in error
+    )
+    assert "epoch" not in err and not (tmp_path / "m.keras").exists()
 
 
 def test_bad_csv_in_a_real_process_prints_one_line(tmp_path):
@@ -200,11 +264,23 @@ def test_train_streams_a_folder_of_parquet_files(pair_csv, tmp_path, capsys):
     for index, part in enumerate((frame.iloc[:100], frame.iloc[100:250], frame.iloc[250:])):
         part.to_parquet(folder / f"part-{index}.parquet", index=False)
     model = tmp_path / "m.keras"
-    options = ["--epochs", "3", "--hidden", "16", "--embedding-dim", "4", "--chunk-rows", "64", "--batch-size", "auto"]
+    options = [
+        "--epochs",
+        "3",
+        "--hidden",
+        "16",
+        "--embedding-dim",
+        "4",
+        "--chunk-rows",
+        "64",
+        "--batch-size",
+        "auto",
+    ]
     assert main(["train", str(folder), "--out", str(model), "--no-leakage-check", *options]) == 0
     out, err = capsys.readouterr()
     assert f"saved {model}" in out and "ROC AUC" in out
     assert "(split by pairs at random)" in err and "epoch 3/3" in err
+    assert "final model refit on all 300 pairs" in err
     bundle = load_model(model)
     assert bundle.train_config["batch_size"] == 32  # "auto" for a few hundred pairs, saved as the size used
     assert bundle.feature_names == [column[2:] for column in frame.columns if column.startswith("a_")]

@@ -10,14 +10,15 @@ from siamese_core.splits import split_pairs
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 
-def test_demo_pairs_are_balanced_and_split_without_dropping():
+def test_demo_pairs_are_balanced_and_split_by_sample():
     frame = digits_pairs_frame()
     assert frame.shape[1] == 1 + 2 * 64
     assert (frame["label"] == 0).sum() == (frame["label"] == 1).sum()
     pairs = load_pair_csv(frame.to_csv(index=False).encode(), name="demo")
     assert pairs.n_features == 64 and pairs.info.label_column == "label"
     splits = split_pairs(pairs, seed=0)
-    assert splits.dropped_pairs == 0 and splits.strategy == "groups"
+    kept = splits.train.n_pairs + splits.validation.n_pairs + splits.test.n_pairs
+    assert splits.strategy == "samples" and kept + splits.dropped_pairs == pairs.n_pairs
 
 
 def test_committed_examples_are_what_the_script_makes():

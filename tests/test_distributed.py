@@ -51,7 +51,10 @@ def test_workers_are_numbered_with_the_chief_first():
     [
         ({}, "the multi-worker strategy needs the TF_CONFIG environment variable on every machine"),
         ({"TF_CONFIG": "{'cluster': 1}"}, "TF_CONFIG is not valid JSON (Expecting property name"),
-        ({"TF_CONFIG": '{"task": {"type": "worker", "index": 0}}'}, "TF_CONFIG needs a 'cluster' and a 'task'"),
+        (
+            {"TF_CONFIG": '{"task": {"type": "worker", "index": 0}}'},
+            "TF_CONFIG needs a 'cluster' and a 'task'",
+        ),
         (
             _tf_config(["127.0.0.1:1111"], index=3),
             "TF_CONFIG task {'type': 'worker', 'index': 3} is not in the cluster, which has 0 chief and 1 workers",
@@ -67,7 +70,9 @@ def test_a_wrong_cluster_description_is_one_clear_message(environ, message):
 
 
 def test_an_unknown_strategy_is_refused():
-    with pytest.raises(ConfigError, match=r"strategy must be one of default, mirrored, multi-worker\. Received"):
+    with pytest.raises(
+        ConfigError, match=r"strategy must be one of default, mirrored, multi-worker\. Received"
+    ):
         worker_role("parameter-server", {})
 
 
@@ -244,11 +249,15 @@ def test_two_workers_train_one_valid_model_as_good_as_one_process(tmp_path):
     for process, (_, err) in zip(processes, outputs, strict=True):
         assert process.returncode == 0, err[-2000:]
     assert "saved" in outputs[0][0] and (tmp_path / "worker0.keras").is_file()
-    assert "worker 2 of 2 (not the chief): trained 6 epochs; the chief writes the model" in outputs[1][0]
+    chief_says = next(line for line in outputs[0][0].splitlines() if line.startswith("selection kept epoch"))
+    trained = chief_says.removesuffix(f"; saved {tmp_path / 'worker0.keras'}")
+    assert trained.endswith(" steps") and "then refit on all 11,304 pairs" in trained
+    assert f"worker 2 of 2 (not the chief): {trained}; the chief writes the model" in outputs[1][0]
     assert not (tmp_path / "worker1.keras").exists()
-    # Both workers logged the same agreed losses, epoch by epoch.
+    # Both workers logged the same agreed losses, epoch by epoch: 6 of the selection, then the refit's.
     epochs = [[line for line in err.splitlines() if line.startswith("epoch ")] for _, err in outputs]
-    assert len(epochs[0]) == 6 and epochs[0] == epochs[1]
+    assert [line.split()[1] for line in epochs[0][:6]] == [f"{k}/6" for k in range(1, 7)]
+    assert len(epochs[0]) > 6 and epochs[0] == epochs[1]
 
     env = {key: value for key, value in os.environ.items() if key != "TF_CONFIG"}
     single = subprocess.run(
@@ -256,6 +265,8 @@ def test_two_workers_train_one_valid_model_as_good_as_one_process(tmp_path):
         env=env, capture_output=True, text=True, cwd=ROOT, timeout=600,
     )  # fmt: skip
     assert single.returncode == 0, single.stderr[-2000:]
+    # Both final models were refit on every pair, these included: this compares them, it is not a
+    # held-out measure.
     together, alone = _held_out_auc(tmp_path / "worker0.keras"), _held_out_auc(tmp_path / "single.keras")
     assert together > 0.98 and alone > 0.98
     assert abs(together - alone) < 0.01

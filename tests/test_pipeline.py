@@ -1,25 +1,119 @@
 import numpy as np
 import pytest
 
+from siamese_core.config import TrainConfig
+from siamese_core.data import load_pair_csv
 from siamese_core.errors import DataError
-from siamese_core.evaluation import best_accuracy_threshold
-from siamese_core.pairs import PairSet
-from siamese_core.pipeline import align_features, score_pairs
+from siamese_core.evaluation import best_accuracy_threshold, evaluate_distances
+from siamese_core.pairing import make_pairs
+from siamese_core.pairs import LoadInfo, PairSet, SampleSet, align_features
+from siamese_core.pipeline import count_samples, fit, refit_steps, score_pairs
+from siamese_core.splits import pair_samples_seen
+from siamese_core.training import predict_distances
+from tests.conftest import FEATURES, clustered_samples
 
 
 def test_fit_outcome_is_consistent(tiny_outcome):
     outcome = tiny_outcome
     splits = outcome.splits
     kept = splits.train.n_pairs + splits.validation.n_pairs + splits.test.n_pairs
-    assert splits.dropped_pairs == 300 - kept  # samples are reused across pairs: cross-split pairs go
+    assert splits.dropped_pairs == 300 - kept > 0  # samples are reused across pairs: cross-split pairs go
     assert outcome.threshold_source == "validation pairs"
+    # The threshold is the selection model's best-accuracy threshold on the validation pairs, which the
+    # selection model did not train on (the final model did: it was refit on all pairs).
     validation = splits.validation
-    distances = outcome.bundle.distances(validation.left, validation.right)
+    distances = predict_distances(outcome.selection.model, validation.left, validation.right)
     assert outcome.bundle.threshold == pytest.approx(best_accuracy_threshold(distances, validation.labels)[1])
     assert outcome.test.n_pairs == splits.test.n_pairs
     assert outcome.test.threshold == pytest.approx(outcome.bundle.threshold)
     assert outcome.bundle.metrics["auc"] == pytest.approx(outcome.test.auc)
     assert outcome.test.auc > 0.75  # well-separated clusters; chance is 0.5
+
+
+def test_the_final_model_is_refit_on_every_pair(tiny_outcome, pair_csv):
+    """300 pairs, batch 32: each refit epoch is 300 // 32 = 9 steps over a shuffle of all 300 pairs; the
+    selection epochs cover only the training split. The refit runs the steps `refit_steps` asks for: the
+    selection's steps to its kept epoch times (samples in all pairs / samples in the training split)."""
+    outcome, splits = tiny_outcome, tiny_outcome.splits
+    selection, final = outcome.selection, outcome.result
+    every_pair = load_pair_csv(pair_csv)
+    assert outcome.final_pairs == every_pair.n_pairs == 300
+    assert final.steps_per_epoch == 300 // 32 and selection.steps_per_epoch == splits.train.n_pairs // 32
+    selection_samples = count_samples([(splits.train.left, splits.train.right)])
+    all_samples = count_samples([(every_pair.left, every_pair.right)])
+    distinct = len(np.unique(np.concatenate([every_pair.left, every_pair.right]), axis=0))
+    assert all_samples == distinct > selection_samples
+    expected_steps = round(selection.best_epoch * selection.steps_per_epoch * all_samples / selection_samples)
+    assert final.steps_run == refit_steps(selection, selection_samples, all_samples) == expected_steps
+    assert final.config.batch_size == selection.config.batch_size == 32
+    assert final.epochs_run == -(-final.steps_run // final.steps_per_epoch)
+    assert "final model refit on all 300 pairs" in outcome.describe_splits()
+    assert "held-out metrics: the selection model on" in outcome.describe_splits()
+    assert outcome.bundle.metrics["split"] == outcome.describe_splits()
+
+
+def test_held_out_metrics_never_include_a_sample_the_measured_model_saw(tiny_outcome):
+    outcome, splits = tiny_outcome, tiny_outcome.splits
+    assert outcome.test_pairs is splits.test
+    assert not pair_samples_seen(outcome.test_pairs, splits.train).any()
+    assert not pair_samples_seen(outcome.test_pairs, splits.validation).any()
+    expected = predict_distances(outcome.selection.model, splits.test.left, splits.test.right)
+    np.testing.assert_allclose(outcome.test_distances, expected, rtol=1e-6)
+
+
+def test_a_test_file_replaces_the_test_split_and_its_seen_samples_are_left_out():
+    """The test pairs: 40 pairs of new samples plus 10 pairs taken from the training data itself."""
+    training = _pairs(seed=0)
+    fresh = _pairs(seed=1, n_pairs=40)
+    test = PairSet(
+        np.concatenate([fresh.left, training.left[:10]]),
+        np.concatenate([fresh.right, training.right[:10]]),
+        np.concatenate([fresh.labels, training.labels[:10]]),
+        list(training.feature_names),
+        info=LoadInfo(source="test.csv", kind="pairs"),
+    )
+    outcome = fit(training, TINY, test=test)
+    assert outcome.splits.test is None and outcome.splits.validation is not None
+    assert outcome.test_pairs.n_pairs == 40
+    assert not pair_samples_seen(outcome.test_pairs, training).any()
+    expected = outcome.bundle.distances(fresh.left, fresh.right)  # the final model's, on the new pairs
+    np.testing.assert_allclose(outcome.test_distances, expected, rtol=1e-5)
+    assert outcome.test.auc == pytest.approx(evaluate_distances(expected, fresh.labels).auc)
+    text = outcome.describe_splits()
+    assert "held-out metrics: the final model on 40 pairs of test.csv, whose samples it never saw" in text
+    assert "10 of 50 pairs of test.csv share a sample with the training data" in text
+
+
+def test_a_test_file_made_of_training_samples_is_refused():
+    training = _pairs(seed=0)
+    with pytest.raises(DataError, match="0 test pairs are left"):
+        fit(training, TINY, test=training.subset(np.arange(20)))
+
+
+def test_without_refit_the_final_model_is_the_selection_model():
+    training = _pairs(seed=0)
+    outcome = fit(training, TINY, refit=False)
+    assert outcome.selection is None
+    assert outcome.final_pairs == outcome.splits.train.n_pairs < training.n_pairs
+    assert "final model trained on" in outcome.describe_splits()
+
+
+def test_counting_samples_is_exact_when_few_and_close_when_many():
+    rng = np.random.default_rng(0)
+    samples = rng.normal(size=(30_000, 3)).astype(np.float32)
+    assert count_samples([(samples[:100], samples[50:150])]) == 150
+    estimate = count_samples([(samples[:15_000], samples[10_000:20_000]), (samples[20_000:], samples[:10])])
+    assert abs(estimate / 30_000 - 1) < 0.05  # 1 / sqrt(4096) = 1.6% typical error
+
+
+TINY = TrainConfig(hidden=(16,), embedding_dim=4, epochs=3, batch_size=32, seed=0)
+
+
+def _pairs(seed: int, n_pairs: int = 200) -> PairSet:
+    """Pairs of clustered samples (samples recur across pairs); other seeds give other samples."""
+    features, classes = clustered_samples(seed=seed)
+    pairs = make_pairs(SampleSet(features, classes, FEATURES), pairs_per_sample=4, seed=seed)
+    return pairs.subset(np.arange(min(n_pairs, pairs.n_pairs)))
 
 
 def test_features_are_aligned_by_name(tiny_outcome):
@@ -37,7 +131,7 @@ def test_mismatched_features_are_a_user_error(tiny_outcome):
     bundle = tiny_outcome.bundle
     pairs = tiny_outcome.splits.test
     narrow = PairSet(pairs.left[:, :4], pairs.right[:, :4], pairs.labels, pairs.feature_names[:4])
-    with pytest.raises(DataError, match="expects 6 features per sample but the file has 4"):
+    with pytest.raises(DataError, match="the model has 6 features per sample but the file has 4"):
         score_pairs(bundle, narrow)
     renamed = PairSet(pairs.left, pairs.right, pairs.labels, [f"g{i}" for i in range(6)])
     with pytest.raises(DataError, match="Rename the columns to match the model"):

@@ -3,7 +3,7 @@ import pytest
 
 from siamese_core.errors import ConfigError
 from siamese_core.pairs import PairSet, SampleSet
-from siamese_core.splits import sample_keys, split_pairs, split_samples
+from siamese_core.splits import Splits, pair_samples_seen, plan_text, split_pairs, split_samples
 
 
 def _vectors(keys_left, keys_right, n_features=2):
@@ -25,35 +25,20 @@ def _samples_of(pairs):
 def test_minus_zero_and_zero_are_the_same_sample():
     pairs = _vectors([0.0, 1.0], [1.0, 2.0])
     pairs.left[0] = -0.0
-    left, right = sample_keys(pairs)
-    assert left[0] == sample_keys(_vectors([0.0, 1.0], [1.0, 2.0]))[0][0]
-    assert left[1] == right[0]  # the vector (1, 1) is one sample on both sides
+    seen = pair_samples_seen(pairs, _vectors([0.0], [5.0]))
+    np.testing.assert_array_equal(seen, [True, False])  # -0.0 is the sample 0.0; (1, 1), (2, 2) are new
 
 
-def test_small_groups_go_whole_to_one_split_and_nothing_is_dropped():
-    """100 disjoint pairs of distinct samples: every pair is its own group."""
-    pairs = _vectors(np.arange(100), np.arange(100) + 1000)
-    splits = split_pairs(pairs, validation_fraction=0.2, test_fraction=0.2, seed=0)
-    assert splits.dropped_pairs == 0 and splits.strategy == "groups"
-    assert (splits.train.n_pairs, splits.validation.n_pairs, splits.test.n_pairs) == (60, 20, 20)
+def test_pairs_sharing_a_sample_with_training_pairs_are_found_on_either_side():
+    training = _vectors([1, 2], [3, 4])
+    asked = _vectors([9, 5, 3, 7], [1, 6, 8, 7])
+    np.testing.assert_array_equal(pair_samples_seen(asked, training), [True, False, True, False])
+    chunks = [(training.left[:1], training.right[:1]), (training.left[1:], training.right[1:])]
+    np.testing.assert_array_equal(pair_samples_seen(asked, chunks), [True, False, True, False])
 
 
-def test_no_sample_is_in_two_splits_even_when_reused():
-    """Chains of samples reused across pairs: 20 groups of 10 pairs; groups never straddle splits."""
-    rng = np.random.default_rng(0)
-    left, right = [], []
-    for group in range(20):
-        members = group * 100 + np.arange(6)
-        left.extend(rng.choice(members, 10))
-        right.extend(rng.choice(members, 10) + 0.5)
-    splits = split_pairs(_vectors(left, right), seed=1)
-    seen = _samples_of(splits)
-    assert all(not (a & b) for i, a in enumerate(seen) for b in seen[i + 1 :])
-    assert splits.dropped_pairs == 0
-
-
-def test_one_giant_group_falls_back_to_samples_and_reports_drops():
-    """Every pair shares sample 0 with... a star: one group; cross-split pairs must be dropped."""
+def test_no_sample_is_in_two_splits_and_crossing_pairs_are_counted():
+    """Samples reused across pairs: each sample goes to one split; pairs across splits are left out."""
     rng = np.random.default_rng(0)
     left = rng.integers(0, 60, 600)
     right = rng.integers(0, 60, 600) + 0.5
@@ -64,14 +49,43 @@ def test_one_giant_group_falls_back_to_samples_and_reports_drops():
     assert splits.dropped_pairs == pairs.n_pairs - kept > 0
     seen = _samples_of(splits)
     assert all(not (a & b) for i, a in enumerate(seen) for b in seen[i + 1 :])
-    assert "dropped because their two samples fell into different splits" in splits.describe()
+    assert "left out of all three" in splits.describe()
+
+
+def test_the_kept_pairs_approach_the_shares_asked_for():
+    """Shares 0.7 / 0.15 / 0.15: samples go to the splits with probabilities sqrt(share) / sum, 0.5196 /
+    0.2402 / 0.2402, so of pairs of two independent samples 0.2700 / 0.0577 / 0.0577 stay (0.385 in all),
+    split 0.70 / 0.15 / 0.15 among themselves."""
+    rng = np.random.default_rng(1)
+    pairs = _vectors(rng.permutation(20_000), rng.permutation(20_000) + 50_000)
+    splits = split_pairs(pairs, seed=2)
+    counts = np.array([splits.train.n_pairs, splits.validation.n_pairs, splits.test.n_pairs])
+    assert abs(counts.sum() / 20_000 - 0.3854) < 0.015
+    np.testing.assert_allclose(counts / counts.sum(), [0.7, 0.15, 0.15], atol=0.02)
+    assert splits.dropped_pairs == 20_000 - counts.sum()
 
 
 def test_random_split_when_leakage_check_is_off():
-    pairs = _vectors(np.zeros(50), np.ones(50))  # one sample pair repeated: leakage-aware would keep 1 group
+    rng = np.random.default_rng(0)
+    pairs = _vectors(rng.permutation(50), rng.permutation(50) + 100)
     splits = split_pairs(pairs, leakage_aware=False, seed=0)
     assert splits.strategy == "random" and splits.dropped_pairs == 0
     assert splits.train.n_pairs + splits.validation.n_pairs + splits.test.n_pairs == 50
+
+
+def test_the_plan_says_how_the_pairs_will_be_used():
+    splits = Splits(_vectors([1], [2]), _vectors([3], [4]), None, dropped_pairs=5)
+    text = plan_text(splits.describe(), 7, refit=True, held_out=True, test_source="test.csv")
+    assert text == (
+        "pairs: train 1, validation 1 (split by samples); 5 pairs whose two samples fell into different "
+        "splits are left out of all three (no sample is shared between splits). A selection model trains "
+        "on the training split (the validation pairs choose how long and the threshold); then the final "
+        "model is refit on all 7 pairs; the metrics come from the test file test.csv"
+    )
+    assert plan_text("pairs: train 7", 7, refit=True, held_out=False) == (
+        "all 7 pairs train the model; nothing is held out"
+    )
+    assert "(no refit)" in plan_text(splits.describe(), 7, refit=False, held_out=True)
 
 
 @pytest.mark.parametrize(

@@ -21,14 +21,8 @@ from hypothesis.extra import numpy as hnp
 from siamese_core.data import load_pair_csv
 from siamese_core.errors import ConfigError, DataError, LabelError
 from siamese_core.pairs import PairSet
-from siamese_core.streaming import (
-    SPLIT_CODES,
-    ColumnStatistics,
-    PairStream,
-    pair_splits,
-    sample_fractions,
-    sample_splits,
-)
+from siamese_core.splits import SPLIT_CODES, pair_splits, sample_fractions, sample_splits, split_pairs
+from siamese_core.streaming import ColumnStatistics, PairStream
 
 SETTINGS = settings(
     max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
@@ -596,6 +590,16 @@ def test_too_few_pairs_and_bad_settings(tmp_path):
         stream.chunks("dev")
     with pytest.raises(ConfigError, match=r"shard_index must be in \[0, shard_count\)"):
         stream.chunks(shard_index=3, shard_count=3)
+
+
+def test_a_file_gets_the_same_held_out_pairs_streamed_and_in_memory(pair_csv):
+    """Samples recur across the pairs of this file, so pairs are dropped; both paths use one rule."""
+    pairs = load_pair_csv(pair_csv)
+    in_memory = split_pairs(pairs, validation_fraction=0.15, test_fraction=0.15, seed=3)
+    stream = PairStream(pair_csv, chunk_rows=37, validation_fraction=0.15, test_fraction=0.15, seed=3)
+    for name in ("train", "validation", "test"):
+        assert_same_bits(stream.load_split(name), getattr(in_memory, name))
+    assert stream.scan().split_counts["dropped"] == in_memory.dropped_pairs > 0
 
 
 # --------------------------------------------------------------------------------------------------

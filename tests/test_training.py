@@ -1,9 +1,10 @@
 import numpy as np
 import pytest
 
-from siamese_core.errors import ConfigError, DataError
+from siamese_core.errors import ConfigError, DataError, TrainingError
+from siamese_core.evaluation import roc_auc
 from siamese_core.pairs import PairSet
-from siamese_core.training import TrainConfig, TrainProgress, train
+from siamese_core.training import TrainConfig, TrainProgress, predict_distances, train
 from tests.conftest import FEATURES, clustered_samples
 
 
@@ -230,7 +231,9 @@ def test_fused_adam_steps_match_keras_adam(xla):
     # Adam amplifies differently in any two orders of summation: it is left out. Everything else agrees.
     names = [variable.path for variable in fused.weights]
     assert names[-1] == "encoder/embedding/bias"
-    compared = zip(names[:-1], before[:-1], fused.get_weights()[:-1], reference.get_weights()[:-1], strict=True)
+    compared = zip(
+        names[:-1], before[:-1], fused.get_weights()[:-1], reference.get_weights()[:-1], strict=True
+    )
     for name, start, ours, theirs in compared:
         assert np.abs(ours - start).max() > 1e-3, name  # trained
         np.testing.assert_allclose(ours, theirs, rtol=1e-3, atol=1e-5, err_msg=name)  # steps move ~1e-2
@@ -371,3 +374,29 @@ def test_training_many_times_in_one_process_does_not_warn_about_retracing(caplog
         for seed in range(7):
             train(pairs, pairs.subset(np.arange(16)), TrainConfig(**{**SMALL, "epochs": 1, "seed": seed}))
     assert not [record for record in caplog.records if "retracing" in record.getMessage()]
+
+
+def test_steps_run_exactly_that_many_steps_and_keep_the_last_weights():
+    """160 pairs at batch 32: 5 steps per epoch, so 12 steps are epochs of 5, 5 and 2."""
+    pairs = _pairs()
+    events: list[TrainProgress] = []
+    result = train(pairs, None, TrainConfig(**{**SMALL, "epochs": 40}), on_progress=events.append, steps=12)
+    assert result.steps_run == 12 and result.steps_per_epoch == 5
+    assert int(result.model.optimizer.iterations.numpy()) == 12
+    assert result.epochs_run == result.best_epoch == 3 and result.config.epochs == 3
+    assert [(e.epoch, e.batch) for e in events if e.stage == "batch"] == [(1, 5), (2, 5), (3, 2)]
+    with pytest.raises(TrainingError, match=r"steps must be a whole number >= 1\. Received: steps=0"):
+        train(pairs, None, TrainConfig(**SMALL), steps=0)
+
+
+def test_early_stopping_keeps_the_epoch_of_the_best_validation_auc():
+    """The kept epoch is the one whose validation AUC is highest (ties: lowest validation loss)."""
+    pairs = _pairs()
+    validation = _pairs(n=60, seed=3)
+    result = train(pairs, validation, TrainConfig(**{**SMALL, "epochs": 6, "early_stopping_patience": 0}))
+    aucs, losses = result.history["val_auc"], result.history["val_loss"]
+    assert len(aucs) == len(losses) == 6
+    best = min(range(6), key=lambda epoch: (1 - aucs[epoch], losses[epoch]))
+    assert result.best_epoch == best + 1
+    distances = predict_distances(result.model, validation.left, validation.right)
+    assert roc_auc(distances, validation.labels) == pytest.approx(aucs[best], abs=1e-6)

@@ -137,7 +137,7 @@ def render_comparison(bundle, sample_a, sample_b) -> None:
             margin=bundle.margin,
             threshold=comparison.threshold,
             marker=comparison.distance,
-            title=f"Where this pair falls among the {evaluation.title}",
+            title=f"Where this pair falls: {evaluation.title}",
         )
         st.plotly_chart(figure, key="compare_histogram")
 

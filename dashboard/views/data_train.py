@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 
 import streamlit as st
@@ -22,6 +23,7 @@ AUTO = state.AUTO
 MAX_TRAIN_SECONDS = 600  # one training run in the dashboard; the CLI has no limit
 MAX_PAIRS = 2_000_000  # pairs (or samples) the dashboard trains on
 UPLOAD_HELP = f"CSV, comma, semicolon or tab separated, UTF-8; up to {state.MAX_UPLOAD_MB} MB."
+TEST_FILE_LABEL = "Test file (optional): pairs (or labeled samples) from other samples"
 
 
 def render_intro() -> None:
@@ -57,7 +59,12 @@ def _uploader(label: str, key: str) -> tuple[str, bytes] | None:
 
 
 def render_source():
-    """The chosen data, parsed, and a key naming it; (None, None) when there is none or it is unusable."""
+    """The chosen data: (parsed, a key naming it, a preview, a loader of a file of the same kind).
+
+    The loader (`load(name, content)`) reads another file, such as a test file, the way the data were
+    read: same kind, same options (label column, value meaning similar, flip...). All None when there is
+    no data or it is unusable.
+    """
     source = st.radio("Data", list(SOURCES), format_func=SOURCES.get, key="source", horizontal=True)
     try:
         if source == "demo":
@@ -84,12 +91,12 @@ def render_source():
         return _reference_with_options(pairs_upload, samples_upload)
     except SiameseError as error:
         st.error(plain(error), icon=":material/error:")
-        return None, None, None
+        return None, None, None, None
 
 
 def _waiting(what: str):
     st.info(f"Upload {what} to continue, or pick the demo data.")
-    return None, None, None
+    return None, None, None, None
 
 
 def _preview_rows(content: bytes, name: str):
@@ -156,6 +163,7 @@ def _pairs_with_options(name: str, content: bytes):
         state.parse_pairs(content, name, **options),
         _key(name, len(content), options),
         _preview_rows(content, name),
+        lambda other_name, other_content: state.parse_pairs(other_content, other_name, **options),
     )
 
 
@@ -181,6 +189,7 @@ def _samples_with_options(name: str, content: bytes):
         state.parse_samples(content, name, **options),
         _key(name, len(content), options),
         _preview_rows(content, name),
+        lambda other_name, other_content: state.parse_samples(other_content, other_name, **options),
     )
 
 
@@ -198,7 +207,14 @@ def _reference_with_options(pairs_upload: tuple[str, bytes], samples_upload: tup
 
     options = _flip(options, parse)
     key = _key(pairs_name, len(pairs_content), samples_name, len(samples_content), options)
-    return parse(options), key, _preview_rows(pairs_content, pairs_name)
+    # A test file of pairs by reference would point into the same samples file, so every pair would share
+    # samples with the training data: a test file here is a pair CSV (both samples' features in a row).
+    labels = {name: options[name] for name in ("label_column", "similar_label", "drop_missing")}
+
+    def load_test(other_name, other_content):
+        return state.parse_pairs(other_content, other_name, **labels)
+
+    return parse(options), key, _preview_rows(pairs_content, pairs_name), load_test
 
 
 def render_summary(loaded, preview) -> None:
@@ -263,19 +279,137 @@ def render_training_settings(loaded) -> dict:
         second.caption(
             "The margin is how far apart dissimilar pairs are pushed; once farther than m they cost nothing."
         )
+        test_upload = _uploader(TEST_FILE_LABEL, "test_file")
         split_left, split_right = st.columns(2)
         split = {
-            "test_fraction": split_left.slider("Test share", 0.0, 0.4, step=0.05, key="test_fraction"),
+            "test_fraction": split_left.slider(
+                "Test share",
+                0.0,
+                0.4,
+                step=0.05,
+                key="test_fraction",
+                disabled=test_upload is not None,
+                help="Not used with a test file: the metrics come from its pairs, so no test split is made."
+                if test_upload is not None
+                else "Share of the pairs held out for the metrics, split by sample: no sample is in two splits.",
+            ),
             "validation_fraction": split_right.slider(
-                "Validation share", 0.0, 0.4, step=0.05, key="validation_fraction"
+                "Validation share",
+                0.0,
+                0.4,
+                step=0.05,
+                key="validation_fraction",
+                help="Share held out to choose how long to train (early stopping) and the threshold.",
             ),
         }
+        split["refit"] = st.checkbox(
+            "Refit the final model on all pairs",
+            key="refit",
+            help="After the length and the threshold are chosen on the split, train the final model on "
+            "every pair for as long. Off: the final model is the one trained on the training split.",
+        )
         if isinstance(loaded, SampleSet):
             split["pairs_per_sample"] = st.number_input("Pairs per sample", 2, 64, key="pairs_per_sample")
             split["hard_negatives"] = st.checkbox(
                 "Hard negatives (nearest samples of other classes)", key="hard_negatives"
             )
+        split["test_upload"] = test_upload
     return {"config": settings, **split}
+
+
+def render_test_file(loaded, data_key: str, load_same_kind, settings: dict):
+    """The test file's pairs, features in the training data's order: (pairs or None, usable).
+
+    Loaded the way the data were (`load_same_kind`), paired when it holds labeled samples, and checked
+    now, before training, so that a bad file is named at once; kept per file and settings in the session.
+    """
+    upload = settings["test_upload"]
+    if upload is None:
+        return None, True
+    name, content = upload
+    seed = int(settings["config"]["seed"])
+    pairing = (settings.get("pairs_per_sample"), settings.get("hard_negatives"), seed)
+    # The file's digest, not only its name and size: a corrected file of the same size is read again.
+    cache_key = (data_key, name, hashlib.blake2b(content, digest_size=16).digest(), pairing)
+    cached = st.session_state.get("test_pairs")
+    if cached is None or cached[0] != cache_key:
+        try:
+            cached = (cache_key, _test_pairs(loaded, load_same_kind(name, content), settings, seed), None)
+        except SiameseError as error:
+            message = (
+                f"The test file {name} cannot be used: {str(error).rstrip('.')}. Fix it (it needs the "
+                "training data's feature and label columns), or remove it to hold out a test share instead."
+            )
+            cached = (cache_key, None, message)
+        st.session_state["test_pairs"] = cached
+    _, test_pairs, message = cached
+    if message:
+        st.error(plain(message), icon=":material/error:")
+        return None, False
+    return test_pairs, True
+
+
+def _test_pairs(loaded, test, settings: dict, seed: int):
+    from siamese_core.pairs import align_features
+
+    if isinstance(test, SampleSet):
+        from siamese_core.pairing import make_pairs
+
+        test = make_pairs(
+            test,
+            pairs_per_sample=int(settings.get("pairs_per_sample", 8)),
+            hard_negatives=bool(settings.get("hard_negatives", False)),
+            seed=seed,
+        )
+    return align_features(loaded.feature_names, test, what="the training data")
+
+
+def render_plan(loaded, data_key: str, settings: dict, test_source: str | None) -> bool:
+    """How training will use the pairs, with the split's exact counts, said before training.
+
+    The split is made here as training will make it (`make_splits`, no TensorFlow), once per data and
+    settings. Returns False when the split is impossible (the error is shown instead).
+    """
+    from siamese_core.splits import make_splits, plan_text
+
+    options = {
+        "validation_fraction": float(settings["validation_fraction"]),
+        "test_fraction": 0.0 if test_source else float(settings["test_fraction"]),
+        "seed": int(settings["config"]["seed"]),
+    }
+    if isinstance(loaded, SampleSet):
+        options["pairs_per_sample"] = int(settings["pairs_per_sample"])
+        options["hard_negatives"] = bool(settings["hard_negatives"])
+    refit = bool(settings["refit"])
+    cache_key = (data_key, tuple(sorted(options.items())), refit, test_source)
+    cached = st.session_state.get("plan")
+    if cached is None or cached[0] != cache_key:
+        try:
+            splits = make_splits(loaded, **options)
+            held_out = splits.validation is not None or splits.test is not None or splits.dropped_pairs > 0
+            n_pairs = None if isinstance(loaded, SampleSet) else loaded.n_pairs
+            text = plan_text(
+                splits.describe(), n_pairs, refit=refit, held_out=held_out, test_source=test_source
+            )
+            cached = (cache_key, text, None)
+        except SiameseError as error:
+            cached = (cache_key, None, str(error))
+        st.session_state["plan"] = cached
+    _, text, error = cached
+    if error:
+        st.error(plain(error), icon=":material/error:")
+        return False
+    st.info(f"**Before you train:** {plain(text)}.", icon=":material/call_split:")
+    then = (
+        "then the final model learns from every pair, for as long."
+        if refit
+        else "with the refit off, it is also the final model, so the held-out pairs never teach it."
+    )
+    st.caption(
+        "No sample is in two splits, so the held-out numbers measure the model on samples it never saw. "
+        f"A selection model, trained on the training split, picks how long to train and the threshold; {then}"
+    )
+    return True
 
 
 def _train_config(settings: dict):
@@ -305,15 +439,17 @@ def _settings_error(message: str):
     return ConfigError(message)
 
 
-def render_training(loaded, settings: dict) -> None:
+def render_training(loaded, settings: dict, *, test_pairs=None, data_key=None, ready: bool = True) -> None:
     """The Train button; while training, a Stop button, a progress bar and a loss curve that grows.
 
     Any click during training (Stop, or any other widget) makes Streamlit stop this script run and start
     a new one. The training loop notices at its next progress report, stops, and hands the model (the
     best weights so far) to the new run through a job object (`state.TrainingJob`), because this run may
     no longer write to the session once it has been told to stop.
+
+    Training is disabled (`ready` False) while the test file or the split cannot be used.
     """
-    if not st.button("Train", type="primary", key="train", icon=":material/play_arrow:"):
+    if not st.button("Train", type="primary", key="train", icon=":material/play_arrow:", disabled=not ready):
         return
     with st.spinner("Loading TensorFlow..."):
         from siamese_core.pipeline import fit
@@ -323,8 +459,13 @@ def render_training(loaded, settings: dict) -> None:
         st.button("Stop training", key="stop", icon=":material/stop:", help="Keeps the best weights so far.")
         bar = st.progress(0.0, text="Starting...")
         chart = st.empty()
-    job = state.start_training_job()
+    job = state.start_training_job(data_key)
     last_draw = [0.0]
+    everything = (
+        "all pairs made from the samples"
+        if isinstance(loaded, SampleSet)
+        else f"all {loaded.n_pairs:,} pairs"
+    )
 
     def on_progress(progress):
         if job.interrupted is not None:
@@ -333,12 +474,17 @@ def render_training(loaded, settings: dict) -> None:
             now = time.monotonic()
             if progress.stage == "epoch" or now - last_draw[0] > 0.25:
                 last_draw[0] = now
-                text = f"Epoch {progress.epoch}/{progress.epochs}, loss {progress.loss:.4f}"
+                text = (
+                    f"{_phase_text(progress.phase, everything)}: epoch {progress.epoch}/{progress.epochs}, "
+                    f"loss {progress.loss:.4f}"
+                )
                 if progress.val_loss is not None:
                     text += f", validation loss {progress.val_loss:.4f}"
                 bar.progress(progress.fraction, text=text)
             if progress.stage == "epoch":
-                chart.plotly_chart(loss_figure(progress.history), key=f"live_loss_{progress.epoch}")
+                chart.plotly_chart(
+                    loss_figure(progress.history), key=f"live_loss_{progress.phase}_{progress.epoch}"
+                )
         except BaseException as error:  # Streamlit's stop or rerun: finish cleanly, keep the model
             job.interrupted = error
             return False
@@ -347,7 +493,13 @@ def render_training(loaded, settings: dict) -> None:
     extra = {k: settings[k] for k in ("pairs_per_sample", "hard_negatives") if k in settings}
     try:
         outcome = fit(
-            loaded, config, test_fraction=settings["test_fraction"], on_progress=on_progress, **extra
+            loaded,
+            config,
+            test_fraction=settings["test_fraction"],
+            test=test_pairs,
+            refit=settings["refit"],
+            on_progress=on_progress,
+            **extra,
         )
         job.finish(outcome, _result_message(outcome, stopped=job.interrupted is not None))
     except BaseException as error:
@@ -359,21 +511,61 @@ def render_training(loaded, settings: dict) -> None:
     status.update(label="Training finished", state="complete", expanded=False)
 
 
+def _phase_text(phase: str, everything: str) -> str:
+    """What the progress bar is showing: the selection on the split, the refit, or the only training."""
+    if phase == "selection":
+        return "Selecting the length on the training split"
+    if phase == "refit":
+        return f"Refitting on {everything}"
+    return "Training"
+
+
 def _result_message(outcome, *, stopped: bool) -> str:
-    result = outcome.result
-    how = "stopped by you" if stopped else ("stopped early" if result.stopped_early else "finished")
-    if result.stopped_by_time:
+    """How training went, how the pairs were used, and which model the held-out metrics belong to."""
+    chooser = outcome.selection or outcome.result  # the training whose kept epoch set the length
+    how = "stopped by you" if stopped else ("stopped early" if chooser.stopped_early else "finished")
+    if chooser.stopped_by_time or outcome.result.stopped_by_time:
         how = f"stopped at the dashboard's {MAX_TRAIN_SECONDS // 60}-minute limit (the CLI has none)"
-    text = (
-        f"Training {how} after {result.epochs_run} epochs (kept epoch {result.best_epoch}). "
-        f"{outcome.splits.describe()}."
-    )
-    if outcome.test is not None:
-        text += (
-            f" Held-out test pairs: AUC {outcome.test.auc:.4f}, accuracy {outcome.test.at_threshold.accuracy:.2%} "
-            f"at threshold {outcome.test.threshold:.3f}."
+    use = outcome.describe_splits()
+    return f"Training {how}. {use[:1].upper()}{use[1:]}. {_held_out_text(outcome)}."
+
+
+def _held_out_text(outcome) -> str:
+    splits, final_pairs = outcome.splits, outcome.final_pairs
+    if outcome.selection is not None:
+        final = f"the final model was refit on all {final_pairs:,} pairs"
+    elif splits.validation is None and splits.test is None and not splits.dropped_pairs:
+        final = f"the final model trained on all {final_pairs:,} pairs (none were held out)"
+    else:
+        final = (
+            f"the final model was not refit on all pairs: it trained on the {final_pairs:,} pairs of the "
+            "training split"
         )
-    return text
+    test = outcome.test
+    if test is None:
+        return (
+            "No held-out metrics (no test pairs with both similar and dissimilar pairs: raise the test share "
+            f"or add a test file); {final}"
+        )
+    metrics = (
+        f"AUC {test.auc:.4f}, accuracy {test.at_threshold.accuracy:.2%} at threshold {test.threshold:.3f} "
+        f"(chosen on the {outcome.threshold_source})"
+    )
+    if splits.test is None:  # no test split: the held-out pairs are a test file's
+        pairs = outcome.test_pairs
+        source = pairs.info.source if pairs.info is not None else "the test file"
+        who = (
+            f"the test file {source} (the final model on {pairs.n_pairs:,} of its pairs, whose samples it "
+            "never saw)"
+        )
+    elif outcome.selection is not None:
+        who = (
+            f"the selection model (trained on {splits.train.n_pairs:,} of {final_pairs:,} pairs, never saw "
+            "the test samples)"
+        )
+    else:
+        who = f"the final model (trained on {splits.train.n_pairs:,} pairs, never saw the test samples)"
+    return f"Held-out metrics from {who}: {metrics}; {final}"
 
 
 def render_result() -> None:
@@ -389,7 +581,7 @@ def render_result() -> None:
 
 def main() -> None:
     render_intro()
-    loaded, key, preview = render_source()
+    loaded, key, preview, load_same_kind = render_source()
     state.set_dataset(loaded, key)
     if loaded is None:
         return
@@ -403,8 +595,12 @@ def main() -> None:
         return
     st.subheader("Train")
     settings = render_training_settings(loaded)
+    test_pairs, ready = render_test_file(loaded, key, load_same_kind, settings)
+    if ready:
+        test_source = settings["test_upload"][0] if settings["test_upload"] else None
+        ready = render_plan(loaded, key, settings, test_source)
     try:
-        render_training(loaded, settings)
+        render_training(loaded, settings, test_pairs=test_pairs, data_key=key, ready=ready)
     except SiameseError as error:
         st.error(plain(error), icon=":material/error:")
     render_result()

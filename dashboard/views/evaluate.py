@@ -86,8 +86,9 @@ def main() -> None:
     bundle = state.bundle()
     distances, labels = evaluation.distances, evaluation.pairs.labels
     result = evaluate_distances(distances, labels, margin=bundle.margin)
+    title = evaluation.title[:1].upper() + evaluation.title[1:]
     st.caption(
-        f"On {evaluation.title}: {result.n_pairs:,} pairs ({result.n_similar:,} similar, "
+        f"{plain(title)}: {result.n_pairs:,} pairs ({result.n_similar:,} similar, "
         f"{result.n_dissimilar:,} dissimilar). Model {plain(st.session_state.get('model_source', ''))}; margin {bundle.margin:g}."
     )
     for warning in result.warnings:
@@ -121,6 +122,12 @@ def main() -> None:
     st.dataframe(hardest_pairs(distances, labels, k=10, rows=rows), hide_index=True, key="hardest")
 
     st.subheader("Embedding space")
+    outcome = st.session_state.get("outcome")
+    if outcome is not None and outcome.selection is not None:
+        st.caption(
+            "The final model's embeddings. It was refit on all pairs, so it has seen these samples: "
+            "a picture of the model, not a held-out measure."
+        )
     render_embeddings(evaluation)
 
 
