@@ -7,7 +7,9 @@ measured on the test half's pairs, whose samples neither model has seen.
 
 - Ours, as a user runs it: `siamese_core.pipeline.fit(train_pairs, TrainConfig(seed=...))` on raw
   float32 features (the model scales them itself), then the bundle's distances on the test pairs; AUC,
-  and accuracy at the threshold saved in the bundle. Seconds: the `fit` call.
+  and accuracy at the threshold saved in the bundle; beside it, the selection model's accuracy at the
+  same threshold (which it chose on validation pairs), to check that the threshold carries over to the
+  model refit on all pairs. Seconds: the `fit` call.
 - The textbook recipe (`common.build_textbook_model`: MLP 128-128-128, `Lambda` distance, contrastive
   loss, RMSprop): inputs divided by the largest absolute value of the training pairs, `model.fit` on all
   training pairs with batch 128 for 20 epochs; AUC on the test pairs, and accuracy at the threshold of
@@ -71,11 +73,14 @@ class Side:
         auc: ROC AUC on the test pairs.
         accuracy: Accuracy on the test pairs at the side's own threshold.
         seconds: Wall-clock training seconds.
+        selection_accuracy: Ours: the selection model's accuracy on the test pairs at the same (saved)
+            threshold, which it chose; None without a refit or for the textbook.
     """
 
     auc: float
     accuracy: float
     seconds: float
+    selection_accuracy: float | None = None
 
 
 @dataclass
@@ -178,8 +183,9 @@ def run_ours(train, test, seed: int, config_overrides: dict, fit_overrides: dict
         (`Side`, the `FitOutcome`).
     """
     from siamese_core.config import TrainConfig
-    from siamese_core.evaluation import evaluate_distances
+    from siamese_core.evaluation import evaluate_distances, metrics_at_threshold
     from siamese_core.pipeline import fit
+    from siamese_core.training import predict_distances
 
     config = TrainConfig(seed=seed, **config_overrides)
     start = time.perf_counter()
@@ -187,7 +193,11 @@ def run_ours(train, test, seed: int, config_overrides: dict, fit_overrides: dict
     seconds = time.perf_counter() - start
     distances = outcome.bundle.distances(test.left, test.right)
     result = evaluate_distances(distances, test.labels, threshold=outcome.bundle.threshold)
-    return Side(result.auc, result.at_threshold.accuracy, seconds), outcome
+    selection_accuracy = None
+    if outcome.selection is not None:  # does the threshold carry over to the refit model?
+        chosen_by = predict_distances(outcome.selection.model, test.left, test.right)
+        selection_accuracy = metrics_at_threshold(chosen_by, test.labels, outcome.bundle.threshold).accuracy
+    return Side(result.auc, result.at_threshold.accuracy, seconds, selection_accuracy), outcome
 
 
 def run_textbook(train, test, seed: int, epochs: int) -> Side:
@@ -305,6 +315,7 @@ COLUMNS = (
     "pairs of our final model",
     "AUC ours",
     "accuracy ours",
+    "accuracy of our selection model at that threshold",
     "AUC textbook",
     "accuracy textbook",
     "s ours",
@@ -330,6 +341,7 @@ def print_row(row: Row) -> None:
         f"{row.final_pairs:,}",
         f"{row.ours.auc:.4f}",
         f"{row.ours.accuracy:.2%}",
+        "-" if row.ours.selection_accuracy is None else f"{row.ours.selection_accuracy:.2%}",
         f"{row.textbook.auc:.4f}",
         f"{row.textbook.accuracy:.2%}",
         f"{row.ours.seconds:.1f}",
@@ -358,6 +370,11 @@ def print_summary(rows: list[Row]) -> None:
     print(f"rows where ours >= textbook AUC: {sum(r.ours.auc >= r.textbook.auc for r in rows)} of {n}")
     print(
         f"rows where ours >= textbook accuracy: {sum(r.ours.accuracy >= r.textbook.accuracy for r in rows)} of {n}"
+    )
+    refit = [r for r in rows if r.ours.selection_accuracy is not None]
+    carried = sum(r.ours.accuracy >= r.ours.selection_accuracy for r in refit)
+    print(
+        f"rows where our final model's accuracy >= the selection model's at the saved threshold: {carried} of {len(refit)}"
     )
     timed = [r for r in rows if r.large] or rows
     which = "the large rows" if timed[0].large else f"the {n} rows (total seconds)"

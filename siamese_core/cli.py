@@ -319,8 +319,8 @@ def _run_train(args) -> int:
         outcome = _fit_distributed(args, config)
     else:
         data = load_labeled(args)  # bad settings and data are reported before TensorFlow's slow import
-        _describe_loaded(data)
         test = _load_test(args, data)
+        _describe_loaded(data)
         splits = _splits(args, config, data, test)
         n_pairs = data.n_pairs if isinstance(data, PairSet) else None
         _print_plan(
@@ -458,8 +458,8 @@ def _fit_streamed(args, config):
         leakage_aware=not args.no_leakage_check,
     )
     scan = stream.scan()  # every chunk validated before TensorFlow starts
-    _describe_loaded(scan)
     test = _load_test(args, scan)
+    _describe_loaded(scan)
     from siamese_core.splits import describe_counts
 
     held_out = any(scan.split_counts.get(name) for name in ("validation", "test", "dropped"))
@@ -470,8 +470,8 @@ def _fit_streamed(args, config):
 def _fit_distributed(args, config):
     """Train loaded data with a distribution strategy: the usual splits, served as a stream."""
     data = load_labeled(args)
-    _describe_loaded(data)
     test = _load_test(args, data)
+    _describe_loaded(data)
     splits = _splits(args, config, data, test)
     if isinstance(data, PairSet):
         all_pairs = data

@@ -130,16 +130,16 @@ def fit(
     config = config or TrainConfig()
     if test is not None:
         test_fraction = 0.0
+    split_options = {
+        "validation_fraction": config.validation_fraction,
+        "test_fraction": test_fraction,
+        "seed": config.seed,
+        "leakage_aware": leakage_aware,
+        "pairs_per_sample": pairs_per_sample,
+        "hard_negatives": hard_negatives,
+    }
     if splits is None:
-        splits = make_splits(
-            data,
-            validation_fraction=config.validation_fraction,
-            test_fraction=test_fraction,
-            seed=config.seed,
-            leakage_aware=leakage_aware,
-            pairs_per_sample=pairs_per_sample,
-            hard_negatives=hard_negatives,
-        )
+        splits = make_splits(data, **split_options)
     if isinstance(data, PairSet):
         all_pairs = data
     else:  # labeled samples: the final model's pairs are made from every sample
@@ -154,9 +154,13 @@ def fit(
         refit=lambda settings, steps, progress: train(
             all_pairs, None, settings, on_progress=progress, steps=steps
         ),
-        samples=lambda: (
-            count_samples([(splits.train.left, splits.train.right)]),
-            count_samples([(all_pairs.left, all_pairs.right)]),
+        length=lambda selection, progress: _length_in_memory(
+            selection,
+            splits,
+            all_pairs,
+            config,
+            progress,
+            lambda seed: make_splits(data, **{**split_options, "seed": seed}),
         ),
         on_progress=on_progress,
     )
@@ -188,8 +192,16 @@ def fit(
     )
 
 
-def _select_and_refit(config: TrainConfig, refitting: bool, *, select, refit, samples, on_progress):
+def _select_and_refit(config: TrainConfig, refitting: bool, *, select, refit, length, on_progress):
     """Train the selection model; when `refitting`, then the final model on all pairs.
+
+    Args:
+        config: The settings.
+        refitting: Whether to refit.
+        select: `select(progress)` trains the selection model.
+        refit: `refit(settings, steps, progress)` trains the final model on all pairs.
+        length: `length(selection, progress)` is `(refit steps or None when stopped, notes)`.
+        on_progress: The caller's progress callback.
 
     Returns:
         (selection result, refit result or None, notes). A refit stopped by the user or the time limit
@@ -199,21 +211,63 @@ def _select_and_refit(config: TrainConfig, refitting: bool, *, select, refit, sa
     selection = select(_in_phase(on_progress, "selection" if refitting else "training"))
     if not refitting or selection.stopped_by_user or selection.stopped_by_time:
         return selection, None, []
-    selection_samples, all_samples = samples()
     settings = dataclasses.replace(
         config, batch_size=selection.config.batch_size, max_seconds=_time_left(config, started)
     )
-    refitted = refit(
-        settings, refit_steps(selection, selection_samples, all_samples), _in_phase(on_progress, "refit")
-    )
-    if refitted.stopped_by_user or refitted.stopped_by_time:
-        why = "by you" if refitted.stopped_by_user else "at the time limit"
-        return (
-            selection,
-            None,
-            [f"the refit on all pairs was stopped {why}, so the model is the selection model"],
+    steps, notes = length(selection, _in_phase(on_progress, "selection"))
+    refitted = None
+    if steps is not None:
+        settings.max_seconds = _time_left(config, started)
+        refitted = refit(settings, steps, _in_phase(on_progress, "refit"))
+    if refitted is None or refitted.stopped_by_user or refitted.stopped_by_time:
+        why = "at the time limit" if refitted is not None and refitted.stopped_by_time else "by you"
+        notes = [*notes, f"the refit on all pairs was stopped {why}, so the model is the selection model"]
+        return selection, None, notes
+    return selection, refitted, notes
+
+
+SMALL_VALIDATION_PAIRS = 200  # fewer validation pairs than this: the length is chosen on several splits
+SELECTIONS_ON_SMALL_DATA = 5
+
+
+def _length_in_memory(
+    selection, splits, all_pairs, config, progress, split_with_seed
+) -> tuple[int | None, list[str]]:
+    """The refit's steps (see `refit_steps`) and a note on how they were chosen.
+
+    With fewer than `SMALL_VALIDATION_PAIRS` validation pairs, the kept epoch of one selection is mostly
+    noise (a dozen pairs can rank perfectly after the first epoch): the length is then the median over
+    `SELECTIONS_ON_SMALL_DATA` selections, each on a split made with another seed. Only the length is
+    taken from the others: the threshold and the held-out metrics stay those of the first selection, so
+    no test pair of its split helped choose what it is measured with.
+    """
+    all_samples = count_samples([(all_pairs.left, all_pairs.right)])
+
+    def steps_of(result, train_pairs) -> float:  # in batches of the first selection's size
+        steps = refit_steps(result, count_samples([(train_pairs.left, train_pairs.right)]), all_samples)
+        return steps * result.config.batch_size / selection.config.batch_size
+
+    lengths = [steps_of(selection, splits.train)]
+    if splits.validation is None or splits.validation.n_pairs >= SMALL_VALIDATION_PAIRS:
+        return round(lengths[0]), []
+    for repeat in range(1, SELECTIONS_ON_SMALL_DATA):
+        other = split_with_seed(config.seed + repeat)
+        if other.validation is None or not _has_both_classes(other.train):
+            continue
+        result = train(
+            other.train,
+            other.validation,
+            dataclasses.replace(config, seed=config.seed + repeat),
+            on_progress=progress,
         )
-    return selection, refitted, []
+        if result.stopped_by_user or result.stopped_by_time:
+            return None, []
+        lengths.append(steps_of(result, other.train))
+    note = (
+        f"the refit length is the median over {len(lengths)} selections on splits made with other seeds "
+        f"(the validation split holds only {splits.validation.n_pairs:,} pairs)"
+    )
+    return max(1, round(float(np.median(lengths)))), [note]
 
 
 def _outcome(
@@ -307,8 +361,10 @@ def fit_stream(
     held = stream.load_splits([s for s in ("validation", "test") if counts.get(s)], max_held_out)
     validation, test_split = held.get("validation"), held.get("test")  # read in one pass over the files
 
-    def samples():
-        return count_samples(stream.chunks("train")), count_samples(stream.chunks("all"))
+    def length(selection, progress):
+        return refit_steps(
+            selection, count_samples(stream.chunks("train")), count_samples(stream.chunks("all"))
+        ), []
 
     selection, refitted, notes = _select_and_refit(
         config,
@@ -319,7 +375,7 @@ def fit_stream(
         refit=lambda settings, steps, progress: train_stream(
             stream, None, settings, strategy=strategy, on_progress=progress, split="all", steps=steps
         ),
-        samples=samples,
+        length=length,
         on_progress=on_progress,
     )
     training_sample = None

@@ -91,6 +91,7 @@ def test_report_writes_html(model_file, pair_csv, tmp_path):
             ["train", "{data}", "--out", "m.keras", "--batch-size", "big"],
             "expected a whole number >= 1 or auto",
         ),
+        (["train", "{data}", "--out", "m.keras", "--test", "{missing}"], "file not found"),
         (["evaluate", "{model}", "{data}", "--label-column", "nope"], "nope"),
         (["frobnicate"], "invalid choice"),
         (
@@ -117,7 +118,7 @@ def test_bad_input_exits_2_with_one_line(args, message, model_file, pair_csv, tm
     }
     with (
         pytest.raises(SystemExit)
-        if args[0] == "frobnicate" or "--hidden" in args or "--batch-size" in args
+        if args[0] == "frobnicate" or {"--hidden", "--batch-size"} & set(args)
         else _no_exit() as exit_info
     ):
         status = main([arg.format(**values) for arg in args])

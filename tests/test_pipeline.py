@@ -2,12 +2,18 @@ import numpy as np
 import pytest
 
 from siamese_core.config import TrainConfig
-from siamese_core.data import load_pair_csv
 from siamese_core.errors import DataError
 from siamese_core.evaluation import best_accuracy_threshold, evaluate_distances
 from siamese_core.pairing import make_pairs
 from siamese_core.pairs import LoadInfo, PairSet, SampleSet, align_features
-from siamese_core.pipeline import count_samples, fit, refit_steps, score_pairs
+from siamese_core.pipeline import (
+    SELECTIONS_ON_SMALL_DATA,
+    SMALL_VALIDATION_PAIRS,
+    count_samples,
+    fit,
+    refit_steps,
+    score_pairs,
+)
 from siamese_core.splits import pair_samples_seen
 from siamese_core.training import predict_distances
 from tests.conftest import FEATURES, clustered_samples
@@ -30,26 +36,44 @@ def test_fit_outcome_is_consistent(tiny_outcome):
     assert outcome.test.auc > 0.75  # well-separated clusters; chance is 0.5
 
 
-def test_the_final_model_is_refit_on_every_pair(tiny_outcome, pair_csv):
-    """300 pairs, batch 32: each refit epoch is 300 // 32 = 9 steps over a shuffle of all 300 pairs; the
-    selection epochs cover only the training split. The refit runs the steps `refit_steps` asks for: the
-    selection's steps to its kept epoch times (samples in all pairs / samples in the training split)."""
-    outcome, splits = tiny_outcome, tiny_outcome.splits
-    selection, final = outcome.selection, outcome.result
-    every_pair = load_pair_csv(pair_csv)
-    assert outcome.final_pairs == every_pair.n_pairs == 300
-    assert final.steps_per_epoch == 300 // 32 and selection.steps_per_epoch == splits.train.n_pairs // 32
+def test_the_final_model_is_refit_on_every_pair():
+    """1,600 samples, 4 pairs each, batch 32: each refit epoch is n_pairs // 32 steps over a shuffle of
+    every pair; the selection epochs cover only the training split. The validation split holds over 200
+    pairs, so one selection sets the length: its steps to the kept epoch times (samples in all pairs /
+    samples in the training split)."""
+    features, classes = clustered_samples(n_per_class=400, seed=4)
+    every_pair = make_pairs(SampleSet(features, classes, FEATURES), pairs_per_sample=4, seed=4)
+    outcome = fit(every_pair, TINY)
+    splits, selection, final = outcome.splits, outcome.selection, outcome.result
+    assert splits.validation.n_pairs >= SMALL_VALIDATION_PAIRS
+    assert outcome.final_pairs == every_pair.n_pairs
+    assert final.steps_per_epoch == every_pair.n_pairs // 32
+    assert selection.steps_per_epoch == splits.train.n_pairs // 32 < final.steps_per_epoch
     selection_samples = count_samples([(splits.train.left, splits.train.right)])
     all_samples = count_samples([(every_pair.left, every_pair.right)])
-    distinct = len(np.unique(np.concatenate([every_pair.left, every_pair.right]), axis=0))
-    assert all_samples == distinct > selection_samples
+    assert all_samples == 1_600 > selection_samples
     expected_steps = round(selection.best_epoch * selection.steps_per_epoch * all_samples / selection_samples)
     assert final.steps_run == refit_steps(selection, selection_samples, all_samples) == expected_steps
     assert final.config.batch_size == selection.config.batch_size == 32
     assert final.epochs_run == -(-final.steps_run // final.steps_per_epoch)
-    assert "final model refit on all 300 pairs" in outcome.describe_splits()
-    assert "held-out metrics: the selection model on" in outcome.describe_splits()
-    assert outcome.bundle.metrics["split"] == outcome.describe_splits()
+    text = outcome.describe_splits()
+    assert f"final model refit on all {every_pair.n_pairs:,} pairs for {expected_steps:,} steps" in text
+    assert "held-out metrics: the selection model on" in text and "median over" not in text
+    assert outcome.bundle.metrics["split"] == text
+
+
+def test_with_few_validation_pairs_the_length_is_the_median_of_several_selections(tiny_outcome):
+    """300 pairs: the validation split holds a few dozen, so five selections on splits of other seeds
+    choose the length; the threshold and the metrics stay the first selection's (see the test above
+    and test_fit_outcome_is_consistent)."""
+    assert tiny_outcome.splits.validation.n_pairs < SMALL_VALIDATION_PAIRS
+    events = []
+    outcome = fit(_pairs(seed=0), TINY, on_progress=events.append)
+    starts = [e.phase for e in events if e.stage == "epoch" and e.epoch == 1]
+    assert starts == ["selection"] * SELECTIONS_ON_SMALL_DATA + ["refit"]
+    assert f"the refit length is the median over {SELECTIONS_ON_SMALL_DATA} selections" in (
+        outcome.describe_splits()
+    )
 
 
 def test_held_out_metrics_never_include_a_sample_the_measured_model_saw(tiny_outcome):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import time
 
 import streamlit as st
@@ -461,6 +462,7 @@ def render_training(loaded, settings: dict, *, test_pairs=None, data_key=None, r
         chart = st.empty()
     job = state.start_training_job(data_key)
     last_draw = [0.0]
+    charts = itertools.count()  # one key per drawing: a fit can run several trainings, each from epoch 1
     everything = (
         "all pairs made from the samples"
         if isinstance(loaded, SampleSet)
@@ -483,7 +485,7 @@ def render_training(loaded, settings: dict, *, test_pairs=None, data_key=None, r
                 bar.progress(progress.fraction, text=text)
             if progress.stage == "epoch":
                 chart.plotly_chart(
-                    loss_figure(progress.history), key=f"live_loss_{progress.phase}_{progress.epoch}"
+                    loss_figure(progress.history), key=f"live_loss_{next(charts)}"
                 )
         except BaseException as error:  # Streamlit's stop or rerun: finish cleanly, keep the model
             job.interrupted = error

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.pages import choose_source, wait_idle
+from tests.e2e.pages import choose_source, split_counts, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -115,14 +115,25 @@ def test_demo_upload_train_evaluate_compare_download(page, tmp_path):
     epochs.press("Enter")
     expect(epochs).to_have_value("5")
     wait_idle(page)
+    # The plan, said before training, holds the split's exact counts: they add up to the 600 pairs.
+    plan = page.locator('[data-testid="stAlertContentInfo"]').filter(has_text="Before you train:")
+    expect(plan).to_be_visible()
+    planned = split_counts(plan.inner_text())
+    assert sum(planned.values()) == 600, planned
+    expect(plan).to_contain_text("then the final model is refit on all 600 pairs")
     page.locator('[data-testid="stBaseButton-primary"]').filter(has_text="Train").click()
     page.get_by_text("See the evaluation").wait_for(timeout=SLOW_MS)
-    expect(
-        page.get_by_text(re.compile(r"Training (finished|stopped early) after \d+ epochs"))
-    ).to_be_visible()
-    message = page.get_by_text(re.compile(r"Training .* after \d+ epochs")).inner_text()
-    epochs_run = int(re.search(r"after (\d+) epochs", message).group(1))
-    assert 1 <= epochs_run <= 5, message
+    # 5 epochs, under the default patience of 10: the selection runs all 5, then the refit on all pairs.
+    result = page.get_by_text(re.compile(r"^Training finished\. Pairs: "))
+    expect(result).to_be_visible()
+    message = result.inner_text()
+    assert split_counts(message) == planned, message  # the split made is the split announced
+    kept, ran = map(int, re.search(r"selection model kept epoch (\d+) of (\d+);", message).groups())
+    assert ran == 5 and 1 <= kept <= 5, message
+    assert re.search(r"final model refit on all 600 pairs for [\d,]+ steps \([\d.]+ epochs\)", message)
+    test_pairs = f"{planned['test']:,} test-split pairs"
+    assert f"held-out metrics: the selection model on {test_pairs}, whose samples it never saw" in message
+    assert f"from the selection model (trained on {planned['train']:,} of 600 pairs" in message, message
     wait_idle(page)
     page.get_by_text("Training settings").click()  # fold the settings so the result shows
     wait_idle(page)
@@ -134,6 +145,11 @@ def test_demo_upload_train_evaluate_compare_download(page, tmp_path):
     page.get_by_text("Hardest pairs").wait_for()
     page.locator(".js-plotly-plot").first.wait_for()
     wait_idle(page)
+    # Judged on the test split by the selection model, which never saw those samples.
+    caption = page.get_by_text(re.compile(r": [\d,]+ pairs \([\d,]+ similar, [\d,]+ dissimilar\)"))
+    expect(caption).to_contain_text(
+        f"The selection model on {test_pairs}, whose samples it never saw: {planned['test']:,} pairs ("
+    )
     for label in ("ROC AUC", "Equal error rate", "Accuracy", "Precision", "Recall", "F1"):
         expect(_metric(page, label)).to_be_visible()
     accuracy = _metric(page, "Accuracy").inner_text()

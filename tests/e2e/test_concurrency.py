@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.pages import choose_source, wait_idle
+from tests.e2e.pages import choose_source, split_counts, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -28,6 +28,7 @@ TRAIN_MS = 180_000  # four trainings at once on a small machine, including Tenso
 STEP_MS = 60_000  # any other rerun
 COUNTS = (300, 360, 420, 480)  # rows of each visitor's pair CSV: they identify the session
 STOP_WITHIN_S = 15.0
+SELECTING = "Selecting the length on the training split"  # the progress text of the selection phase
 
 
 def _open(browser, url: str):
@@ -60,12 +61,13 @@ def _set_number(page, label: str, value: int) -> None:
 
 
 def _wait_for_epoch(page, epoch: int, epochs: int) -> int:
-    """Wait until the progress text shows epoch `epoch` of `epochs` or a later one; returns the epoch.
+    """Wait until the progress text shows the selection model at epoch `epoch` of `epochs` or a later
+    one; returns the epoch.
 
     Polls the page's text rather than waiting for one exact text: an epoch on the demo data takes a
     fraction of a second and a busy browser can skip drawing some of them.
     """
-    pattern = re.compile(rf"Epoch (\d+)/{epochs}\b")
+    pattern = re.compile(rf"{SELECTING}: epoch (\d+)/{epochs}\b")
     deadline = time.monotonic() + TRAIN_MS / 1000
     while time.monotonic() < deadline:
         text = page.locator("body").inner_text()
@@ -74,7 +76,7 @@ def _wait_for_epoch(page, epoch: int, epochs: int) -> int:
             return max(seen)
         assert "Training finished" not in text, "the run ended before an epoch could be seen"
         page.wait_for_timeout(200)
-    raise AssertionError(f"no 'Epoch {epoch}/{epochs}' (or later) within {TRAIN_MS / 1000:g} s")
+    raise AssertionError(f"no '{SELECTING}: epoch {epoch}/{epochs}' (or later) within {TRAIN_MS / 1000:g} s")
 
 
 def _train_button(page):
@@ -100,10 +102,10 @@ def _pair_csvs(directory: Path) -> dict[int, Path]:
 
 
 def _caption_pairs(page) -> tuple[str, int]:
-    """Which pairs the Evaluate page is judging on, and how many (from its caption)."""
-    caption = page.get_by_text(re.compile(r"^On .+: [\d,]+ pairs \(")).first
+    """Which model the Evaluate page judges on which pairs, and how many pairs (from its caption)."""
+    caption = page.get_by_text(re.compile(r"^.+: [\d,]+ pairs \([\d,]+ similar, ")).first
     caption.wait_for()
-    match = re.search(r"^On (.+?): ([\d,]+) pairs \(", caption.inner_text())
+    match = re.search(r"^(.+?): ([\d,]+) pairs \([\d,]+ similar, ", caption.inner_text())
     return match.group(1), int(match.group(2).replace(",", ""))
 
 
@@ -138,26 +140,34 @@ def test_four_sessions_each_see_only_their_own_data_and_model(browser, server, t
             page.get_by_text("See the evaluation").wait_for(timeout=TRAIN_MS)
         print(f"four concurrent trainings done in {time.monotonic() - started:.1f} s")
 
+        test_pairs = {}
         for count, page in pages.items():
             wait_idle(page)
             expect(page.get_by_text(f"{count} pairs, 64 features per sample.")).to_be_visible()
             for other in COUNTS:
                 if other != count:
                     assert page.get_by_text(f"{other} pairs, 64 features").count() == 0, (count, other)
-            message = page.get_by_text(re.compile(r"^Training finished after 3 epochs"))
+            message = page.get_by_text(re.compile(r"^Training finished\. Pairs: "))
             expect(message).to_be_visible()
-            # The split counts in the message add up to at most this visitor's own pairs.
-            split = re.search(r"pairs: (.*?) \(split by", message.inner_text()).group(1)
-            total = sum(int(n.replace(",", "")) for n in re.findall(r"[a-z]+ ([\d,]+)", split))
-            assert 0 < total <= count, (count, split)
+            text = message.inner_text()
+            # The selection ran the 3 epochs (the default patience is 10), then the final model was refit
+            # on all of this visitor's pairs, which the split counts (dropped pairs included) add up to.
+            kept, ran = map(int, re.search(r"selection model kept epoch (\d+) of (\d+);", text).groups())
+            assert ran == 3 and 1 <= kept <= 3, (count, text)
+            assert f"final model refit on all {count:,} pairs for " in text, (count, text)
+            counts = split_counts(text)
+            assert sum(counts.values()) == count and counts["train"] > 0, (count, counts)
+            assert f"held-out metrics: the selection model on {counts['test']:,} test-split pairs" in text
+            test_pairs[count] = counts["test"]
 
-        # Each evaluation is of a part of that visitor's own pairs.
+        # Each evaluation is of the test split of that visitor's own pairs, by the selection model.
         for count, page in pages.items():
             page.get_by_text("See the evaluation").click()
             page.get_by_role("heading", name="Evaluate").first.wait_for()
             title, shown = _caption_pairs(page)
-            assert title == "held-out test pairs", (count, title)
-            assert 0 < shown < count, (count, shown)
+            expected = f"The selection model on {shown:,} test-split pairs, whose samples it never saw"
+            assert title == expected, (count, title)
+            assert 0 < shown < count and shown == test_pairs[count], (count, shown, test_pairs[count])
             expect(page.get_by_text("ROC AUC").first).to_be_visible()
             assert page.locator('[data-testid="stException"]').count() == 0
 
@@ -196,7 +206,7 @@ def test_stop_ends_training_promptly_and_keeps_the_app_usable(browser, server, t
         stop = page.get_by_role("button", name=re.compile("Stop training"))
         clicked = time.monotonic()
         stop.click()
-        message = page.get_by_text(re.compile(r"^Training stopped by you after \d+ epochs"))
+        message = page.get_by_text(re.compile(r"^Training stopped by you\. Pairs: "))
         try:
             message.wait_for(timeout=STOP_WITHIN_S * 1000)
         except PlaywrightTimeout:
@@ -204,12 +214,21 @@ def test_stop_ends_training_promptly_and_keeps_the_app_usable(browser, server, t
             pytest.fail(
                 f"no 'Training stopped by you' message {STOP_WITHIN_S:g} s after clicking Stop training; "
                 f"the page has a model result: {page.get_by_text('See the evaluation').count() > 0}, "
-                f"the training status box: {page.get_by_text(re.compile('^Epoch ')).count() > 0}"
+                f"the selection's progress text: {page.get_by_text(SELECTING).count() > 0}"
             )
         latency = time.monotonic() - clicked
         print(f"stop latency {latency:.2f} s (click included)")
-        epochs_run = int(re.search(r"after (\d+) epochs", message.inner_text()).group(1))
-        assert 1 <= epochs_run < 500, message.inner_text()
+        # Stopped during the selection, so there is no refit: the final model is the one trained on the
+        # training split, stopped before its 500 epochs, and its metrics are on the test split.
+        text = message.inner_text()
+        trained, kept, ran = re.search(
+            r"; final model trained on ([\d,]+) pairs \(kept epoch (\d+) of (\d+)\);", text
+        ).groups()
+        assert 1 <= int(kept) <= int(ran) < 500, text
+        counts = split_counts(text)
+        assert int(trained.replace(",", "")) == counts["train"] and sum(counts.values()) == 11_304, text
+        assert "final model refit on all" not in text, text
+        assert "the final model was not refit on all pairs" in text, text
         assert page.locator('[data-testid="stException"]').count() == 0
 
         # The kept model can be evaluated.
@@ -218,7 +237,8 @@ def test_stop_ends_training_promptly_and_keeps_the_app_usable(browser, server, t
         page.get_by_role("heading", name="Evaluate").first.wait_for()
         expect(page.get_by_text("ROC AUC").first).to_be_visible(timeout=STEP_MS)
         title, shown = _caption_pairs(page)
-        assert 0 < shown < 11_304, (title, shown)
+        assert title == f"The model on {shown:,} test-split pairs, whose samples it never saw", title
+        assert 0 < shown < 11_304 and shown == counts["test"], (title, shown, counts)
         wait_idle(page)
 
         # And the app is still usable: back on Data & training the data (and result) are still there.
