@@ -323,9 +323,7 @@ def _run_train(args) -> int:
         _describe_loaded(data)
         splits = _splits(args, config, data, test)
         n_pairs = data.n_pairs if isinstance(data, PairSet) else None
-        _print_plan(
-            args, splits.describe(), n_pairs, splits.validation or splits.test or splits.dropped_pairs
-        )
+        _print_plan(args, splits.describe(), n_pairs, splits.held_out)
         import_tensorflow_quietly()
         from siamese_core.pipeline import fit
 
@@ -333,6 +331,8 @@ def _run_train(args) -> int:
             data,
             config,
             test=test,
+            test_fraction=0.0 if test is not None else args.test_fraction,
+            leakage_aware=not args.no_leakage_check,
             refit=not args.no_refit,
             pairs_per_sample=args.pairs_per_sample,
             hard_negatives=args.hard_negatives,
@@ -360,8 +360,9 @@ def _run_train(args) -> int:
                 outcome.test,
                 outcome.test_distances,
                 outcome.test_pairs.labels,
+                title=f"Held-out metrics of {outcome.measured}",
                 model_info=_model_info(outcome.bundle),
-                history=result.history,
+                history=(outcome.selection or result).history,  # the training whose metrics these are
             )
             write_report(args.report, html)
             print(f"report written to {args.report}")
@@ -463,7 +464,8 @@ def _fit_streamed(args, config):
     from siamese_core.splits import describe_counts
 
     held_out = any(scan.split_counts.get(name) for name in ("validation", "test", "dropped"))
-    _print_plan(args, describe_counts(scan.split_counts, stream.leakage_aware), scan.n_pairs, held_out)
+    strategy = "samples" if stream.leakage_aware else "random"
+    _print_plan(args, describe_counts(scan.split_counts, strategy), scan.n_pairs, held_out)
     return _fit_with_strategy(args, config, stream, test)
 
 
@@ -481,14 +483,18 @@ def _fit_distributed(args, config):
         all_pairs = make_pairs(
             data, pairs_per_sample=args.pairs_per_sample, hard_negatives=args.hard_negatives, seed=config.seed
         )
-    _print_plan(
-        args, splits.describe(), all_pairs.n_pairs, splits.validation or splits.test or splits.dropped_pairs
-    )
+    _print_plan(args, splits.describe(), all_pairs.n_pairs, splits.held_out)
     import_tensorflow_quietly()
     from siamese_core.distributed import MemoryPairStream
 
     stream = MemoryPairStream(
-        splits.train, splits.validation, splits.test, chunk_rows=args.chunk_rows, all_pairs=all_pairs
+        splits.train,
+        splits.validation,
+        splits.test,
+        chunk_rows=args.chunk_rows,
+        all_pairs=all_pairs,
+        dropped=splits.dropped_pairs,
+        leakage_aware=not args.no_leakage_check,
     )
     return _fit_with_strategy(args, config, stream, test)
 

@@ -88,6 +88,8 @@ class MemoryPairStream:
         chunk_rows: Rows per chunk and per shard unit.
         all_pairs: Every pair, served as the split "all" (the three splits and the pairs they dropped);
             None: the three splits together.
+        dropped: How many pairs the split left out of all three (reported by `scan`).
+        leakage_aware: Whether the split kept every sample in one split (False: pairs at random).
     """
 
     def __init__(
@@ -98,6 +100,8 @@ class MemoryPairStream:
         *,
         chunk_rows: int = 65_536,
         all_pairs: PairSet | None = None,
+        dropped: int = 0,
+        leakage_aware: bool = True,
     ):
         self.splits = {"train": train, "validation": validation, "test": test}
         if all_pairs is None:
@@ -110,12 +114,15 @@ class MemoryPairStream:
             )
         self.splits["all"] = all_pairs
         self.chunk_rows = chunk_rows
+        self.dropped = int(dropped)
+        self.leakage_aware = bool(leakage_aware)
 
     def scan(self) -> MemoryScan:
         counts = {name: 0 if pairs is None else pairs.n_pairs for name, pairs in self.splits.items()}
         n_pairs = counts.pop("all")
-        counts["dropped"] = n_pairs - sum(counts.values())
-        return MemoryScan(list(self.splits["train"].feature_names), n_pairs, counts)
+        return MemoryScan(
+            list(self.splits["train"].feature_names), n_pairs, {**counts, "dropped": self.dropped}
+        )
 
     def scaling_statistics(self, mode: str = "auto") -> tuple[np.ndarray, np.ndarray, str]:
         train = self.splits["train"]

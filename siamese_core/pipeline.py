@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from siamese_core.bundle import SiameseBundle, current_versions
-from siamese_core.errors import DataError
+from siamese_core.errors import ConfigError, DataError
 from siamese_core.evaluation import EvalResult, best_accuracy_threshold, evaluate_distances
 from siamese_core.pairing import make_pairs
 from siamese_core.pairs import PairSet, SampleSet, align_features
@@ -119,7 +119,8 @@ def fit(
         pairs_per_sample: For labeled samples: pairs per anchor sample.
         hard_negatives: For labeled samples: dissimilar pairs from the nearest samples of other classes.
         on_progress: Progress callback (see `train`); `TrainProgress.phase` says which training it is.
-        splits: Ready-made splits; when given, the split arguments are ignored.
+        splits: Ready-made splits, made with the split arguments given here (the extra selections on a
+            small validation split make theirs with them, other seeds).
 
     Returns:
         A `FitOutcome`.
@@ -128,6 +129,10 @@ def fit(
         DataError: Bad data, or a test file none of whose pairs is new to the model, or of one class.
     """
     config = config or TrainConfig()
+    if test is not None and splits is not None and splits.test is not None:
+        raise ConfigError(
+            "a test file was given and the splits given hold test pairs: make them without a test share"
+        )
     if test is not None:
         test_fraction = 0.0
     split_options = {
@@ -146,20 +151,20 @@ def fit(
         all_pairs = make_pairs(
             data, pairs_per_sample=pairs_per_sample, hard_negatives=hard_negatives, seed=config.seed
         )
-    held_out = splits.validation is not None or splits.test is not None or splits.dropped_pairs > 0
     selection, refitted, notes = _select_and_refit(
         config,
-        refit and held_out,
+        refit and splits.held_out,
         select=lambda progress: train(splits.train, splits.validation, config, on_progress=progress),
         refit=lambda settings, steps, progress: train(
             all_pairs, None, settings, on_progress=progress, steps=steps
         ),
-        length=lambda selection, progress: _length_in_memory(
+        length=lambda selection, progress, seconds_left: _length_in_memory(
             selection,
             splits,
             all_pairs,
             config,
             progress,
+            seconds_left,
             lambda seed: make_splits(data, **{**split_options, "seed": seed}),
         ),
         on_progress=on_progress,
@@ -168,10 +173,8 @@ def fit(
     final = refitted or selection
     measured_model, held_out_pairs, measured = selection.model, splits.test, ""
     if splits.test is not None:
-        measured = (
-            f"the selection model on {splits.test.n_pairs:,} test-split pairs, whose samples it never saw"
-            if refitted
-            else f"the model on {splits.test.n_pairs:,} test-split pairs, whose samples it never saw"
+        measured = _measured_text(
+            "selection model" if refitted else "model", splits.test.n_pairs, splits.strategy
         )
     if test is not None:
         held_out_pairs, measured, note = _new_to_model(test, [(all_pairs.left, all_pairs.right)])
@@ -192,6 +195,15 @@ def fit(
     )
 
 
+def _measured_text(which: str, n_pairs: int, strategy: str) -> str:
+    if strategy == "random":
+        return (
+            f"the {which} on {n_pairs:,} test-split pairs (split at random: their samples may also be in its "
+            "training pairs, so the metrics flatter it)"
+        )
+    return f"the {which} on {n_pairs:,} test-split pairs, whose samples it never saw"
+
+
 def _select_and_refit(config: TrainConfig, refitting: bool, *, select, refit, length, on_progress):
     """Train the selection model; when `refitting`, then the final model on all pairs.
 
@@ -200,7 +212,8 @@ def _select_and_refit(config: TrainConfig, refitting: bool, *, select, refit, le
         refitting: Whether to refit.
         select: `select(progress)` trains the selection model.
         refit: `refit(settings, steps, progress)` trains the final model on all pairs.
-        length: `length(selection, progress)` is `(refit steps or None when stopped, notes)`.
+        length: `length(selection, progress, seconds_left)` is `(refit steps, notes)`; steps None when
+            a training it ran was stopped (a note says why). `seconds_left()` is the time limit left.
         on_progress: The caller's progress callback.
 
     Returns:
@@ -211,19 +224,22 @@ def _select_and_refit(config: TrainConfig, refitting: bool, *, select, refit, le
     selection = select(_in_phase(on_progress, "selection" if refitting else "training"))
     if not refitting or selection.stopped_by_user or selection.stopped_by_time:
         return selection, None, []
+    steps, notes = length(selection, _in_phase(on_progress, "selection"), lambda: _time_left(config, started))
+    if steps is None:  # an extra selection was stopped; its note says why
+        return selection, None, notes
     settings = dataclasses.replace(
         config, batch_size=selection.config.batch_size, max_seconds=_time_left(config, started)
     )
-    steps, notes = length(selection, _in_phase(on_progress, "selection"))
-    refitted = None
-    if steps is not None:
-        settings.max_seconds = _time_left(config, started)
-        refitted = refit(settings, steps, _in_phase(on_progress, "refit"))
-    if refitted is None or refitted.stopped_by_user or refitted.stopped_by_time:
-        why = "at the time limit" if refitted is not None and refitted.stopped_by_time else "by you"
-        notes = [*notes, f"the refit on all pairs was stopped {why}, so the model is the selection model"]
+    refitted = refit(settings, steps, _in_phase(on_progress, "refit"))
+    if refitted.stopped_by_user or refitted.stopped_by_time:
+        notes = [*notes, _stopped_note("the refit on all pairs", refitted)]
         return selection, None, notes
     return selection, refitted, notes
+
+
+def _stopped_note(what: str, result: TrainResult) -> str:
+    why = "at the time limit" if result.stopped_by_time else "by you"
+    return f"{what} was stopped {why}, so the model is the selection model"
 
 
 SMALL_VALIDATION_PAIRS = 200  # fewer validation pairs than this: the length is chosen on several splits
@@ -231,7 +247,7 @@ SELECTIONS_ON_SMALL_DATA = 5
 
 
 def _length_in_memory(
-    selection, splits, all_pairs, config, progress, split_with_seed
+    selection, splits, all_pairs, config, progress, seconds_left, split_with_seed
 ) -> tuple[int | None, list[str]]:
     """The refit's steps (see `refit_steps`) and a note on how they were chosen.
 
@@ -251,17 +267,16 @@ def _length_in_memory(
     if splits.validation is None or splits.validation.n_pairs >= SMALL_VALIDATION_PAIRS:
         return round(lengths[0]), []
     for repeat in range(1, SELECTIONS_ON_SMALL_DATA):
-        other = split_with_seed(config.seed + repeat)
+        try:
+            other = split_with_seed(config.seed + repeat)
+        except DataError:  # labeled samples whose training share cannot pair with this seed
+            continue
         if other.validation is None or not _has_both_classes(other.train):
             continue
-        result = train(
-            other.train,
-            other.validation,
-            dataclasses.replace(config, seed=config.seed + repeat),
-            on_progress=progress,
-        )
+        settings = dataclasses.replace(config, seed=config.seed + repeat, max_seconds=seconds_left())
+        result = train(other.train, other.validation, settings, on_progress=progress)
         if result.stopped_by_user or result.stopped_by_time:
-            return None, []
+            return None, [_stopped_note("choosing the refit length", result)]
         lengths.append(steps_of(result, other.train))
     note = (
         f"the refit length is the median over {len(lengths)} selections on splits made with other seeds "
@@ -313,7 +328,8 @@ def _outcome(
         margin=config.margin,
         threshold=float(threshold[0]),
         label_mapping=_mapping_dict(info),
-        train_config=final.config.to_dict(),  # with the batch size used (see TrainResult.config)
+        # The settings asked for, with the batch size used; a refit's length is in metrics["split"].
+        train_config=dataclasses.replace(config, batch_size=final.config.batch_size).to_dict(),
         metrics=metrics,
         history=final.history,
         versions=current_versions(),
@@ -338,7 +354,10 @@ def fit_stream(
     and honest metrics, with the stream's split (the same rule as in memory, see `siamese_core.splits`).
 
     Up to `max_held_out` validation and test pairs are held in memory for early stopping, the threshold
-    and the metrics; the refit reads every pair of the stream (`chunks("all")`).
+    and the metrics; the refit reads every pair of the stream (`chunks("all")`), with the feature scaling
+    of the training split's samples (the scan gathers no other), after two passes that count the samples
+    (`count_samples`). Streams are large, so the length always comes from the one selection (in memory,
+    a validation split under `SMALL_VALIDATION_PAIRS` pairs takes the median of several).
 
     Args:
         stream: A `siamese_core.streaming.PairStream` or `siamese_core.distributed.MemoryPairStream`,
@@ -361,7 +380,7 @@ def fit_stream(
     held = stream.load_splits([s for s in ("validation", "test") if counts.get(s)], max_held_out)
     validation, test_split = held.get("validation"), held.get("test")  # read in one pass over the files
 
-    def length(selection, progress):
+    def length(selection, progress, seconds_left):
         return refit_steps(
             selection, count_samples(stream.chunks("train")), count_samples(stream.chunks("all"))
         ), []
@@ -384,18 +403,14 @@ def fit_stream(
     threshold, threshold_source = choose_threshold(selection.model, training_sample, validation)
     final = refitted or selection
     measured = (selection.model, test_split, "")
+    strategy_name = "samples" if getattr(stream, "leakage_aware", True) else "random"
     if test_split is not None:
         which = "selection model" if refitted else "model"
-        measured = (
-            selection.model,
-            test_split,
-            f"the {which} on {test_split.n_pairs:,} test-split pairs, whose samples it never saw",
-        )
+        measured = (selection.model, test_split, _measured_text(which, test_split.n_pairs, strategy_name))
     if test is not None:
         pairs, text, note = _new_to_model(test, stream.chunks("all"))
         measured = (final.model, pairs, text)
         notes += [note] if note else []
-    strategy_name = "samples" if getattr(stream, "leakage_aware", True) else "random"
     return _outcome(
         config,
         selection=selection,

@@ -47,6 +47,11 @@ class Splits:
     dropped_pairs: int = 0
     strategy: str = "samples"
 
+    @property
+    def held_out(self) -> bool:
+        """Whether any pair is outside the training split (validation, test, or left out)."""
+        return self.validation is not None or self.test is not None or self.dropped_pairs > 0
+
     def describe(self) -> str:
         counts = {name: getattr(self, name).n_pairs if getattr(self, name) else 0 for name in SPLIT_NAMES}
         return describe_counts({**counts, "dropped": self.dropped_pairs}, self.strategy)
@@ -372,17 +377,28 @@ def plan_text(
         test_source: The name of a separate test file, if any.
     """
     everything = f"all {n_pairs:,} pairs" if n_pairs is not None else "pairs made from all the samples"
+    at_random = "(split by pairs at random)" in split_text
+    chooser = (
+        "the validation pairs choose how long and the threshold"
+        if "validation" in split_text
+        else "no validation pairs: it trains every epoch and the threshold comes from its training pairs"
+    )
     if not held_out:
         text = f"{everything} train the model; nothing is held out"
     elif refit:
         text = (
-            f"{split_text}. A selection model trains on the training split (the validation pairs choose how "
-            f"long and the threshold); then the final model is refit on {everything}"
+            f"{split_text}. A selection model trains on the training split ({chooser}); then the final model "
+            f"is refit on {everything}"
         )
     else:
         text = f"{split_text}. The final model is the one trained on the training split (no refit)"
     if test_source:
         text += f"; the metrics come from the test file {test_source}"
     elif held_out and "test" in split_text:
-        text += "; the metrics come from the test pairs, which the selection model never sees"
+        text += (
+            "; the metrics come from the test pairs (split at random: their samples may also be in training "
+            "pairs, so the metrics flatter the model)"
+            if at_random
+            else "; the metrics come from the test pairs, which the selection model never sees"
+        )
     return text

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -207,7 +208,7 @@ def test_train_with_a_test_file_says_the_plan_first_and_measures_the_final_model
     out, err = capsys.readouterr()
     plan = next(line for line in err.splitlines() if line.startswith("plan: "))
     assert err.index(plan) < err.index("epoch 1/")
-    assert "test 0" not in plan and ", test " not in plan
+    assert re.match(r"plan: pairs: train [\d,]+, validation [\d,]+ \(split by samples\)", plan), plan
     assert (
         "then the final model is refit on all 300 pairs; the metrics come from the test file test.csv" in plan
     )
@@ -280,7 +281,10 @@ def test_train_streams_a_folder_of_parquet_files(pair_csv, tmp_path, capsys):
     assert main(["train", str(folder), "--out", str(model), "--no-leakage-check", *options]) == 0
     out, err = capsys.readouterr()
     assert f"saved {model}" in out and "ROC AUC" in out
+    plan = next(line for line in err.splitlines() if line.startswith("plan: "))
+    assert "(split by pairs at random)" in plan and "their samples may also be in training pairs" in plan
     assert "(split by pairs at random)" in err and "epoch 3/3" in err
+    assert "test-split pairs (split at random: their samples may also be in its training pairs" in out
     assert "final model refit on all 300 pairs" in err
     bundle = load_model(model)
     assert bundle.train_config["batch_size"] == 32  # "auto" for a few hundred pairs, saved as the size used

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from siamese_core.config import TrainConfig
-from siamese_core.errors import DataError
+from siamese_core.errors import ConfigError, DataError
 from siamese_core.evaluation import best_accuracy_threshold, evaluate_distances
 from siamese_core.pairing import make_pairs
 from siamese_core.pairs import LoadInfo, PairSet, SampleSet, align_features
@@ -14,7 +14,7 @@ from siamese_core.pipeline import (
     refit_steps,
     score_pairs,
 )
-from siamese_core.splits import pair_samples_seen
+from siamese_core.splits import make_splits, pair_samples_seen
 from siamese_core.training import predict_distances
 from tests.conftest import FEATURES, clustered_samples
 
@@ -60,6 +60,8 @@ def test_the_final_model_is_refit_on_every_pair():
     assert f"final model refit on all {every_pair.n_pairs:,} pairs for {expected_steps:,} steps" in text
     assert "held-out metrics: the selection model on" in text and "median over" not in text
     assert outcome.bundle.metrics["split"] == text
+    saved = outcome.bundle.train_config  # the settings asked for, not the refit's derived epochs
+    assert (saved["epochs"], saved["early_stopping_patience"], saved["batch_size"]) == (3, 10, 32)
 
 
 def test_with_few_validation_pairs_the_length_is_the_median_of_several_selections(tiny_outcome):
@@ -112,6 +114,13 @@ def test_a_test_file_made_of_training_samples_is_refused():
     training = _pairs(seed=0)
     with pytest.raises(DataError, match="0 test pairs are left"):
         fit(training, TINY, test=training.subset(np.arange(20)))
+
+
+def test_a_test_file_with_splits_that_hold_test_pairs_is_refused():
+    training = _pairs(seed=0)
+    splits = make_splits(training, validation_fraction=0.2, test_fraction=0.2)
+    with pytest.raises(ConfigError, match="the splits given hold test pairs"):
+        fit(training, TINY, test=_pairs(seed=1, n_pairs=40), splits=splits)
 
 
 def test_without_refit_the_final_model_is_the_selection_model():

@@ -393,9 +393,10 @@ def test_early_stopping_keeps_the_epoch_of_the_best_validation_auc():
     """The kept epoch is the one whose validation AUC is highest (ties: lowest validation loss)."""
     pairs = _pairs()
     validation = _pairs(n=60, seed=3)
+    validation.labels[:12] = 1 - validation.labels[:12]  # 12 wrong labels: no epoch can rank perfectly
     result = train(pairs, validation, TrainConfig(**{**SMALL, "epochs": 6, "early_stopping_patience": 0}))
     aucs, losses = result.history["val_auc"], result.history["val_loss"]
-    assert len(aucs) == len(losses) == 6
+    assert len(aucs) == len(losses) == 6 and max(aucs) < 1
     best = min(range(6), key=lambda epoch: (1 - aucs[epoch], losses[epoch]))
     assert result.best_epoch == best + 1
     distances = predict_distances(result.model, validation.left, validation.right)

@@ -387,7 +387,7 @@ def render_plan(loaded, data_key: str, settings: dict, test_source: str | None) 
     if cached is None or cached[0] != cache_key:
         try:
             splits = make_splits(loaded, **options)
-            held_out = splits.validation is not None or splits.test is not None or splits.dropped_pairs > 0
+            held_out = splits.held_out
             n_pairs = None if isinstance(loaded, SampleSet) else loaded.n_pairs
             text = plan_text(
                 splits.describe(), n_pairs, refit=refit, held_out=held_out, test_source=test_source
@@ -484,9 +484,7 @@ def render_training(loaded, settings: dict, *, test_pairs=None, data_key=None, r
                     text += f", validation loss {progress.val_loss:.4f}"
                 bar.progress(progress.fraction, text=text)
             if progress.stage == "epoch":
-                chart.plotly_chart(
-                    loss_figure(progress.history), key=f"live_loss_{next(charts)}"
-                )
+                chart.plotly_chart(loss_figure(progress.history), key=f"live_loss_{next(charts)}")
         except BaseException as error:  # Streamlit's stop or rerun: finish cleanly, keep the model
             job.interrupted = error
             return False
