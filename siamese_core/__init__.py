@@ -42,7 +42,7 @@ _EXPORTS = {
         "detect_sides",
         "detect_label_column",
     ],
-    "siamese_core.pairing": ["make_pairs"],
+    "siamese_core.pairing": ["make_pairs", "prepare_test_pairs"],
     "siamese_core.splits": ["Splits", "make_splits", "plan_text", "split_pairs", "split_samples"],
     "siamese_core.streaming": ["PairStream", "StreamScan", "ColumnStatistics"],
     "siamese_core.cluster": ["STRATEGIES", "WorkerRole", "worker_role"],

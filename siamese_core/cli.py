@@ -14,7 +14,7 @@ from pathlib import Path
 
 from siamese_core.cluster import STRATEGIES
 from siamese_core.errors import ConfigError, SiameseError
-from siamese_core.pairs import PairSet, align_features
+from siamese_core.pairs import PairSet
 
 EXIT_USAGE = 2
 
@@ -385,21 +385,21 @@ def _load_test(args, data):
     without it. Labeled samples are paired as the training samples are."""
     if not args.test:
         return None
-    from siamese_core.pairing import make_pairs
+    from siamese_core.pairing import prepare_test_pairs
     from siamese_core.pairs import SampleSet
 
     test = load_labeled(argparse.Namespace(**{**vars(args), "data": args.test}))
     if isinstance(test, SampleSet) != isinstance(data, SampleSet):
         kind = "labeled samples" if isinstance(data, SampleSet) else "pairs"
         raise ConfigError(f"--test {args.test} must hold {kind}, as {args.data} does")
-    if isinstance(test, SampleSet):
-        test = make_pairs(
-            test,
-            pairs_per_sample=args.pairs_per_sample,
-            hard_negatives=args.hard_negatives,
-            seed=args.seed or 0,
-        )
-    return align_features(data.feature_names, test, what=f"the training data ({Path(args.data).name})")
+    return prepare_test_pairs(
+        test,
+        data.feature_names,
+        pairs_per_sample=args.pairs_per_sample,
+        hard_negatives=args.hard_negatives,
+        seed=args.seed or 0,
+        what=f"the training data ({Path(args.data).name})",
+    )
 
 
 def _splits(args, config, data, test):

@@ -30,11 +30,11 @@ from siamese_core.training import (
     STEPS_PER_CALL,
     ProgressCallback,
     TrainResult,
-    _for_steps,
     _margin_warnings,
     _own_trace_count,
     _xla_pays,
     build_compiled_model,
+    config_for_steps,
     run_epochs,
 )
 
@@ -374,7 +374,7 @@ def train_stream(
     global_batch = max(replicas, min(config.batch_size_for(n_train), n_train) // replicas * replicas)
     config = replace(config, batch_size=global_batch)  # the result records the batch size used
     steps_per_epoch = max(1, n_train // global_batch)
-    config = _for_steps(config, steps, steps_per_epoch)
+    config = config_for_steps(config, steps, steps_per_epoch)
     pipeline = _Pipeline()
     dataset = strategy.distribute_datasets_from_function(
         lambda context: _batch_dataset(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from siamese_core.errors import DataError
-from siamese_core.pairs import DISSIMILAR, SIMILAR, PairSet, SampleSet
+from siamese_core.pairs import DISSIMILAR, SIMILAR, PairSet, SampleSet, align_features
 
 
 def make_pairs(
@@ -117,3 +117,33 @@ def _nearest_of_other_classes(features, members, class_index, c, k) -> np.ndarra
     neighbours = NearestNeighbors(n_neighbors=k).fit(features[others] / scale)
     _, nearest = neighbours.kneighbors(features[members] / scale)
     return others[nearest]
+
+
+def prepare_test_pairs(
+    test: PairSet | SampleSet,
+    feature_names: list[str],
+    *,
+    pairs_per_sample: int,
+    hard_negatives: bool = False,
+    seed: int = 0,
+    what: str = "the training data",
+) -> PairSet:
+    """A separate test file's pairs, ready to measure a model trained on other data.
+
+    Labeled samples are paired as training samples are (`make_pairs`); the features are put in the
+    training data's order by name (`align_features`).
+
+    Args:
+        test: The loaded test file: pairs, or labeled samples.
+        feature_names: The training data's feature names.
+        pairs_per_sample: For labeled samples: pairs per anchor sample.
+        hard_negatives: For labeled samples: dissimilar pairs from the nearest samples of other classes.
+        seed: Seed of the pair draws.
+        what: What `feature_names` belong to, for the messages.
+
+    Raises:
+        DataError: The test file's features are not the training data's.
+    """
+    if isinstance(test, SampleSet):
+        test = make_pairs(test, pairs_per_sample=pairs_per_sample, hard_negatives=hard_negatives, seed=seed)
+    return align_features(feature_names, test, what=what)

@@ -401,7 +401,7 @@ def train(
     trainer = _Trainer(model, train_pairs, config.margin)
     rng = np.random.default_rng(config.seed)
     steps_per_epoch = train_pairs.n_pairs // min(config.batch_size, train_pairs.n_pairs)
-    config = _for_steps(config, steps, steps_per_epoch)
+    config = config_for_steps(config, steps, steps_per_epoch)
 
     def blocks(epoch: int, count: int) -> Iterator[tuple[int, float]]:
         trainer.xla = trainer.xla or _xla_pays(train_pairs.n_pairs, epoch, config.epochs)
@@ -422,7 +422,7 @@ def train(
     )
 
 
-def _for_steps(config: TrainConfig, steps: int | None, steps_per_epoch: int) -> TrainConfig:
+def config_for_steps(config: TrainConfig, steps: int | None, steps_per_epoch: int) -> TrainConfig:
     """`config` with as many epochs as `steps` need and no early stopping; unchanged without `steps`."""
     if steps is None:
         return config

@@ -351,18 +351,15 @@ def render_test_file(loaded, data_key: str, load_same_kind, settings: dict):
 
 
 def _test_pairs(loaded, test, settings: dict, seed: int):
-    from siamese_core.pairs import align_features
+    from siamese_core.pairing import prepare_test_pairs
 
-    if isinstance(test, SampleSet):
-        from siamese_core.pairing import make_pairs
-
-        test = make_pairs(
-            test,
-            pairs_per_sample=int(settings.get("pairs_per_sample", 8)),
-            hard_negatives=bool(settings.get("hard_negatives", False)),
-            seed=seed,
-        )
-    return align_features(loaded.feature_names, test, what="the training data")
+    return prepare_test_pairs(
+        test,
+        loaded.feature_names,
+        pairs_per_sample=int(settings.get("pairs_per_sample", 8)),
+        hard_negatives=bool(settings.get("hard_negatives", False)),
+        seed=seed,
+    )
 
 
 def render_plan(loaded, data_key: str, settings: dict, test_source: str | None) -> bool:
