@@ -77,7 +77,7 @@ siamese_core.training.XLA_MIN_PAIRS = 2**62
 
 STREAMED_SCORE = """
 scored = score_file(bundle, path, output, threshold=bundle.threshold)
-json.dump({"scored": scored}, open(facts, "w"))
+json.dump({"scored": scored.n_scored}, open(facts, "w"))
 """
 
 IN_MEMORY_TRAIN = """

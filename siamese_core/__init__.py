@@ -62,6 +62,7 @@ _EXPORTS = {
         "embedding_figure",
         "confusion_figure",
     ],
+    "siamese_core.outputs": ["atomic_write", "check_output"],
     "siamese_core.report": ["render_report", "write_report"],
     "siamese_core.demo": ["digits_pairs_frame", "digits_samples_frame", "digits_reference_pairs_frame"],
     # These import TensorFlow.
@@ -77,7 +78,7 @@ _EXPORTS = {
         "score_pairs",
     ],
     "siamese_core.distributed": ["MemoryPairStream", "make_strategy", "train_stream"],
-    "siamese_core.scoring": ["score_file", "score_frame"],
+    "siamese_core.scoring": ["ScoreColumns", "ScoredFile", "score_file", "score_frame"],
 }
 _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
 

@@ -10,6 +10,7 @@ from elsewhere is untrusted.
 from __future__ import annotations
 
 import json
+import math
 import os
 import tempfile
 import zipfile
@@ -21,8 +22,9 @@ import keras
 import numpy as np
 import pandas as pd
 
-from siamese_core.errors import ConfigError, DataError, ModelFileError
-from siamese_core.model import DISTANCE_NAME, ENCODER_NAME, EuclideanDistance  # noqa: F401 (registers)
+from siamese_core.errors import ConfigError, DataError, ModelFileError, shown
+from siamese_core.model import DISTANCE_NAME, ENCODER_NAME, EuclideanDistance
+from siamese_core.outputs import atomic_write
 from siamese_core.training import embed, predict_distances
 
 BUNDLE_ENTRY = "siamese_core.json"
@@ -31,6 +33,14 @@ KERAS_ENTRIES = ("config.json", "metadata.json", "model.weights.h5")
 MAX_FILE_BYTES = 1 << 30  # 1 GiB on disk
 MAX_UNPACKED_BYTES = 2 << 30  # 2 GiB declared inside the zip
 FORBIDDEN_CLASSES = {"Lambda", "TFOpLambda"}
+JSON_ENTRIES = (BUNDLE_ENTRY, "config.json", "metadata.json")
+# A model's JSON entries take a few KB (config.json 5 KB for a small model, siamese_core.json grows with
+# features and epochs); anything unpacking to more is refused before it is read.
+MAX_JSON_BYTES = 4 << 20
+# Keras stores its entries uncompressed, so a large entry (the weights) unpacks to about its stored size;
+# one unpacking to over 100x (deflate reaches 1,000x only on filler) is a decompression bomb.
+MAX_EXPANSION = 100
+MAX_NESTING = 64  # JSON levels; Keras' config of a siamese_core model has 11
 
 
 @dataclass
@@ -176,23 +186,16 @@ class SiameseBundle:
             The path written.
 
         Raises:
-            ConfigError: If the path does not end in ".keras" or its folder does not exist.
+            ConfigError: If the path does not end in ".keras", is a folder, or its folder does not exist or
+                cannot be written.
         """
         path = Path(path)
         if path.suffix != ".keras":
             raise ConfigError(f"model files end in .keras. Received: {path}")
-        if not path.parent.is_dir():
-            raise ConfigError(f"cannot save {path}: the folder {path.parent} does not exist")
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".keras", dir=path.parent)
-        os.close(handle)
-        try:
+        with atomic_write(path) as temporary:
             self.model.save(temporary)
             with zipfile.ZipFile(temporary, "a", compression=zipfile.ZIP_DEFLATED) as archive:
                 archive.writestr(BUNDLE_ENTRY, json.dumps(self._metadata(), indent=2, default=_json_default))
-            os.replace(temporary, path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
         return path
 
     def to_bytes(self) -> bytes:
@@ -237,8 +240,9 @@ def save_model(bundle: SiameseBundle, path) -> Path:
 def load_model(source, *, name: str | None = None) -> SiameseBundle:
     """Load a model file saved by siamese_core, safely.
 
-    The archive is checked before Keras reads it (a zip, no unsafe entry names, a bounded unpacked size,
-    intact, ours, no `Lambda` layer), then loaded with `safe_mode=True`, so no code from the file runs.
+    The archive is checked before Keras reads it (a zip, no unsafe entry names, bounded unpacked sizes,
+    intact, ours, no `Lambda` layer, metadata of the right types), then loaded with `safe_mode=True`, so no
+    code from the file runs, and the model must have the shape siamese_core gives its models.
 
     Args:
         source: A path, the file's bytes, or a binary file-like object.
@@ -248,13 +252,18 @@ def load_model(source, *, name: str | None = None) -> SiameseBundle:
         The `SiameseBundle`.
 
     Raises:
-        ModelFileError: If the file is missing, corrupt, unsafe, or not a siamese_core model.
+        ModelFileError: If the file is missing, not a regular file, corrupt, unsafe, or not a siamese_core
+            model.
     """
     if isinstance(source, (str, os.PathLike)):
         path = Path(source)
         name = name or path.name
-        if not path.is_file():
+        if not path.exists():
             raise ModelFileError(f"{name}: no such model file")
+        if not path.is_file():  # a folder, or a pipe or device, which could keep a reader waiting forever
+            raise ModelFileError(
+                f"{name}: not a regular file (a folder, a pipe or a device); pass a .keras model file"
+            )
         if path.stat().st_size > MAX_FILE_BYTES:
             raise ModelFileError(
                 f"{name}: the file is over {MAX_FILE_BYTES >> 20} MiB, too large for a model file"
@@ -276,42 +285,103 @@ def load_model(source, *, name: str | None = None) -> SiameseBundle:
 
 
 def _load_path(path: Path, name: str) -> SiameseBundle:
-    metadata = _check_archive(path, name)
+    fields = _metadata_fields(_check_archive(path, name), name)
     try:
         model = keras.saving.load_model(path, compile=False, safe_mode=True)
     except Exception as error:  # Keras raises many types for a bad file; all mean "cannot load".
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise ModelFileError(f"{name}: cannot be loaded safely ({reason[:300]})") from error
-    feature_names = [str(feature) for feature in metadata.get("feature_names", [])]
+        raise ModelFileError(f"{name}: cannot be loaded safely ({shown(reason, 300)})") from error
+    _check_model(model, len(fields["feature_names"]), name)
+    return SiameseBundle(model=model, **fields)
+
+
+def _check_model(model, n_features: int, name: str) -> None:
+    """Refuse a model that is not shaped as siamese_core builds them (see `siamese_core.model`): inputs
+    "left" and "right" of the features' width, a shared encoder model giving one embedding per row, and a
+    Euclidean distance layer giving one distance per pair."""
     try:
-        inputs = {tensor.name: tensor.shape[-1] for tensor in model.inputs}
-        model.get_layer(ENCODER_NAME)
-        model.get_layer(DISTANCE_NAME)
-    except (ValueError, AttributeError, IndexError) as error:
+        encoder = model.get_layer(ENCODER_NAME)
+        distance = model.get_layer(DISTANCE_NAME)
+    except (ValueError, AttributeError) as error:  # no such layer, or not a model at all
         raise ModelFileError(
             f"{name}: not a siamese_core model (no shared encoder and distance layer)"
         ) from error
-    if sorted(inputs) != ["left", "right"] or any(width != len(feature_names) for width in inputs.values()):
+    if not isinstance(encoder, keras.Model) or not isinstance(distance, EuclideanDistance):
         raise ModelFileError(
-            f"{name}: the model's inputs {inputs} do not match its {len(feature_names)} feature names; "
+            f"{name}: not a siamese_core model: its layers named {ENCODER_NAME} and {DISTANCE_NAME} are a "
+            f"{type(encoder).__name__} and a {type(distance).__name__}, where siamese_core has an encoder "
+            "model and a EuclideanDistance layer"
+        )
+    inputs = {tensor.name: tuple(tensor.shape) for tensor in model.inputs}
+    if sorted(inputs) != ["left", "right"] or any(shape != (None, n_features) for shape in inputs.values()):
+        raise ModelFileError(
+            f"{name}: the model's inputs {shown(inputs, 200)} do not match its {n_features} feature names; "
             "the file is inconsistent"
         )
-    return SiameseBundle(
-        model=model,
-        feature_names=feature_names,
-        margin=float(metadata.get("margin", 1.0)),
-        threshold=float(metadata.get("threshold", 0.5)),
-        label_mapping=metadata.get("label_mapping"),
-        train_config=metadata.get("train_config") or {},
-        metrics=metadata.get("metrics") or {},
-        history=metadata.get("history") or {},
-        versions=metadata.get("versions") or {},
-        created=str(metadata.get("created", "")),
+    samples, embeddings, distances = (
+        [tuple(tensor.shape) for tensor in tensors]
+        for tensors in (encoder.inputs, encoder.outputs, model.outputs)
     )
+    if (
+        samples != [(None, n_features)]
+        or [len(shape) for shape in embeddings] != [2]
+        or distances != [(None,)]
+    ):
+        raise ModelFileError(
+            f"{name}: not a siamese_core model: the encoder maps {samples} to {embeddings} and the model gives "
+            f"{distances}, where one embedding per sample and one distance per pair are expected"
+        )
+
+
+def _metadata_fields(metadata: dict, name: str) -> dict:
+    """The bundle's fields from its metadata, each checked to be of the type it must be: the file may come
+    from anywhere, and a wrong type must be refused here, not fail later in a figure or a message."""
+
+    def wrong(key: str, expected: str) -> ModelFileError:
+        return ModelFileError(
+            f"{name}: refused: its {BUNDLE_ENTRY} gives {key} = {shown(json.dumps(metadata.get(key)))}, "
+            f"where {expected} is expected; the file is damaged or not from siamese_core"
+        )
+
+    feature_names = metadata.get("feature_names")
+    if not isinstance(feature_names, list) or not all(isinstance(feature, str) for feature in feature_names):
+        raise wrong("feature_names", "a list of names")
+    fields = {"feature_names": feature_names}
+    for key, default in (("margin", 1.0), ("threshold", 0.5)):
+        value = metadata.get(key, default)
+        if not _is_number(value) or not math.isfinite(value):
+            raise wrong(key, "a finite number")
+        fields[key] = float(value)
+    if fields["margin"] <= 0:
+        raise wrong("margin", "a number > 0")
+    for key in ("label_mapping", "train_config", "metrics", "history", "versions"):
+        value = metadata.get(key)
+        if value is not None and not isinstance(value, dict):
+            raise wrong(key, "an object")
+        fields[key] = value if key == "label_mapping" else value or {}
+    if not all(
+        isinstance(values, list) and all(map(_is_number, values)) for values in fields["history"].values()
+    ):
+        raise wrong("history", "lists of numbers (one per epoch)")
+    created = metadata.get("created", "")
+    if not isinstance(created, str):
+        raise wrong("created", "a date as text")
+    fields["created"] = created
+    return fields
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _check_archive(path: Path, name: str) -> dict:
-    """Refuse what is not a safe, intact siamese_core archive; return its metadata."""
+    """Refuse what is not a safe, intact siamese_core archive; return its metadata.
+
+    Sizes are checked on the archive's directory before anything is unpacked (`_check_entry_size`), so a
+    small file that unpacks to gigabytes is refused at once and in little memory; then the JSON entries are
+    read, at most `MAX_JSON_BYTES` and `MAX_NESTING` levels deep each, and only then are the checksums of
+    all entries verified.
+    """
     if not zipfile.is_zipfile(path):
         raise ModelFileError(f"{name}: not a model file (a .keras model is a zip archive; this is not one)")
     try:
@@ -321,12 +391,14 @@ def _check_archive(path: Path, name: str) -> dict:
                 parts = PurePosixPath(entry.filename.replace("\\", "/")).parts
                 if entry.filename.startswith(("/", "\\")) or ".." in parts or ":" in entry.filename:
                     raise ModelFileError(
-                        f"{name}: refused: the archive has an unsafe entry name '{entry.filename}'"
+                        f"{name}: refused: the archive has an unsafe entry name '{shown(entry.filename)}'"
                     )
             if sum(entry.file_size for entry in entries) > MAX_UNPACKED_BYTES:
                 raise ModelFileError(
                     f"{name}: refused: the archive declares over {MAX_UNPACKED_BYTES >> 30} GiB of contents"
                 )
+            for entry in entries:
+                _check_entry_size(entry, name)
             names = {entry.filename for entry in entries}
             missing = [entry for entry in KERAS_ENTRIES if entry not in names]
             if missing:
@@ -336,19 +408,18 @@ def _check_archive(path: Path, name: str) -> dict:
                     f"{name}: a Keras model, but not one saved by siamese_core (no {BUNDLE_ENTRY}); "
                     "train one with `siamese train` or the dashboard"
                 )
+            metadata, config, _ = (_read_json(archive, entry, name) for entry in JSON_ENTRIES)
             broken = archive.testzip()
             if broken is not None:
                 raise ModelFileError(f"{name}: the file is corrupt (entry {broken} fails its checksum)")
-            metadata = json.loads(archive.read(BUNDLE_ENTRY))
-            config = json.loads(archive.read("config.json"))
     except ModelFileError:
         raise
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, KeyError) as error:
-        raise ModelFileError(f"{name}: the file is corrupt or truncated ({error})") from error
+        raise ModelFileError(f"{name}: the file is corrupt or truncated ({shown(error, 300)})") from error
     fmt = metadata.get("format") if isinstance(metadata, dict) else None
     if fmt != BUNDLE_FORMAT:
-        raise ModelFileError(f"{name}: unknown model file format {fmt!r}")
-    forbidden = sorted(FORBIDDEN_CLASSES & set(_class_names(config)))
+        raise ModelFileError(f"{name}: unknown model file format {shown(repr(fmt))}")
+    forbidden = sorted(FORBIDDEN_CLASSES & _class_names(config))
     if forbidden:
         raise ModelFileError(
             f"{name}: refused: the model contains a {forbidden[0]} layer, which can run arbitrary code"
@@ -356,18 +427,63 @@ def _check_archive(path: Path, name: str) -> dict:
     return metadata
 
 
-def _class_names(config) -> list[str]:
-    if isinstance(config, dict):
-        found = [config["class_name"]] if isinstance(config.get("class_name"), str) else []
-        return found + [name for value in config.values() for name in _class_names(value)]
-    if isinstance(config, list):
-        return [name for value in config for name in _class_names(value)]
-    return []
+def _check_entry_size(entry: zipfile.ZipInfo, name: str) -> None:
+    """Refuse an entry that its directory record says unpacks to more than a model's entry of its kind.
+
+    Reading an entry stops at that size (zipfile's `ZipExtFile`; data unpacking to more fails its checksum),
+    so it bounds what reading takes.
+    """
+    size = entry.file_size
+    if entry.filename in JSON_ENTRIES and size > MAX_JSON_BYTES:
+        raise ModelFileError(
+            f"{name}: refused: its entry {entry.filename} unpacks to over {MAX_JSON_BYTES >> 20} MiB, far more "
+            "than a model's settings take (a decompression bomb?)"
+        )
+    if size > MAX_JSON_BYTES and size > MAX_EXPANSION * entry.compress_size:
+        raise ModelFileError(
+            f"{name}: refused: its entry {shown(entry.filename)} unpacks to {size:,} bytes from "
+            f"{entry.compress_size:,} (a decompression bomb?)"
+        )
+
+
+def _read_json(archive: zipfile.ZipFile, entry: str, name: str):
+    """A JSON entry, unpacked to at most `MAX_JSON_BYTES` and at most `MAX_NESTING` levels deep."""
+    with archive.open(entry) as stream:
+        data = stream.read(MAX_JSON_BYTES)  # the declared size, checked; no more whatever the data holds
+    try:
+        value = json.loads(data)
+        too_deep = max(depth for _, depth in _json_nodes(value)) > MAX_NESTING
+    except RecursionError:
+        too_deep = True
+    if too_deep:
+        raise ModelFileError(
+            f"{name}: refused: its entry {entry} is nested over {MAX_NESTING} levels deep, far more than a "
+            "model's settings are"
+        )
+    return value
+
+
+def _json_nodes(value):
+    """Every value inside a parsed JSON value, with its depth (1 for `value`), walked without recursion."""
+    stack = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        yield node, depth
+        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+        stack.extend((child, depth + 1) for child in children)
+
+
+def _class_names(config) -> set[str]:
+    return {
+        node["class_name"]
+        for node, _ in _json_nodes(config)
+        if isinstance(node, dict) and isinstance(node.get("class_name"), str)
+    }
 
 
 def _preview(names: list[str], limit: int = 4) -> str:
-    shown = ", ".join(names[:limit])
-    return f"{shown}, ..." if len(names) > limit else shown
+    listed = ", ".join(shown(name) for name in names[:limit])
+    return f"{listed}, ..." if len(names) > limit else listed
 
 
 def _json_default(value):

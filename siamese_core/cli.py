@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 from pathlib import Path
@@ -46,6 +47,16 @@ def _batch_size(text: str) -> int | str:
     if size < 1:
         raise argparse.ArgumentTypeError(f"expected a whole number >= 1 or auto; got {text!r}")
     return size
+
+
+def _threshold(text: str) -> float:
+    try:
+        threshold = float(text)
+    except ValueError:
+        threshold = math.nan
+    if not math.isfinite(threshold):  # nan would call every pair dissimilar
+        raise argparse.ArgumentTypeError(f"expected a finite distance such as 0.5; got {text!r}")
+    return threshold
 
 
 def _names(text: str) -> list[str]:
@@ -143,7 +154,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("model", metavar="MODEL.keras")
     evaluate.add_argument("data", metavar="DATA.csv")
     evaluate.add_argument("--json", action="store_true", help="print one JSON object on stdout")
-    evaluate.add_argument("--threshold", type=float, help="decision threshold (default: the model's)")
+    evaluate.add_argument("--threshold", type=_threshold, help="decision threshold (default: the model's)")
     _add_data_options(evaluate)
 
     score = commands.add_parser(
@@ -159,14 +170,14 @@ def build_parser() -> argparse.ArgumentParser:
         "data", metavar="DATA", help="a pair CSV, a Parquet file, or a folder of CSV or of Parquet files"
     )
     score.add_argument("-o", "--output", required=True, metavar="OUT.csv")
-    score.add_argument("--threshold", type=float, help="decision threshold (default: the model's)")
+    score.add_argument("--threshold", type=_threshold, help="decision threshold (default: the model's)")
     score.add_argument("--drop-missing", action="store_true", help="skip rows with missing values")
 
     report = commands.add_parser("report", help="write a standalone HTML report of a model on labeled pairs")
     report.add_argument("model", metavar="MODEL.keras")
     report.add_argument("data", metavar="DATA.csv")
     report.add_argument("-o", "--output", required=True, metavar="REPORT.html")
-    report.add_argument("--threshold", type=float, help="decision threshold (default: the model's)")
+    report.add_argument("--threshold", type=_threshold, help="decision threshold (default: the model's)")
     _add_data_options(report)
     return parser
 
@@ -291,6 +302,46 @@ def import_tensorflow_quietly() -> None:
         os.close(devnull)
 
 
+def _check_outputs(outputs: dict[str, str | None], inputs: dict[str, str | None]) -> None:
+    """Refuse, before any work, an output that would destroy an input or another output, or that cannot be
+    written (see `siamese_core.outputs.check_output`).
+
+    Paths are compared resolved, so `./data.csv` and a symbolic link to data.csv are data.csv.
+
+    Args:
+        outputs: Each output's option (such as "--out") and path, None when not given.
+        inputs: Each input's role (such as "data") and path, None when not given.
+
+    Raises:
+        ConfigError: Naming the option, the path and what to do.
+    """
+    from siamese_core.outputs import check_output
+
+    sources = {Path(source).resolve(): (role, source) for role, source in inputs.items() if source}
+    written: dict[Path, str] = {}
+    for flag, output in outputs.items():
+        if not output:
+            continue
+        target = Path(output).resolve()
+        for origin, (role, source) in sources.items():
+            kind = "folder" if origin.is_dir() else "file"
+            if target == origin:
+                raise ConfigError(
+                    f"{flag} {output} would overwrite the {role} {kind} {source}; choose another path for {flag}"
+                )
+            if kind == "folder" and target.is_relative_to(origin):
+                raise ConfigError(
+                    f"{flag} {output} is inside the {role} {kind} {source}, whose files are read; choose a path "
+                    f"outside it for {flag}"
+                )
+        if target in written:
+            raise ConfigError(
+                f"{flag} {output} is also the path of {written[target]}; give each output its own file"
+            )
+        written[target] = flag
+        check_output(output, flag=flag)
+
+
 def _run_train(args) -> int:
     out = Path(args.out)
     if out.suffix != ".keras":
@@ -313,6 +364,11 @@ def _run_train(args) -> int:
     from siamese_core.cluster import worker_role
 
     role = worker_role(args.strategy)  # a wrong TF_CONFIG is reported before anything else
+    if role.is_chief:  # the only worker that writes: the others may not even have the output folder
+        _check_outputs(
+            {"--out": args.out, "--report": args.report},
+            {"data": args.data, "samples": args.samples, "test": args.test},
+        )
     if _streams(args):
         outcome = _fit_streamed(args, config)
     elif args.strategy != "default":
@@ -565,6 +621,7 @@ def _run_evaluate(args) -> int:
 def _run_report(args) -> int:
     from siamese_core.report import render_report, write_report
 
+    _check_outputs({"-o": args.output}, {"model": args.model, "data": args.data, "samples": args.samples})
     bundle, pairs, distances, result = _evaluate(args)
     html = render_report(
         result,
@@ -581,14 +638,19 @@ def _run_report(args) -> int:
 
 
 def _run_score(args) -> int:
+    _check_outputs({"-o": args.output}, {"model": args.model, "data": args.data})
     import_tensorflow_quietly()
     from siamese_core.bundle import load_model
     from siamese_core.scoring import score_file
 
     bundle = load_model(args.model)
     threshold = bundle.threshold if args.threshold is None else args.threshold
-    count = score_file(bundle, args.data, args.output, threshold=threshold, drop_missing=args.drop_missing)
-    print(f"scored {count:,} pairs at threshold {threshold:.4f}; wrote {args.output}")
+    written = score_file(bundle, args.data, args.output, threshold=threshold, drop_missing=args.drop_missing)
+    renamed = written.columns.renamed()
+    print(
+        f"scored {written.n_scored:,} pairs at threshold {threshold:.4f}; wrote {args.output}"
+        + (f" ({renamed})" if renamed else "")
+    )
     return 0
 
 

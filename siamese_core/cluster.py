@@ -69,8 +69,10 @@ def worker_role(strategy: str = "default", environ: Mapping[str, str] | None = N
     try:
         config = json.loads(text)
     except json.JSONDecodeError as error:
-        raise ConfigError(f"TF_CONFIG is not valid JSON ({error.msg} at character {error.pos}); "
-                          f"expected e.g. {TF_CONFIG_EXAMPLE}") from None
+        raise ConfigError(
+            f"TF_CONFIG is not valid JSON ({error.msg} at character {error.pos}); "
+            f"expected e.g. {TF_CONFIG_EXAMPLE}"
+        ) from None
     cluster = config.get("cluster") if isinstance(config, dict) else None
     task = config.get("task") if isinstance(config, dict) else None
     if not isinstance(cluster, dict) or not isinstance(task, dict):

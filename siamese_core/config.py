@@ -97,6 +97,7 @@ class TrainConfig:
                 "early_stopping_patience must be >= 0",
                 "early_stopping_patience",
             ),
+            (0 <= self.seed < 2**32, "seed must be in [0, 2**32)", "seed"),
         ]
         for ok, message, name in checks:
             if not ok:

@@ -126,7 +126,7 @@ class MemoryPairStream:
 
     def scaling_statistics(self, mode: str = "auto") -> tuple[np.ndarray, np.ndarray, str]:
         train = self.splits["train"]
-        return scaling_statistics([train.left, train.right], mode)
+        return scaling_statistics([train.left, train.right], mode, train.feature_names)
 
     def chunks(
         self,

@@ -7,6 +7,36 @@ exceptions.
 
 from __future__ import annotations
 
+import unicodedata
+
+SHOWN_LENGTH = 60  # characters of a user's value that a message shows
+
+
+def shown(value: object, limit: int = SHOWN_LENGTH) -> str:
+    """A value from a user's file as a message can show it: safe on a terminal and on one line.
+
+    Control and format characters (escape sequences, line breaks, bidirectional overrides) are written as
+    escapes such as \\x1b, so they show what the file holds without acting on the terminal; a value longer
+    than `limit` characters is cut, saying how long it is.
+
+    Args:
+        value: The value, shown as `str(value)`.
+        limit: The most characters shown of it.
+
+    Returns:
+        The text to put in a message.
+    """
+    text = str(value)
+    if len(text) <= limit:
+        return "".join(map(_escaped, text))
+    return "".join(map(_escaped, text[:limit])) + f"... ({len(text):,} characters)"
+
+
+def _escaped(char: str) -> str:
+    if unicodedata.category(char) not in ("Cc", "Cf"):
+        return char
+    return f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
+
 
 class SiameseError(Exception):
     """Base class of every error a user can cause (bad data, bad settings, bad model files)."""
@@ -41,7 +71,7 @@ class DataError(SiameseError, ValueError):
         if source:
             where.append(f"{source}")
         if column is not None:
-            where.append(f"column '{column}'")
+            where.append(f"column '{shown(column)}'")
         if row is not None:
             where.append(f"row {row} (line {row + 1})")
         prefix = ", ".join(where)

@@ -8,6 +8,8 @@ import keras
 import numpy as np
 from keras import ops
 
+from siamese_core.errors import DataError, shown
+
 ENCODER_NAME = "encoder"
 DISTANCE_NAME = "distance"
 
@@ -82,7 +84,8 @@ def build_encoder(
         variance = np.asarray(feature_variance, dtype=np.float64)
         largest = float(variance.max()) if variance.size else 1.0
         if not 1e-20 <= largest <= 1e20:
-            factor = 2.0 ** -round(np.log2(np.sqrt(largest)))
+            # A normal float32 (2^-126 to 2^127): TensorFlow reads a smaller one as 0, a larger one is inf.
+            factor = 2.0 ** np.clip(-round(np.log2(np.sqrt(largest))), -126, 127)
             layers.append(keras.layers.Rescaling(factor, name="magnitude"))
             feature_mean, feature_variance = mean * factor, np.maximum(variance * factor**2, 1e-30)
         layers.append(
@@ -145,24 +148,36 @@ def _column_statistics(blocks) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.n
     return shift + mean_offset, variance, highest, lowest
 
 
-def scaling_statistics(samples, mode: str = "auto") -> tuple[np.ndarray, np.ndarray, str]:
+def scaling_statistics(
+    samples, mode: str = "auto", feature_names: list[str] | None = None
+) -> tuple[np.ndarray, np.ndarray, str]:
     """Per-feature mean and variance for the model's feature scaling, computed in float64.
 
     Args:
         samples: (n, d) training samples, or a list of such blocks (the two sides of the pairs), read
             a chunk at a time.
         mode: "per_feature", "global", "none" or "auto" (see `TrainConfig.scaling`).
+        feature_names: The features' names, for messages.
 
     Returns:
         `(mean, variance, mode used)`, each array of shape (d,) in float64 (a variance may exceed
         float32: `build_encoder` rescales then); constant features get variance 1 (they are only centred).
+
+    Raises:
+        DataError: A feature's values are all too small for normal 32-bit floats (see
+            `scaling_from_moments`).
     """
     blocks = samples if isinstance(samples, (list, tuple)) else [samples]
-    return scaling_from_moments(*_column_statistics(blocks), mode)
+    return scaling_from_moments(*_column_statistics(blocks), mode, feature_names)
 
 
 def scaling_from_moments(
-    mean: np.ndarray, variance: np.ndarray, highest: np.ndarray, lowest: np.ndarray, mode: str = "auto"
+    mean: np.ndarray,
+    variance: np.ndarray,
+    highest: np.ndarray,
+    lowest: np.ndarray,
+    mode: str = "auto",
+    feature_names: list[str] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, str]:
     """The finishing step of `scaling_statistics`, from per-feature moments gathered elsewhere.
 
@@ -175,10 +190,16 @@ def scaling_from_moments(
         highest: (d,) largest value of each feature.
         lowest: (d,) smallest value of each feature.
         mode: "per_feature", "global", "none" or "auto" (see `TrainConfig.scaling`).
+        feature_names: The features' names, for messages.
 
     Returns:
         `(mean, variance, mode used)`, as `scaling_statistics` returns them.
+
+    Raises:
+        DataError: A feature's values are all too small for normal 32-bit floats (below 1.2e-38 in size,
+            not all 0): TensorFlow reads them as 0, whatever the scaling.
     """
+    _check_normal_sizes(highest, lowest, feature_names)
     if mode == "auto":  # one unit (pixels, embedding dimensions) when the features' ranges are alike
         ranges = (highest - lowest)[highest > lowest]
         alike = len(ranges) and ranges.max() <= 10 * np.percentile(ranges, 10, method="lower")
@@ -191,6 +212,23 @@ def scaling_from_moments(
     variance = np.where(np.isfinite(variance), variance, np.finfo(np.float64).max)
     variance[variance == 0] = 1.0
     return mean, variance, mode
+
+
+def _check_normal_sizes(highest: np.ndarray, lowest: np.ndarray, feature_names: list[str] | None) -> None:
+    """Refuse features whose every value is too small for a normal float32 (below 1.2e-38 in size, but
+    not all 0): TensorFlow flushes such subnormal numbers to 0, so the model would see a constant."""
+    size = np.maximum(np.abs(highest), np.abs(lowest))
+    tiny = (size > 0) & (size < np.finfo(np.float32).tiny)
+    if not tiny.any():
+        return
+    index = np.flatnonzero(tiny)
+    names = [feature_names[i] if feature_names else f"feature {i + 1}" for i in index]
+    more = f" (and {len(names) - 1:,} more)" if len(names) > 1 else ""
+    raise DataError(
+        f"feature '{shown(names[0])}'{more} holds only values below 1.2e-38 in size (the largest is "
+        f"{size[index[0]]:.3g}), which 32-bit floats hold only as subnormal numbers and TensorFlow reads as "
+        "0; multiply the features by a power of ten (such as 1e30) before training"
+    )
 
 
 def encoder_of(model: keras.Model) -> keras.Model:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from siamese_core.errors import DataError
+from siamese_core.errors import ConfigError, DataError
 from siamese_core.pairs import DISSIMILAR, SIMILAR, PairSet, SampleSet, align_features
 
 
@@ -33,9 +33,10 @@ def make_pairs(
 
     Raises:
         DataError: If no class has two samples or there is only one class.
+        ConfigError: If `pairs_per_sample` is below 2.
     """
     if pairs_per_sample < 2:
-        raise ValueError(f"pairs_per_sample must be >= 2. Received: pairs_per_sample={pairs_per_sample}")
+        raise ConfigError(f"pairs_per_sample must be >= 2. Received: pairs_per_sample={pairs_per_sample}")
     rng = np.random.default_rng(seed)
     per_side = pairs_per_sample // 2
     classes, class_index = np.unique(samples.classes.astype(str), return_inverse=True)

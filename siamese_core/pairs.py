@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from siamese_core.errors import DataError
+from siamese_core.errors import DataError, shown
 
 SIMILAR = 0.0
 DISSIMILAR = 1.0
@@ -39,12 +39,16 @@ class LabelMapping:
 
     def describe(self) -> str:
         """One line such as "similar: label 0, 1,234 pairs; dissimilar: label 1, 1,180 pairs"."""
-        similar = ", ".join(self.similar_values)
-        dissimilar = ", ".join(self.dissimilar_values)
+        similar, dissimilar = _listed(self.similar_values), _listed(self.dissimilar_values)
         return (
             f"similar: {self.column} {similar}, {self.n_similar:,} pairs; "
             f"dissimilar: {self.column} {dissimilar}, {self.n_dissimilar:,} pairs"
         )
+
+
+def _listed(values: list[str], limit: int = 8) -> str:
+    listed = ", ".join(shown(value) for value in values[:limit])
+    return listed + (f", ... ({len(values):,} values in all)" if len(values) > limit else "")
 
 
 @dataclass
@@ -168,6 +172,26 @@ class SampleSet:
             classes=self.classes[index],
             ids=None if self.ids is None else self.ids[index],
             rows=self.rows[index],
+        )
+
+
+def check_enough_pairs(n_similar: int, n_dissimilar: int, source: str | None) -> None:
+    """Refuse data with fewer pairs than training needs: 2 similar and 2 dissimilar, so that the training
+    split and the held-out pairs can each have both kinds.
+
+    Args:
+        n_similar: How many similar pairs a pair file holds, or labeled samples make.
+        n_dissimilar: How many dissimilar ones.
+        source: The file's name, for the message.
+
+    Raises:
+        DataError: If there are fewer.
+    """
+    if n_similar < 2 or n_dissimilar < 2:
+        raise DataError(
+            f"has only {n_similar + n_dissimilar} pairs ({n_similar} similar, {n_dissimilar} dissimilar); "
+            "training needs at least 2 similar and 2 dissimilar pairs",
+            source=source,
         )
 
 

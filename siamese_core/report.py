@@ -9,15 +9,13 @@ from __future__ import annotations
 import html
 import json
 import math
-import os
-import tempfile
-from pathlib import Path
 
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
 from siamese_core.evaluation import EvalResult, hardest_pairs
 from siamese_core.figures import distance_histogram, loss_figure, roc_figure
+from siamese_core.outputs import atomic_write
 
 FIGURE_HEIGHT = "460px"
 
@@ -198,7 +196,7 @@ def render_report(
 
 
 def write_report(path, html: str) -> None:
-    """Write the page atomically: a temporary file in the same folder, then `os.replace`.
+    """Write the page atomically (see `siamese_core.outputs.atomic_write`).
 
     A reader never sees half a page, and if writing fails an existing report stays as it was.
 
@@ -207,22 +205,7 @@ def write_report(path, html: str) -> None:
         html: The page, from `render_report`.
 
     Raises:
-        OSError: The folder does not exist or cannot be written.
+        ConfigError: The path is a folder, or its folder does not exist or cannot be written.
     """
-    path = Path(path)
-    # mkstemp makes the file private (0600); a report is for sharing, so keep an existing file's mode.
-    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.chmod(temporary, mode)
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            file.write(html)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        try:
-            os.unlink(temporary)
-        except FileNotFoundError:
-            pass
-        raise
+    with atomic_write(path) as temporary:
+        temporary.write_text(html, encoding="utf-8")

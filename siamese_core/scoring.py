@@ -9,8 +9,8 @@ from __future__ import annotations
 import csv
 import io
 import os
-import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +18,8 @@ import pandas as pd
 
 from siamese_core.bundle import SiameseBundle
 from siamese_core.data import detect_sides
-from siamese_core.errors import DataError
+from siamese_core.errors import DataError, shown
+from siamese_core.outputs import atomic_write
 from siamese_core.sources import Files, open_table
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -26,6 +27,59 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # chunk but the last runs in full batches.
 SCORE_CHUNK_ROWS = 65_536
 SOURCE_FILE_COLUMN = "source_file"
+DISTANCE_COLUMN = "distance"
+SIMILAR_COLUMN = "similar"
+
+
+@dataclass(frozen=True)
+class ScoreColumns:
+    """The names of the columns scoring adds to a table; each is the usual name, or the first free one of
+    name_2, name_3, ... when the table has a column of that name already (the user's columns are kept).
+
+    Attributes:
+        distance: The distance column.
+        similar: The verdict column.
+        source_file: The column naming each row's file (a folder's scores only).
+    """
+
+    distance: str = DISTANCE_COLUMN
+    similar: str = SIMILAR_COLUMN
+    source_file: str | None = None
+
+    @classmethod
+    def for_table(cls, columns: Sequence[str], *, folder: bool = False) -> ScoreColumns:
+        """The names added to a table with `columns` (with a `source_file` column for a folder)."""
+        return cls(
+            _free_name(DISTANCE_COLUMN, columns),
+            _free_name(SIMILAR_COLUMN, columns),
+            _free_name(SOURCE_FILE_COLUMN, columns) if folder else None,
+        )
+
+    def renamed(self) -> str:
+        """The renamed columns in words, for messages; "" when every column has its usual name."""
+        usual = {DISTANCE_COLUMN: self.distance, SIMILAR_COLUMN: self.similar}
+        if self.source_file is not None:
+            usual[SOURCE_FILE_COLUMN] = self.source_file
+        renamed = {wanted: name for wanted, name in usual.items() if name != wanted}
+        if not renamed:
+            return ""
+        return (
+            f"the input has columns named {', '.join(renamed)} already, kept as they are: the added columns "
+            f"are {', '.join(renamed.values())}"
+        )
+
+
+@dataclass
+class ScoredFile:
+    """What `score_file` wrote.
+
+    Attributes:
+        n_scored: How many pairs were scored.
+        columns: The names of the columns added.
+    """
+
+    n_scored: int
+    columns: ScoreColumns
 
 
 def pair_features(frame: pd.DataFrame, bundle: SiameseBundle, *, name: str) -> tuple[np.ndarray, np.ndarray]:
@@ -67,12 +121,20 @@ def pair_features(frame: pd.DataFrame, bundle: SiameseBundle, *, name: str) -> t
 
 def _numeric(frame: pd.DataFrame, columns: list[str], name: str) -> np.ndarray:
     values = frame[columns]
+    for column, dtype in zip(columns, values.dtypes, strict=True):
+        # Booleans, numbers, or text to parse (kind "O"); a date would be scored as its count of nanoseconds.
+        if dtype.kind not in "biufO":
+            raise DataError(
+                f"holds values of type {dtype}, not numbers; feature columns must be numbers",
+                source=name,
+                column=column,
+            )
     numeric = values.apply(pd.to_numeric, errors="coerce")
     bad = numeric.isna() & values.notna()
     if bad.to_numpy().any():
         row, col = np.argwhere(bad.to_numpy())[0]
         raise DataError(
-            f"'{values.iat[row, col]}' is not a number; fix or remove that value",
+            f"'{shown(values.iat[row, col])}' is not a number; fix or remove that value",
             source=name,
             column=columns[col],
             row=_row_number(frame, row),
@@ -101,48 +163,47 @@ def _row_number(frame: pd.DataFrame, position: int) -> int:
 
 
 def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy whose text cells that a spreadsheet would run as formulas start with a quote.
+    """A copy that a spreadsheet shows as written: every column name and text cell that it would run as a
+    formula (starting with =, +, -, @, a tab or a carriage return) starts with a quote.
 
-    Only text is changed: a number such as -3 stays a number.
+    Text of any kind is checked: text, categories, and bytes (Parquet binary columns), which become text
+    (UTF-8; other bytes as \\x.. escapes). Numbers stay numbers: -3 is not a formula.
     """
-    frame = frame.copy()
-    for column in frame.columns:
-        if frame[column].dtype == object or pd.api.types.is_string_dtype(frame[column]):
-            text = frame[column]
-            risky = text.map(lambda cell: isinstance(cell, str) and cell.startswith(FORMULA_STARTS))
-            frame[column] = text.where(~risky, "'" + text.astype(str))
-    return frame
+    safe = frame.set_axis([_neutralised(name) for name in frame.columns], axis=1)
+    for position, dtype in enumerate(safe.dtypes):
+        if dtype.kind == "O":  # object, text and categorical columns
+            safe.isetitem(position, safe.iloc[:, position].map(_neutralised))
+    return safe
+
+
+def _neutralised(cell):
+    if isinstance(cell, bytes):
+        cell = cell.decode("utf-8", errors="backslashreplace")
+    if isinstance(cell, str) and cell.startswith(FORMULA_STARTS):
+        return "'" + cell
+    return cell
 
 
 def write_csv(frame: pd.DataFrame, path) -> None:
-    """Write a CSV atomically: a temporary file in the same folder, then a rename."""
+    """Write a CSV atomically (see `siamese_core.outputs.atomic_write`)."""
     write_csv_chunks([frame], path)
 
 
 def write_csv_chunks(frames: Iterable[pd.DataFrame], path) -> None:
     """Write tables with the same columns as one CSV, atomically: appended one after the other to a
-    temporary file in the same folder, renamed over `path` at the end. A failure or an interruption
-    while `frames` are made or written leaves `path` as it was.
+    temporary file that replaces `path` at the end (`siamese_core.outputs.atomic_write`). A failure or an
+    interruption while `frames` are made or written leaves `path` as it was.
 
     Args:
         frames: The tables, in order; the first one's column names make the header.
         path: Where to write.
 
     Raises:
-        DataError: The folder of `path` does not exist.
+        ConfigError: `path` is a folder, or its folder does not exist or cannot be written.
     """
-    path = Path(path)
-    if not path.parent.is_dir():
-        raise DataError(f"cannot write {path}: the folder {path.parent} does not exist")
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            for index, frame in enumerate(frames):
-                stream.write(csv_bytes(frame, header=index == 0))
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with atomic_write(path) as temporary, open(temporary, "wb") as stream:
+        for index, frame in enumerate(frames):
+            stream.write(csv_bytes(frame, header=index == 0))
 
 
 def csv_bytes(frame: pd.DataFrame, *, header: bool = True) -> bytes:
@@ -205,7 +266,7 @@ def _arrow_rows(frame: pd.DataFrame) -> bytes | None:
 def score_frame(
     bundle: SiameseBundle, frame: pd.DataFrame, *, threshold: float, drop_missing: bool = False, name: str
 ) -> pd.DataFrame:
-    """The pair table with `distance` and `similar` columns added.
+    """The pair table with `distance` and `similar` columns added (named as `ScoreColumns.for_table` says).
 
     Args:
         bundle: The model.
@@ -215,7 +276,7 @@ def score_frame(
         name: The file's name, for messages.
 
     Returns:
-        A new table: the input's columns, then `distance` and `similar`.
+        A new table: the input's columns, then the distance and the verdict.
 
     Raises:
         DataError: If features are missing, text or infinite (missing ones only without `drop_missing`).
@@ -251,18 +312,23 @@ def _scored(
     distances = np.full(len(frame), np.nan)
     if complete.any():
         distances[complete] = bundle.distances(left[complete], right[complete])
+    columns = ScoreColumns.for_table(frame.columns)
     scored = frame.copy()
-    scored["distance"] = distances
-    scored["similar"] = pd.array(np.where(complete, distances <= threshold, None), dtype="boolean")
+    scored[columns.distance] = distances
+    scored[columns.similar] = pd.array(np.where(complete, distances <= threshold, None), dtype="boolean")
     return scored
 
 
-def score_file(bundle: SiameseBundle, source, output, *, threshold: float, drop_missing: bool = False) -> int:
+def score_file(
+    bundle: SiameseBundle, source, output, *, threshold: float, drop_missing: bool = False
+) -> ScoredFile:
     """Score a pair table and write the input rows plus `distance` and `similar` to `output`, atomically.
 
     The table is read, scored and written `SCORE_CHUNK_ROWS` rows at a time, so memory holds one chunk
     whatever the size of the input. A folder's files are written one after the other into one CSV, after
-    a first column `source_file` naming each row's file.
+    a first column `source_file` naming each row's file. Where the input has columns of these names already,
+    they are kept and the added ones are named otherwise (see `ScoreColumns`). Every cell and column name
+    that a spreadsheet would run as a formula is neutralised (see `neutralise_formulas`).
 
     Args:
         bundle: The model.
@@ -273,29 +339,29 @@ def score_file(bundle: SiameseBundle, source, output, *, threshold: float, drop_
         drop_missing: Leave rows with missing features unscored (empty cells) instead of failing.
 
     Returns:
-        How many pairs were scored.
+        How many pairs were scored, and the names of the columns added.
 
     Raises:
         DataError: The input cannot be read, its features do not match the model's, or values are text,
             infinite, or missing (without `drop_missing`); the message names the file and the row.
+        ConfigError: `output` cannot be written (see `siamese_core.outputs.check_output`).
     """
     name = Path(source).name if isinstance(source, (str, os.PathLike)) else None
     table = open_table(source, name=name)  # header problems are reported before anything is written
-    scored_pairs = [0]
-    write_csv_chunks(_scored_chunks(bundle, table, threshold, drop_missing, scored_pairs), output)
-    return scored_pairs[0]
+    written = ScoredFile(0, ScoreColumns.for_table(table.files[0].columns, folder=table.is_folder))
+    write_csv_chunks(_scored_chunks(bundle, table, threshold, drop_missing, written), output)
+    return written
 
 
 def _scored_chunks(
-    bundle: SiameseBundle, table: Files, threshold: float, drop_missing: bool, scored_pairs: list[int]
+    bundle: SiameseBundle, table: Files, threshold: float, drop_missing: bool, written: ScoredFile
 ) -> Iterator[pd.DataFrame]:
-    """The table's chunks scored and made safe for spreadsheets, counting scored pairs in `scored_pairs`.
+    """The table's chunks scored and made safe for spreadsheets, counting scored pairs in `written`.
 
     Rows with missing features (without `drop_missing`) stop the writing; the rest of the input is still
     read, to count them, as `score_frame` counts them in one table.
     """
     missing = None  # [rows with missing features, the first one's row, its file]
-    source_column = _free_name(SOURCE_FILE_COLUMN, table.files[0].columns) if table.is_folder else None
     for file, frame in table.table_chunks(SCORE_CHUNK_ROWS):
         left, right = pair_features(frame, bundle, name=file.name)
         complete = _complete(left, right)
@@ -305,15 +371,15 @@ def _scored_chunks(
             missing[0] += int((~complete).sum())
             continue
         scored = _scored(bundle, frame, left, right, complete, threshold)
-        scored_pairs[0] += int(complete.sum())
-        if source_column is not None:
-            scored.insert(0, source_column, Path(file.path).name)
+        written.n_scored += int(complete.sum())
+        if written.columns.source_file is not None:
+            scored.insert(0, written.columns.source_file, Path(file.path).name)
         yield neutralise_formulas(scored)
     if missing is not None:
         raise _missing_features(missing[0], missing[1], missing[2])
 
 
-def _free_name(wanted: str, taken: list[str]) -> str:
+def _free_name(wanted: str, taken: Sequence[str]) -> str:
     """`wanted`, or `wanted_2`, `wanted_3`, ... when a column already has that name."""
     name, number = wanted, 1
     while name in taken:

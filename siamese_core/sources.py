@@ -54,9 +54,10 @@ from siamese_core.data import (
     _RangeStream,
     _raw_value,
     _sniff,
+    check_file,
     pandas_errors,
 )
-from siamese_core.errors import DataError
+from siamese_core.errors import DataError, shown
 
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 PARQUET_SUFFIXES = (".parquet", ".pq")
@@ -185,6 +186,7 @@ def open_files(source: str | os.PathLike, kind: str = "pairs") -> Files:
     if not path.exists():
         raise DataError(f"file or folder not found: {path}", source=shown)
     if not path.is_dir():
+        check_file(path, shown)  # before `_is_parquet` reads it: a pipe could keep it waiting forever
         opener = ParquetFile if _is_parquet(path) else CsvFile
         return Files(shown, [opener(path, shown, kind)], opener.format)
     paths, notes = _folder_files(path, shown)
@@ -215,7 +217,9 @@ def _is_parquet(path: Path) -> bool:
 def _folder_files(folder: Path, shown: str) -> tuple[list[Path], list[str]]:
     """The folder's CSV and Parquet files by name, and notes about what was skipped."""
     entries = sorted((p for p in folder.iterdir() if not p.name.startswith((".", "_"))), key=lambda p: p.name)
-    data = [p for p in entries if p.is_file() and p.suffix.lower() in CSV_SUFFIXES + PARQUET_SUFFIXES]
+    data = [p for p in entries if not p.is_dir() and p.suffix.lower() in CSV_SUFFIXES + PARQUET_SUFFIXES]
+    for path in data:
+        check_file(path, f"{shown}/{path.name}")  # a pipe named like data is refused, not read forever
     if not data:
         raise DataError(
             f"has no CSV or Parquet files (looked for {', '.join(CSV_SUFFIXES + PARQUET_SUFFIXES)}); "
@@ -224,7 +228,7 @@ def _folder_files(folder: Path, shown: str) -> tuple[list[Path], list[str]]:
         )
     notes = []
     folders = [p for p in entries if p.is_dir()]
-    others = [p for p in entries if p.is_file() and p not in data]
+    others = [p for p in entries if not p.is_dir() and p not in data]
     if folders:
         notes.append(f"{shown}: skipped subfolders (they are not read): {_list_names(folders)}")
     if others:
@@ -360,7 +364,7 @@ class CsvFile:
     def _range_blocks(self, piece: Piece, columns: PairColumns, chunk_rows: int) -> Iterator[Block]:
         skip = 0 if piece.start == self._data_start else 1
         prefix = self._header + self._first_row if skip else self._header
-        with _RangeStream(self.inp, prefix, piece.start, piece.stop) as stream:
+        with _RangeStream(self.inp, self.layout, prefix, piece.start, piece.stop) as stream:
             try:
                 reader = pd.read_csv(
                     stream,
@@ -535,7 +539,7 @@ class ParquetFile:
         if bad:
             (position, value), column = min(bad, key=lambda item: (item[0][0], self.positions[item[1]]))
             raise DataError(
-                f"value {value!r} is not a number; feature values must be numbers; fix or remove that value",
+                f"value '{shown(value)}' is not a number; feature values must be numbers; fix or remove that value",
                 source=self.name,
                 column=column,
                 row=int(rows[position]) + 1,
@@ -576,10 +580,23 @@ class ParquetFile:
     # Table reading (every column) -------------------------------------------------------------------
 
     def table_frames(self, chunk_rows: int) -> Iterator[pd.DataFrame]:
-        """The whole table a chunk at a time, with pandas' dtypes; the index is the 0-based data row."""
+        """The whole table a chunk at a time, with pandas' dtypes; the index is the 0-based data row.
+
+        Dictionary-encoded columns are decoded (values, not pandas categories, as pair reading decodes
+        them); a column of lists, structs or maps is refused, as no CSV cell holds one.
+        """
         offset = 0
         for batch in self._batches(chunk_rows, self.columns, None):
-            frame = batch.to_pandas()
+            arrays = [_decoded(array) for array in batch.columns]
+            for column, array in zip(self.columns, arrays, strict=True):
+                if pa.types.is_nested(array.type):
+                    raise DataError(
+                        f"holds values of type {array.type}, which a CSV cell cannot hold (scores are written "
+                        "as CSV); drop that column or flatten it into columns of plain values",
+                        source=self.name,
+                        column=column,
+                    )
+            frame = pa.RecordBatch.from_arrays(arrays, names=batch.schema.names).to_pandas()
             frame.columns = self.columns
             frame.index = pd.RangeIndex(offset, offset + len(frame))
             offset += len(frame)

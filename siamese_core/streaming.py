@@ -38,7 +38,7 @@ from siamese_core.data import (
     _resolve_label_column,
     _Value,
 )
-from siamese_core.errors import ConfigError, DataError, LabelError
+from siamese_core.errors import ConfigError, DataError, LabelError, shown
 from siamese_core.pairs import LabelMapping, LoadInfo, PairSet
 from siamese_core.sources import Block, Files, PairColumns, Piece, RangeTrouble, check_unchanged, open_files
 from siamese_core.splits import SPLIT_CODES, SPLIT_NAMES, check_fractions, pair_splits
@@ -468,6 +468,7 @@ class PairStream:
             statistics.highest.copy(),
             statistics.lowest.copy(),
             mode,
+            scan.feature_names,
         )
 
     # Reading the pairs --------------------------------------------------------------------------
@@ -598,7 +599,7 @@ class PairStream:
             if label is None:
                 mapping = self._scan.label_mapping
                 raise LabelError(
-                    f"label value '{_display(value)}' was not in the files when they were scanned (the "
+                    f"label value '{shown(_display(value))}' was not in the files when they were scanned (the "
                     f"mapping then: {mapping.describe()}); the file has changed: make a new PairStream to "
                     "scan it again",
                     source=name,
@@ -737,9 +738,9 @@ def _count_labels(raw: pd.Series, rows: np.ndarray, counts: dict, name: str, col
         else:
             counts[value] = [int(count), int(rows[position])]
     if len(counts) > MAX_LABEL_VALUES:
-        shown = ", ".join(f"'{_display(v)}'" for v in list(counts)[:5])
+        listed = ", ".join(f"'{shown(_display(v))}'" for v in list(counts)[:5])
         raise LabelError(
-            f"has more than {MAX_LABEL_VALUES:,} distinct label values ({shown}, ...); a label column holds a "
+            f"has more than {MAX_LABEL_VALUES:,} distinct label values ({listed}, ...); a label column holds a "
             "few values such as 0/1 or same/different: pass label_column=... (CLI: --label-column)",
             source=name,
             column=column,

@@ -395,7 +395,9 @@ def train(
     batch_size = min(config.batch_size_for(train_pairs.n_pairs), train_pairs.n_pairs)
     config = dataclasses.replace(config, batch_size=batch_size)
     keras.utils.set_random_seed(config.seed)
-    mean, variance, scaling = scaling_statistics([train_pairs.left, train_pairs.right], config.scaling)
+    mean, variance, scaling = scaling_statistics(
+        [train_pairs.left, train_pairs.right], config.scaling, train_pairs.feature_names
+    )
     model = build_compiled_model(train_pairs.n_features, config, mean, variance)
     warnings = _margin_warnings(model, train_pairs, config.margin)
     trainer = _Trainer(model, train_pairs, config.margin)
@@ -533,10 +535,14 @@ def run_epochs(
         steps_run += done
         history["loss"].append(total / max(done, 1))
         if not math.isfinite(history["loss"][-1]):
+            advice = (
+                "Use feature scaling (scaling 'auto' or 'per_feature'), a smaller learning rate"
+                if scaling == "none"
+                else f"The features were scaled ({scaling}); use a smaller learning rate"
+            )
             raise TrainingError(
-                f"training diverged: the loss became {history['loss'][-1]} in epoch {epoch}. Use feature "
-                "scaling (scaling 'auto' or 'per_feature'), a smaller learning rate, or check the data for "
-                "extreme values"
+                f"training diverged: the loss became {history['loss'][-1]} in epoch {epoch}. {advice}, or "
+                "check the data for extreme values"
             )
         monitored = history["loss"][-1]
         if has_validation:

@@ -9,11 +9,14 @@ without an exception (dashboard). A few tricky but valid files must load with th
 from __future__ import annotations
 
 import csv
+import os
 import runpy
+import threading
 import time
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -33,6 +36,7 @@ ERRORS = [case for case in CASES if case["expect"] == "error"]
 LOADS = {case["file"]: case for case in CASES if case["expect"] == "loads"}
 PAIR_ERRORS = [case for case in ERRORS if case["loader"] == "pairs"]
 PAIR_LOADS = [case for case in CASES if case["loader"] == "pairs" and case["expect"] == "loads"]
+LATE_ERRORS = [case for case in PAIR_ERRORS if case["file"].startswith("late_")]  # beyond the rows sniffed
 UPLOAD_SUFFIXES = (".csv", ".tsv", ".txt")  # what the dashboard's uploader accepts
 
 
@@ -186,13 +190,32 @@ def test_one_column_over_the_limit_is_refused_quickly():
 
 @pytest.mark.parametrize("case", [pytest.param(case, id=case["file"]) for case in ERRORS])
 def test_cli_exits_2_with_one_line(case, tmp_path, capsys):
-    out = tmp_path / "model.keras"
-    args = ["train", str(BAD / case["file"]), "--out", str(out)]
+    options = []
     if case["loader"] == "samples":
-        args += ["--class-column", "class"]
+        options += ["--class-column", "class"]
     if case["loader"] == "reference":
-        args += ["--samples", str(BAD / case["samples"])]
-    status = main(args)
+        options += ["--samples", str(BAD / case["samples"])]
+    assert_cli_refuses(case, tmp_path, capsys, options)
+
+
+@pytest.mark.parametrize("case", PAIR_ERRORS, ids=ids(PAIR_ERRORS))
+def test_cli_stream_refuses_as_in_memory(case, tmp_path, capsys):
+    """Read a chunk at a time (in byte ranges when the file allows), a pair file is refused word for word."""
+    assert_cli_refuses(case, tmp_path, capsys, ["--stream", "--chunk-rows", "16"])
+
+
+@pytest.mark.parametrize("stream", [[], ["--stream", "--chunk-rows", "16"]], ids=["in memory", "streamed"])
+@pytest.mark.parametrize("case", LATE_ERRORS, ids=ids(LATE_ERRORS))
+def test_drop_missing_drops_no_row_of_another_shape(case, stream, tmp_path, capsys):
+    """A row with a field too few, or split by another delimiter, is not a row with empty cells: dropping
+    it would lose its values without a word."""
+    assert_cli_refuses(case, tmp_path, capsys, ["--drop-missing", *stream])
+
+
+def assert_cli_refuses(case: dict, tmp_path: Path, capsys, options: list[str]) -> None:
+    """`siamese train` on the case's file exits 2 with its message on one line, and writes no model."""
+    out = tmp_path / "model.keras"
+    status = main(["train", str(BAD / case["file"]), "--out", str(out), *options])
     captured = capsys.readouterr()
     assert status == 2, captured.err
     assert "Traceback" not in captured.err and captured.out == ""
@@ -241,3 +264,226 @@ def test_dashboard_loads_the_tricky_valid_files(pairs_page, case):
     _, errors = upload(pairs_page, case)
     assert not errors
     assert any(str(success.value).startswith("4 pairs") for success in pairs_page.success)
+
+
+# --------------------------------------------------------------------------------------------------
+# (d) What cannot be a file of the corpus: pipes, generated Parquet files, settings
+# --------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def pipe(tmp_path):
+    """A named pipe, data.csv. Should a reader open it all the same, a writer connects after 20 s and
+    closes, so that the reader gets an empty file and the test fails instead of waiting forever."""
+    path = tmp_path / "data.csv"
+    os.mkfifo(path)
+    done = threading.Event()
+
+    def unblock():
+        if not done.wait(20):
+            try:
+                os.close(os.open(path, os.O_WRONLY | os.O_NONBLOCK))
+            except OSError:  # no reader: nothing waits
+                pass
+
+    threading.Thread(target=unblock, daemon=True).start()
+    yield path
+    done.set()
+
+
+def not_regular(path: Path, name: str) -> str:
+    return (
+        f"{name}: is not a regular file (a pipe, a device or a socket, which could keep the reader waiting "
+        f"forever): {path}; pass a file"
+    )
+
+
+def test_api_refuses_a_pipe_unread(pipe, tmp_path):
+    for load in (
+        load_pair_csv,
+        load_samples_csv,
+        lambda path: load_pairs_by_reference(BAD / "reference_pairs_ok.csv", path),
+    ):
+        with pytest.raises(SiameseError) as caught:
+            load(pipe)
+        assert str(caught.value) == not_regular(pipe, "data.csv")
+
+
+def cli_error(capsys, args: list[str]) -> str:
+    """The one line `siamese` writes on stderr for `args`, checking it exits 2 and writes nothing else."""
+    try:
+        status = main(args)
+    except SystemExit as stop:  # argparse exits itself on a bad option
+        status = stop.code
+    captured = capsys.readouterr()
+    assert status == 2 and captured.out == "", captured
+    assert captured.err.endswith("\n") and captured.err.count("\n") == 1, captured.err
+    return captured.err.rstrip("\n")
+
+
+def test_cli_refuses_a_pipe_as_any_input(pipe, tmp_path, pair_csv, model_file, capsys):
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    (folder / "a.csv").write_text(Path(pair_csv).read_text())
+    os.mkfifo(folder / "b.csv")
+    out = ["--out", str(tmp_path / "model.keras")]
+    cases = [
+        (["train", str(pipe), *out], not_regular(pipe, "data.csv")),
+        (["train", pair_csv, "--test", str(pipe), *out], not_regular(pipe, "data.csv")),
+        (
+            ["train", str(BAD / "reference_pairs_ok.csv"), "--samples", str(pipe), *out],
+            not_regular(pipe, "data.csv"),
+        ),
+        (["train", str(folder), *out], not_regular(folder / "b.csv", "folder/b.csv")),
+        (["evaluate", model_file, str(pipe)], not_regular(pipe, "data.csv")),
+        (["score", model_file, str(pipe), "-o", str(tmp_path / "scores.csv")], not_regular(pipe, "data.csv")),
+        (
+            ["score", model_file, str(folder), "-o", str(tmp_path / "scores.csv")],
+            not_regular(folder / "b.csv", "folder/b.csv"),
+        ),
+    ]
+    for args, message in cases:
+        assert cli_error(capsys, args) == f"siamese: error: {message}"
+
+
+def test_label_values_are_shown_without_their_control_characters():
+    """An escape sequence in a label is written out (\\x1b), not sent to the terminal."""
+    with pytest.raises(SiameseError) as caught:
+        load_pair_csv(BAD / "label_escape_sequence.csv")
+    message = str(caught.value)
+    assert "label value '\\x1b[31mRED\\x1b[0m' (1 row, the first here)" in message
+    assert "\x1b" not in message
+
+
+def test_label_mapping_shows_values_safely_and_briefly():
+    from siamese_core.data import map_labels
+
+    labels = pd.Series(["ok", "\x1b[2J", "9" * 5000, "ok"] + [f"other {i}" for i in range(10)])
+    _, mapping = map_labels(labels, column="label", similar_label="ok")
+    assert mapping.describe() == (
+        f"similar: label ok, 2 pairs; dissimilar: label {'9' * 60}... (5,000 characters), \\x1b[2J, other 0, "
+        "other 1, other 2, other 3, other 4, other 5, ... (12 values in all), 12 pairs"
+    )
+
+
+def parquet_with(pair_csv: str, path: Path, array) -> Path:
+    """The pair file as Parquet, with the feature column a_f0 replaced by `array`."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(pd.read_csv(pair_csv).head(8), preserve_index=False)
+    pq.write_table(table.set_column(table.schema.get_field_index("a_f0"), "a_f0", array), path)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("kind", "message"),
+    [
+        ("categories", "column 'a_f0', row 1 (line 2): 'low' is not a number; fix or remove that value"),
+        (
+            "lists",
+            "column 'a_f0': holds values of type list<element: double>, which a CSV cell cannot hold (scores are "
+            "written as CSV); drop that column or flatten it into columns of plain values",
+        ),
+        (
+            "structs",
+            "column 'a_f0': holds values of type struct<v: double>, which a CSV cell cannot hold (scores are "
+            "written as CSV); drop that column or flatten it into columns of plain values",
+        ),
+        (
+            "dates",
+            "column 'a_f0': holds values of type datetime64[us], not numbers; feature columns must be numbers",
+        ),
+    ],
+)
+def test_score_refuses_parquet_columns_that_are_not_numbers(
+    kind, message, pair_csv, model_file, tmp_path, capsys
+):
+    import datetime
+
+    import pyarrow as pa
+
+    arrays = {
+        "categories": pa.array(["low", "high"] * 4).dictionary_encode(),
+        "lists": pa.array([[1.0, 2.0]] * 8),
+        "structs": pa.array([{"v": 1.0}] * 8),
+        "dates": pa.array([datetime.datetime(2024, 1, day) for day in range(1, 9)]),
+    }
+    path = parquet_with(pair_csv, tmp_path / "pairs.parquet", arrays[kind])
+    args = ["score", model_file, str(path), "-o", str(tmp_path / "scores.csv")]
+    assert cli_error(capsys, args) == f"siamese: error: pairs.parquet, {message}"
+
+
+def test_score_reads_dictionary_encoded_numbers_as_numbers(pair_csv, model_file, tmp_path):
+    """Dictionary-encoded columns (numbers, or numbers written as text) score as the plain column does."""
+    import pyarrow as pa
+
+    from siamese_core.bundle import load_model
+    from siamese_core.scoring import score_file
+
+    bundle = load_model(model_file)
+    plain = pd.read_csv(pair_csv).head(8)["a_f0"]
+    distances = []
+    for array in (
+        pa.array(plain),
+        pa.array(plain).dictionary_encode(),
+        pa.array(plain.astype(str)).dictionary_encode(),
+    ):
+        path = parquet_with(pair_csv, tmp_path / "pairs.parquet", array)
+        score_file(bundle, path, tmp_path / "scores.csv", threshold=0.5)
+        distances.append(pd.read_csv(tmp_path / "scores.csv")["distance"].to_numpy())
+    np.testing.assert_allclose(distances[1], distances[0])
+    np.testing.assert_allclose(distances[2], distances[0])
+
+
+@pytest.mark.parametrize("command", ["evaluate", "score", "report"])
+@pytest.mark.parametrize("threshold", ["nan", "inf", "-inf"])
+def test_every_command_refuses_a_threshold_that_is_not_finite(
+    command, threshold, pair_csv, model_file, capsys
+):
+    args = [command, model_file, pair_csv, f"--threshold={threshold}"]
+    args += ["-o", "out"] if command != "evaluate" else []
+    assert cli_error(capsys, args) == (
+        f"siamese {command}: error: argument --threshold: expected a finite distance such as 0.5; got "
+        f"'{threshold}' (see siamese {command} --help)"
+    )
+
+
+def test_cli_refuses_settings_and_samples_that_make_no_training(tmp_path, capsys):
+    samples = tmp_path / "samples.csv"
+    samples.write_text("class,f0,f1\na,1,2\na,3,4\nb,5,6\nb,7,8\n")
+    few = tmp_path / "few.csv"
+    few.write_text("class,f0,f1\na,1,2\na,3,4\nb,5,6\n")
+    out = ["--out", str(tmp_path / "model.keras")]
+    cases = [
+        (
+            [str(samples), "--class-column", "class", "--pairs-per-sample", "0"],
+            "pairs_per_sample must be >= 2. Received: pairs_per_sample=0",
+        ),
+        (
+            [str(samples), "--class-column", "class", "--seed", "-1"],
+            "seed must be in [0, 2**32). Received: seed=-1",
+        ),
+        (
+            [str(few), "--class-column", "class"],
+            "few.csv: has only 2 pairs (1 similar, 1 dissimilar); training needs at least 2 similar and 2 "
+            "dissimilar pairs",
+        ),
+    ]
+    for args, message in cases:
+        assert cli_error(capsys, ["train", *args, *out]) == f"siamese: error: {message}"
+    assert not (tmp_path / "model.keras").exists()
+
+
+def test_cli_subnormal_features_get_true_advice_and_no_warning(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    rows = [f"{i % 2},{','.join(f'{v:.3e}' for v in rng.normal(size=4) * 1e-40)}" for i in range(80)]
+    data = tmp_path / "tiny.csv"
+    data.write_text("\n".join(["label,a_x,a_y,b_x,b_y", *rows]) + "\n")
+    assert main(["train", str(data), "--out", str(tmp_path / "model.keras"), "--epochs", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "Warning" not in err and "Traceback" not in err
+    assert err.splitlines()[-1].startswith(
+        "siamese: error: feature 'x' (and 1 more) holds only values below 1.2e-38 in size"
+    )
+    assert "scaling" not in err.splitlines()[-1]

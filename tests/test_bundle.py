@@ -1,5 +1,9 @@
 import io
 import json
+import os
+import re
+import struct
+import tracemalloc
 import zipfile
 from pathlib import Path
 
@@ -167,8 +171,6 @@ def test_wrong_width_or_non_finite_samples_are_user_errors(tiny_outcome):
 
 def test_huge_declared_size_is_refused(model_file, tmp_path):
     """A zip whose central directory declares a 3 GiB entry (a zip bomb's signature) is refused unread."""
-    import struct
-
     data = bytearray(Path(model_file).read_bytes())
     entry = data.find(b"PK\x01\x02")  # the first central-directory record
     struct.pack_into("<I", data, entry + 24, 3 << 30)  # its uncompressed size
@@ -187,3 +189,190 @@ def test_nothing_in_the_project_loads_unsafely():
         text = source.read_text()
         assert "safe_mode=False" not in text, source
         assert "enable_unsafe_deserialization" not in text, source
+
+
+# --------------------------------------------------------------------------------------------------
+# Untrusted files: bombs, wrong types, look-alike models, pipes (CLI: exit 2 and one line)
+# --------------------------------------------------------------------------------------------------
+
+
+def _padded(model_file, tmp_path, entry: str, mib: int) -> Path:
+    """A copy of the model file whose `entry` has `mib` MiB of spaces before its last byte, deflated: a
+    decompression bomb (a MiB of spaces deflates to about a KB)."""
+    with zipfile.ZipFile(model_file) as archive:
+        entries = {info.filename: archive.read(info.filename) for info in archive.infolist()}
+    target = tmp_path / "bomb.keras"
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, data in entries.items():
+            if name != entry:
+                archive.writestr(name, data)
+                continue
+            info = zipfile.ZipInfo(name)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            with archive.open(info, "w", force_zip64=True) as stream:
+                stream.write(data[:-1])
+                for _ in range(mib):
+                    stream.write(b" " * (1 << 20))
+                stream.write(data[-1:])
+    return target
+
+
+def _peak_bytes(function) -> int:
+    """The peak of Python's allocations while `function()` runs."""
+    tracemalloc.start()
+    try:
+        function()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def _refusal(path) -> str:
+    with pytest.raises(ModelFileError) as caught:
+        load_model(path)
+    return str(caught.value)
+
+
+def test_a_json_bomb_is_refused_unread(model_file, tmp_path):
+    """A config.json of 256 MiB of spaces in a file of under 1 MB: refused on the zip's directory. (Before,
+    the file was unpacked whole first: a 1.5 GB one took 26 s and 3.8 GB of memory.)"""
+    path = _padded(model_file, tmp_path, "config.json", 256)
+    assert path.stat().st_size < 1 << 20
+    messages = []
+    peak = _peak_bytes(lambda: messages.append(_refusal(path)))
+    assert messages == [
+        "bomb.keras: refused: its entry config.json unpacks to over 4 MiB, far more than a model's settings "
+        "take (a decompression bomb?)"
+    ]
+    assert peak < 1 << 20
+
+
+def test_a_weights_bomb_is_refused_unread(model_file, tmp_path):
+    path = _padded(model_file, tmp_path, "model.weights.h5", 64)
+    message = _refusal(path)
+    assert re.fullmatch(
+        r"bomb\.keras: refused: its entry model\.weights\.h5 unpacks to 67,\d{3},\d{3} bytes from \d{2},\d{3} "
+        r"\(a decompression bomb\?\)",
+        message,
+    ), message
+
+
+def _nested(depth: int) -> list:
+    value = []
+    for _ in range(depth - 1):
+        value = [value]
+    return value
+
+
+def test_deeply_nested_json_is_refused(model_file, tmp_path):
+    def deep_metadata(entries):
+        metadata = json.loads(entries[BUNDLE_ENTRY])
+        metadata["train_config"] = {"hidden": _nested(100)}
+        return {**entries, BUNDLE_ENTRY: json.dumps(metadata)}
+
+    assert _refusal(_rewrite(model_file, tmp_path, "deep.keras", deep_metadata)) == (
+        "deep.keras: refused: its entry siamese_core.json is nested over 64 levels deep, far more than a "
+        "model's settings are"
+    )
+
+    def deeper_than_python_parses(entries):  # json.loads itself runs out of recursion
+        return {**entries, "config.json": "[" * 100_000 + "]" * 100_000}
+
+    assert _refusal(_rewrite(model_file, tmp_path, "deeper.keras", deeper_than_python_parses)) == (
+        "deeper.keras: refused: its entry config.json is nested over 64 levels deep, far more than a "
+        "model's settings are"
+    )
+
+
+WRONG_METADATA = [
+    ("margin", "abc", '"abc"', "a finite number"),
+    ("margin", -1, "-1", "a number > 0"),
+    ("threshold", {}, "{}", "a finite number"),
+    ("threshold", float("nan"), "NaN", "a finite number"),
+    ("threshold", True, "true", "a finite number"),
+    ("feature_names", 5, "5", "a list of names"),
+    ("feature_names", [1, 2], "[1, 2]", "a list of names"),
+    ("history", {"loss": "abc"}, '{"loss": "abc"}', "lists of numbers (one per epoch)"),
+    ("train_config", [1], "[1]", "an object"),
+    ("created", 5, "5", "a date as text"),
+]
+
+
+def _with_metadata(model_file, tmp_path, key, value) -> Path:
+    def change(entries):
+        metadata = json.loads(entries[BUNDLE_ENTRY])
+        metadata[key] = value
+        return {**entries, BUNDLE_ENTRY: json.dumps(metadata)}
+
+    return _rewrite(model_file, tmp_path, "wrong.keras", change)
+
+
+@pytest.mark.parametrize(("key", "value", "written", "expected"), WRONG_METADATA)
+def test_metadata_of_the_wrong_type_is_refused(model_file, tmp_path, key, value, written, expected):
+    assert _refusal(_with_metadata(model_file, tmp_path, key, value)) == (
+        f"wrong.keras: refused: its siamese_core.json gives {key} = {written}, where {expected} is expected; "
+        "the file is damaged or not from siamese_core"
+    )
+
+
+def _look_alike(tmp_path, model_file, name: str, encoder, distance) -> Path:
+    """A plain Keras model with layers named "encoder" and "distance", and our metadata entry."""
+    left, right = keras.Input((6,), name="left"), keras.Input((6,), name="right")
+    model = keras.Model({"left": left, "right": right}, distance([encoder(left), encoder(right)]))
+    path = tmp_path / name
+    model.save(path)
+    with zipfile.ZipFile(model_file) as ours, zipfile.ZipFile(path, "a") as archive:
+        archive.writestr(BUNDLE_ENTRY, ours.read(BUNDLE_ENTRY))
+    return path
+
+
+def test_a_plain_keras_model_named_like_ours_is_refused(model_file, tmp_path):
+    from siamese_core.model import EuclideanDistance
+
+    layers = keras.layers
+    dense = _look_alike(
+        tmp_path,
+        model_file,
+        "dense.keras",
+        layers.Dense(4, name="encoder"),
+        layers.Concatenate(name="distance"),
+    )
+    assert _refusal(dense) == (
+        "dense.keras: not a siamese_core model: its layers named encoder and distance are a Dense and a "
+        "Concatenate, where siamese_core has an encoder model and a EuclideanDistance layer"
+    )
+    encoder = keras.Sequential([keras.Input((6,)), layers.Dense(4), layers.Reshape((2, 2))], name="encoder")
+    grid = _look_alike(tmp_path, model_file, "grid.keras", encoder, EuclideanDistance(name="distance"))
+    assert _refusal(grid) == (
+        "grid.keras: not a siamese_core model: the encoder maps [(None, 6)] to [(None, 2, 2)] and the model "
+        "gives [(None, 2)], where one embedding per sample and one distance per pair are expected"
+    )
+
+
+def test_a_pipe_or_a_folder_is_refused_without_reading(tmp_path):
+    os.mkfifo(tmp_path / "pipe.keras")
+    (tmp_path / "folder.keras").mkdir()
+    for name in ("pipe.keras", "folder.keras"):
+        assert _refusal(tmp_path / name) == (
+            f"{name}: not a regular file (a folder, a pipe or a device); pass a .keras model file"
+        )
+
+
+def test_cli_refuses_bad_model_files_with_one_line(model_file, tmp_path, pair_csv, capsys):
+    from siamese_core.cli import main
+
+    os.mkfifo(tmp_path / "pipe.keras")
+    models = [
+        _padded(model_file, tmp_path, "config.json", 16),
+        _with_metadata(model_file, tmp_path, "margin", "abc"),
+        tmp_path / "pipe.keras",
+    ]
+    for model in models:
+        for command in (
+            ["score", str(model), pair_csv, "-o", str(tmp_path / "out.csv")],
+            ["evaluate", str(model), pair_csv],
+        ):
+            assert main(command) == 2
+            captured = capsys.readouterr()
+            assert captured.out == "" and captured.err.count("\n") == 1, captured.err
+            assert captured.err.startswith(f"siamese: error: {model.name}: ")

@@ -3,6 +3,7 @@
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -57,15 +58,38 @@ def test_score_writes_input_rows_plus_distance_and_verdict(model_file, pair_csv,
 
 
 def test_score_does_not_need_labels_and_neutralises_formulas(model_file, pair_csv, tmp_path):
+    """In cells and in the header alike."""
     frame = pd.read_csv(pair_csv).drop(columns=["label"]).head(5)
-    frame.insert(0, "note", ['=HYPERLINK("http://x")', "plain", "+1", "@x", "-2"])
+    frame.insert(0, '=HYPERLINK("http://evil/")', ['=HYPERLINK("http://x")', "plain", "+1", "@x", "-2"])
     source = tmp_path / "unlabeled.csv"
     frame.to_csv(source, index=False)
     out = tmp_path / "scores.csv"
     assert main(["score", model_file, str(source), "-o", str(out)]) == 0
+    assert out.read_text().startswith('"\'=HYPERLINK(""http://evil/"")",a_f0,')
     scored = pd.read_csv(out)
-    assert scored["note"].tolist() == ['\'=HYPERLINK("http://x")', "plain", "'+1", "'@x", "'-2"]
+    note = scored['\'=HYPERLINK("http://evil/")']
+    assert note.tolist() == ['\'=HYPERLINK("http://x")', "plain", "'+1", "'@x", "'-2"]
     assert scored["distance"].notna().all()
+
+
+def test_score_keeps_the_inputs_distance_and_similar_columns_and_says_so(
+    model_file, pair_csv, tmp_path, capsys
+):
+    frame = pd.read_csv(pair_csv).head(5)
+    frame.insert(0, "similar", ["yes", "no", "yes", "no", "yes"])
+    frame.insert(0, "distance", [1.5, 2.5, 3.5, 4.5, 5.5])
+    source = tmp_path / "scored_before.csv"
+    frame.to_csv(source, index=False)
+    out = tmp_path / "scores.csv"
+    assert main(["score", model_file, str(source), "-o", str(out), "--threshold", "0.5"]) == 0
+    assert capsys.readouterr().out == (
+        f"scored 5 pairs at threshold 0.5000; wrote {out} (the input has columns named distance, similar "
+        "already, kept as they are: the added columns are distance_2, similar_2)\n"
+    )
+    scored = pd.read_csv(out)
+    assert list(scored.columns) == [*frame.columns, "distance_2", "similar_2"]
+    pd.testing.assert_frame_equal(scored[frame.columns], frame)
+    assert ((scored["distance_2"] <= 0.5) == scored["similar_2"]).all()
 
 
 def test_report_writes_html(model_file, pair_csv, tmp_path):
@@ -130,6 +154,111 @@ def test_bad_input_exits_2_with_one_line(args, message, model_file, pair_csv, tm
     assert message in err
     assert len(err.strip().splitlines()) == 1
     assert "Traceback" not in err
+
+
+OUT_OF_PLACE = [
+    (
+        ["report", "m.keras", "data.csv", "-o", "data.csv"],
+        "-o data.csv would overwrite the data file data.csv; choose another path for -o",
+    ),
+    (
+        ["report", "m.keras", "data.csv", "-o", "./data.csv"],
+        "-o ./data.csv would overwrite the data file data.csv; choose another path for -o",
+    ),
+    (
+        ["report", "m.keras", "pairs.csv", "--samples", "samples.csv", "-o", "samples.csv"],
+        "-o samples.csv would overwrite the samples file samples.csv; choose another path for -o",
+    ),
+    (
+        ["score", "m.keras", "data.csv", "-o", "m.keras"],
+        "-o m.keras would overwrite the model file m.keras; choose another path for -o",
+    ),
+    (
+        ["score", "m.keras", "link.csv", "-o", "data.csv"],
+        "-o data.csv would overwrite the data file link.csv; choose another path for -o",
+    ),
+    (
+        ["score", "m.keras", "parts", "-o", "parts/scores.csv"],
+        "-o parts/scores.csv is inside the data folder parts, whose files are read; choose a path outside it "
+        "for -o",
+    ),
+    (
+        ["train", "data.csv", "--out", "new.keras", "--report", "new.keras"],
+        "--report new.keras is also the path of --out; give each output its own file",
+    ),
+    (
+        ["train", "data.csv", "--out", "new.keras", "--test", "new.keras"],
+        "--out new.keras would overwrite the test file new.keras; choose another path for --out",
+    ),
+    (
+        ["train", "data.csv", "--out", "folder.keras"],
+        "--out folder.keras: it is a folder; give the path of a file",
+    ),
+    (
+        ["score", "m.keras", "parts", "-o", "parts"],
+        "-o parts would overwrite the data folder parts; choose another path for -o",
+    ),
+    (["report", "m.keras", "data.csv", "-o", "parts"], "-o parts: it is a folder; give the path of a file"),
+    (
+        ["train", "data.csv", "--out", "new.keras", "--report", "missing/report.html"],
+        "--report missing/report.html: the folder missing does not exist; create it or write elsewhere",
+    ),
+    (
+        ["train", "data.csv", "--out", "missing/new.keras"],
+        "--out missing/new.keras: the folder missing does not exist; create it or write elsewhere",
+    ),
+    (
+        ["score", "m.keras", "data.csv", "-o", "data.csv/scores.csv"],
+        "-o data.csv/scores.csv: data.csv is a file, not a folder; write elsewhere",
+    ),
+]
+
+
+@pytest.mark.parametrize(("args", "message"), OUT_OF_PLACE)
+def test_an_output_that_would_destroy_an_input_or_cannot_be_written_is_refused_before_any_work(
+    args, message, model_file, pair_csv, tmp_path, monkeypatch, capsys
+):
+    """Paths compare resolved (`./data.csv`, a link to it); nothing is read, trained or written."""
+    monkeypatch.chdir(tmp_path)
+    shutil.copy(model_file, "m.keras")
+    shutil.copy(pair_csv, "data.csv")
+    Path("link.csv").symlink_to("data.csv")
+    Path("parts").mkdir()
+    shutil.copy(pair_csv, "parts/a.csv")
+    Path("folder.keras").mkdir()
+    Path("samples.csv").write_text("id,x\n1,2\n")
+    Path("pairs.csv").write_text("id_a,id_b,label\n1,1,0\n")
+    files = {path: path.read_bytes() for path in tmp_path.rglob("*") if path.is_file()}
+    assert main(args) == 2
+    assert capsys.readouterr() == ("", f"siamese: error: {message}\n")
+    assert {path: path.read_bytes() for path in tmp_path.rglob("*") if path.is_file()} == files
+
+
+def test_a_read_only_output_folder_is_refused_before_training(pair_csv, tmp_path):
+    """In a real process: root may write anywhere, so as root it runs without that power (CAP_DAC_OVERRIDE)."""
+    folder = tmp_path / "read-only"
+    folder.mkdir()
+    folder.chmod(0o555)
+    command = [sys.executable, "-m", "siamese_core", "train", pair_csv, "--out", "read-only/m.keras"]
+    if os.geteuid() == 0:
+        if shutil.which("setpriv") is None:
+            pytest.skip("needs setpriv to run without root's power to write into read-only folders")
+        command = ["setpriv", "--bounding-set=-dac_override", *command]
+    result = subprocess.run(
+        command,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=300,
+    )
+    assert (result.returncode, result.stdout, result.stderr) == (
+        2,
+        "",
+        "siamese: error: --out read-only/m.keras: cannot write into the folder read-only (Permission denied); "
+        "choose a folder you can write to\n",
+    )
+    assert list(folder.iterdir()) == []
 
 
 class _no_exit:

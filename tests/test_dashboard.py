@@ -177,6 +177,16 @@ def test_model_page_download_upload_and_refusal(trained_app, tmp_path):
     assert not at.exception
     assert any(text.startswith("Scored 20 pairs") for text in texts(at.success))
 
+    # A file with a `similar` column of its own: it is kept, and the message counts ours and says so.
+    header, *rows = small_pair_csv(20).decode().splitlines()
+    own = "\n".join([f"{header},similar", *(f"{row},yes" for row in rows)]).encode()
+    at.file_uploader(key="score_file").set_value(("own.csv", own, "text/csv")).run()
+    assert not at.exception
+    [scored] = [text for text in texts(at.success) if text.startswith("Scored 20 pairs")]
+    assert scored.endswith(
+        "Note: the input has columns named similar already, kept as they are: the added columns are similar_2."
+    )
+
 
 @pytest.mark.parametrize(
     ("content", "fragment"),

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import io
+import tempfile
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from siamese_core import data
@@ -22,6 +24,7 @@ from siamese_core.data import (
 )
 from siamese_core.errors import DataError, LabelError, SiameseError
 from siamese_core.pairs import PairSet, SampleSet
+from siamese_core.streaming import PairStream
 
 # Four pairs, two of each kind: the smallest file that trains.
 PAIRS = b"label,a_x,a_y,b_x,b_y\n0,1,2,3,4\n1,5,6,7,8\n0,9,10,11,12\n1,13,14,15,16\n"
@@ -188,7 +191,7 @@ def test_extra_field_in_a_row():
     assert "line 3 has 4 fields but the header has 3" in message
 
 
-def test_extra_field_after_the_sniffed_bytes_is_reported_by_pandas():
+def test_extra_field_after_the_sniffed_bytes():
     rows = [f"{i % 2},{i},{i + 1}" for i in range(8000)]  # about 100 KB, beyond the 64 KB sniffed
     data = pair_csv("label,a_x,b_x", [*rows, "1,2,3,4"])
     message = error_of(load_pair_csv, data)
@@ -197,8 +200,63 @@ def test_extra_field_after_the_sniffed_bytes_is_reported_by_pandas():
 
 
 def test_unclosed_quote():
-    message = error_of(load_pair_csv, b'label,a_x,b_x\n0,1,2\n1,"3,4\n0,1,2\n')
-    assert "never closed" in message
+    message = error_of(load_pair_csv, b'label,a_x,b_x\n0,1,2\n1,"3,4\n0,1,2\n', name="q.csv")
+    assert (
+        message == 'q.csv, row 2 (line 3): a quote (") opened on line 3 is never closed; close or remove it'
+    )
+
+
+def late_rows(header: str, row: str, late: str) -> bytes:
+    """300 rows (`row` formatted with the row `i`, a class `c` and a label `y`), more than sniffing reads,
+    then `late`."""
+    rows = [row.format(i=i, c="ab"[i % 2], y=i % 2) for i in range(300)]
+    return pair_csv(header, [*rows, late])
+
+
+SAMPLES_OK = pair_csv("id,f0,f1", [f"s{i},{i},{i}" for i in range(5)])
+PAIRS_OK = pair_csv("id_a,id_b,label", ["s0,s1,0", "s1,s2,0", "s2,s3,1", "s3,s4,1"])
+
+
+@pytest.mark.parametrize(
+    ("read", "message"),
+    [
+        (
+            lambda: load_samples_csv(
+                late_rows("class,note,f0,f1", "{c},n,{i},{i}", "a,n,1,2,3"), name="x.csv"
+            ),
+            "line 302 has 5 fields but the header has 4; look for an unquoted ',' inside a value or an extra "
+            "one at the end of the line",
+        ),
+        (
+            lambda: load_samples_csv(late_rows("class,note,f0,f1", "{c},n,{i},{i}", "a;n;1;2"), name="x.csv"),
+            "mixed delimiters: the header is separated by ',' (4 columns) but line 302 is separated by ';' "
+            "(4 fields); use the same delimiter on every line",
+        ),
+        (
+            lambda: load_pairs_by_reference(
+                PAIRS_OK, late_rows("id,note,f0,f1", "s{i},n,{i},{i}", "s300,n,1,2,3"), samples_name="x.csv"
+            ),
+            "line 302 has 5 fields but the header has 4; look for an unquoted ',' inside a value or an extra "
+            "one at the end of the line",
+        ),
+        (
+            lambda: load_pairs_by_reference(
+                late_rows("id_a,id_b,label,note", "s{y},s2,{y},n", "s1,s2,1"), SAMPLES_OK, pairs_name="x.csv"
+            ),
+            "line 302 has 3 fields but the header has 4; a value or a ',' is missing: write 4 fields "
+            "separated by ',' on every line (an empty cell is a field too), or remove the line",
+        ),
+        (
+            lambda: read_csv(late_rows("label,a_x,b_x", "0,{i},{i}", "1,2"), name="x.csv"),
+            "line 302 has 2 fields but the header has 3; a value or a ',' is missing: write 3 fields "
+            "separated by ',' on every line (an empty cell is a field too), or remove the line",
+        ),
+    ],
+    ids=["samples", "samples, semicolons", "samples by id", "pairs by id", "read_csv"],
+)
+def test_every_reader_refuses_a_late_row_of_another_shape(read, message):
+    """pandas would read the extra field's values one column to the left, the missing ones as empty cells."""
+    assert error_of(read) == f"x.csv, row 301 (line 302): {message}"
 
 
 # --------------------------------------------------------------------------------------------------
@@ -755,6 +813,33 @@ def small_ranges(monkeypatch) -> list[bool]:
     return taken
 
 
+IN_SMALL_RANGES = {
+    "_PARALLEL_MIN_BYTES": 0,
+    "_RANGE_BYTES_PER_COLUMN": 512,
+    "_MIN_RANGE_BYTES": 1,
+    "_READ_BYTES": 700,
+}
+CAREFULLY = {"_PARALLEL_MIN_BYTES": 2**62, "_read_pairs_in_ranges": lambda *args: None}
+
+
+def outcome(read, **patches) -> PairSet | SiameseError:
+    """What `read()` returns, or the user error it raises, with names of `siamese_core.data` patched."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in patches.items():
+            patch.setattr(data, name, value)
+        try:
+            return read()
+        except SiameseError as error:
+            return error
+
+
+def assert_same_outcome(got: PairSet | SiameseError, expected: PairSet | SiameseError) -> None:
+    if isinstance(expected, SiameseError):
+        assert type(got) is type(expected) and str(got) == str(expected)
+    else:
+        assert_same_pairs(got, expected)
+
+
 def careful_read(monkeypatch, source, **kwargs) -> PairSet:
     """`load_pair_csv` without the range reader."""
     with monkeypatch.context() as patch:
@@ -834,10 +919,6 @@ def _quote_a_note(lines: list[str]) -> None:
     assert '"' in lines[1500]
 
 
-def _extra_field(lines: list[str]) -> None:
-    lines[2999] += ",9"  # pandas drops it, as the note column is not read
-
-
 def _integer_negative_zero(lines: list[str]) -> None:
     lines[8] = lines[8].replace(",0,n7,", ",-0,n7,")  # every 7th row has integer zeros
     assert ",-0," in lines[8]
@@ -849,16 +930,68 @@ def _blank_lines(lines: list[str]) -> None:
 
 @pytest.mark.parametrize(
     ("change", "range_reader"),
-    [(_quote_a_note, False), (_extra_field, True), (_integer_negative_zero, False), (_blank_lines, True)],
+    [(_quote_a_note, False), (_integer_negative_zero, False), (_blank_lines, True)],
 )
 def test_unusual_large_files_load_as_with_the_careful_read(monkeypatch, small_ranges, change, range_reader):
     """A quote (a line break may be inside a value) and "-0" as an integer (int64 has no -0, the float32
-    read keeps it) send the file to the careful read; an extra field in a row and blank lines do not."""
+    read keeps it) send the file to the careful read; blank lines do not."""
     lines = big_pair_csv().split("\n")
     change(lines)
     source = "\n".join(lines).encode()
     assert_same_pairs(load_pair_csv(source), careful_read(monkeypatch, source))
     assert small_ranges == [range_reader]
+
+
+TOO_MANY = "look for an unquoted ',' inside a value or an extra one at the end of the line"
+TOO_FEW = (
+    "a value or a ',' is missing: write 6 fields separated by ',' on every line (an empty cell is a field "
+    "too), or remove the line"
+)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda line: line + ",9", f"line 3000 has 7 fields but the header has 6; {TOO_MANY}"),
+        (lambda line: line + ",", f"line 3000 has 7 fields but the header has 6; {TOO_MANY}"),
+        (lambda line: line.rsplit(",", 1)[0], f"line 3000 has 5 fields but the header has 6; {TOO_FEW}"),
+        (
+            lambda line: line.replace(",n2998,", ","),
+            f"line 3000 has 5 fields but the header has 6; {TOO_FEW}",
+        ),
+        (
+            lambda line: line.replace(",", ";"),
+            "mixed delimiters: the header is separated by ',' (6 columns) but line 3000 is separated by ';' "
+            "(6 fields); use the same delimiter on every line",
+        ),
+        (
+            lambda line: line.replace(",", "\t"),
+            "mixed delimiters: the header is separated by ',' (6 columns) but line 3000 is separated by tab "
+            "(6 fields); use the same delimiter on every line",
+        ),
+        (
+            lambda line: '"' + line.replace(",", '",', 1) + ",9",  # a quote late in the file, a field more
+            f"line 3000 has 7 fields but the header has 6; {TOO_MANY}",
+        ),
+    ],
+)
+@pytest.mark.parametrize("drop_missing", [False, True])
+def test_a_late_row_of_another_shape_is_refused_by_every_reader(
+    tmp_path, monkeypatch, small_ranges, change, message, drop_missing
+):
+    """pandas pads a row of too few fields (a row split by another delimiter has one) with empty cells and,
+    as the note column is not read, drops the fields a row has too many: values would shift, or a row
+    would be taken for empty cells and dropped. Far beyond the rows sniffed, in a later range, the range
+    reader, the careful read and the stream all refuse the row, with or without drop_missing."""
+    lines = big_pair_csv().split("\n")
+    lines[2999] = change(lines[2999])
+    path = tmp_path / "big.csv"
+    path.write_text("\n".join(lines))
+    expected = f"big.csv, row 2999 (line 3000): {message}"
+    assert error_of(load_pair_csv, path, drop_missing=drop_missing) == expected
+    assert small_ranges == [False]
+    assert error_of(careful_read, monkeypatch, path, drop_missing=drop_missing) == expected
+    assert error_of(PairStream(path, chunk_rows=64, drop_missing=drop_missing).scan) == expected
 
 
 @pytest.mark.parametrize(
@@ -1056,22 +1189,86 @@ def test_any_labels_read_in_ranges_as_in_the_careful_read(texts, seed, similar_l
         block = rng.choice(texts, size=rng.integers(1, len(texts) + 1), replace=False)
         per_row += rng.choice(block, size=50).tolist()
     source = _with_labels(per_row, n_rows=400, decimal_comma=decimal_comma)
+    read = lambda: load_pair_csv(source, similar_label=similar_label)  # noqa: E731
+    assert_same_outcome(outcome(read, **IN_SMALL_RANGES), outcome(read, **CAREFULLY))
 
-    def outcome(**patches):
-        with pytest.MonkeyPatch.context() as patch:
-            for name, value in patches.items():
-                patch.setattr(data, name, value)
-            try:
-                return load_pair_csv(source, similar_label=similar_label)
-            except SiameseError as error:
-                return error
 
-    ranges = outcome(_PARALLEL_MIN_BYTES=0, _RANGE_BYTES_PER_COLUMN=512, _MIN_RANGE_BYTES=1, _READ_BYTES=700)
-    careful = outcome(_PARALLEL_MIN_BYTES=2**62, _read_pairs_in_ranges=lambda *args: None)
-    if isinstance(careful, SiameseError):
-        assert type(ranges) is type(careful) and str(ranges) == str(careful)
-    else:
-        assert_same_pairs(ranges, careful)
+def _with_note(line: str, note: str) -> str:
+    """A row of big_pair_csv with its note "n<row>" written as `note` with the row for {}."""
+    fields = line.split(",")
+    fields[3] = note.format(fields[3][1:])
+    return ",".join(fields)
+
+
+# A row changed into lines: (the lines, the message for its line number when the row's number of fields is
+# not the header's, else None). The rows are big_pair_csv's: label,a_f,a_i,note,b_f,b_i.
+MIXED = "mixed delimiters: the header is separated by ',' (6 columns) but line {} is separated by"
+ROW_SHAPES = {
+    "a field more": lambda line: ([line + ",9"], f"line {{}} has 7 fields but the header has 6; {TOO_MANY}"),
+    "an empty field more": lambda line: (
+        [line + ","],
+        f"line {{}} has 7 fields but the header has 6; {TOO_MANY}",
+    ),
+    "a field less": lambda line: (
+        [line.rsplit(",", 1)[0]],
+        f"line {{}} has 5 fields but the header has 6; {TOO_FEW}",
+    ),
+    "one field": lambda line: (
+        [line.split(",", 1)[0]],
+        f"line {{}} has 1 field but the header has 6; {TOO_FEW}",
+    ),
+    "semicolons": lambda line: (
+        [line.replace(",", ";")],
+        f"{MIXED} ';' (6 fields); use the same delimiter on every line",
+    ),
+    "tabs": lambda line: (
+        [line.replace(",", "\t")],
+        f"{MIXED} tab (6 fields); use the same delimiter on every line",
+    ),
+    "a quote, a field more": lambda line: (
+        ['"' + line.replace(",", '",', 1) + ",9"],
+        f"line {{}} has 7 fields but the header has 6; {TOO_MANY}",
+    ),
+    "a blank line before": lambda line: (["", line], None),
+    "spaces before": lambda line: ([" \t ", line], None),
+    "a quoted label": lambda line: (['"' + line.replace(",", '",', 1)], None),
+    "a comma in a quoted note": lambda line: ([_with_note(line, '"n,{}"')], None),
+    "a line break in a quoted note": lambda line: ([_with_note(line, '"n\n{}"')], None),
+}
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.dictionaries(st.integers(1, 400), st.sampled_from(sorted(ROW_SHAPES)), min_size=1, max_size=3),
+    st.booleans(),
+)
+def test_rows_of_any_shape_anywhere_read_in_ranges_as_in_the_careful_read(changes, drop_missing):
+    """Rows with a field more or less, split by another delimiter, quoted (from a late row on), or after a
+    blank line, near the top or far beyond the rows sniffed: the range reader, the careful read and the
+    stream (in ranges of 16 rows, or in order from a quote on) all refuse the first row whose number of
+    fields is not the header's, naming its line as an editor counts it, or all read the same pairs."""
+    records, first_bad = [], None
+    for row, line in enumerate(big_pair_csv(n_rows=400).split("\n")):
+        new_lines, problem = ROW_SHAPES[changes[row]](line) if row in changes else ([line], None)
+        if problem and first_bad is None:
+            number = sum(record.count("\n") + 1 for record in records) + len(new_lines)  # as an editor counts
+            first_bad = f"big.csv, row {number - 1} (line {number}): {problem.format(number)}"
+        records += new_lines
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "big.csv"
+        path.write_text("\n".join(records))
+        read = lambda: load_pair_csv(path, drop_missing=drop_missing)  # noqa: E731
+        careful = outcome(read, **CAREFULLY)
+        assert_same_outcome(outcome(read, **IN_SMALL_RANGES), careful)
+        stream = PairStream(path, chunk_rows=16, drop_missing=drop_missing)
+        streamed = outcome(lambda: stream.load_split("all"))
+        event("refused" if first_bad else "read")  # --hypothesis-show-statistics: how often each
+        if first_bad is not None:
+            assert str(careful) == first_bad and str(streamed) == first_bad
+        else:
+            assert isinstance(careful, PairSet) and careful.n_pairs == 400
+            for name in ("left", "right", "labels", "rows"):
+                np.testing.assert_array_equal(getattr(streamed, name), getattr(careful, name))
 
 
 def test_range_count():

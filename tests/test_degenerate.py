@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
 from siamese_core.bundle import SiameseBundle, load_model
 from siamese_core.config import TrainConfig
-from siamese_core.errors import TrainingError
+from siamese_core.errors import DataError, TrainingError
 from siamese_core.pairs import PairSet
 from siamese_core.pipeline import fit
 from siamese_core.training import train
@@ -40,6 +42,31 @@ def test_extreme_magnitudes_train_finitely_and_round_trip(magnitude, scaling, tm
 def test_unscaled_extreme_values_are_refused_clearly():
     with pytest.raises(TrainingError, match=r"training diverged: the loss became nan in epoch 1"):
         train(_pairs(1e30), None, TrainConfig(**SMALL, scaling="none"))
+
+
+def test_diverging_with_scaling_on_does_not_advise_scaling():
+    with pytest.raises(TrainingError) as caught:
+        train(_pairs(), None, TrainConfig(**SMALL, learning_rate=1e30))
+    assert str(caught.value) == (
+        "training diverged: the loss became nan in epoch 1. The features were scaled (global); use a smaller "
+        "learning rate, or check the data for extreme values"
+    )
+
+
+@pytest.mark.parametrize("scaling", ["auto", "none"])
+def test_subnormal_features_are_refused_without_warnings(scaling):
+    """Values of size 1e-40 are subnormal float32 numbers, which TensorFlow reads as 0 (the model would see
+    constants). Before, the scaling factor overflowed float32 (a RuntimeWarning) and training diverged with
+    advice to turn on the scaling that was on."""
+    with warnings.catch_warnings(record=True) as caught, pytest.raises(DataError) as refused:
+        warnings.simplefilter("always")
+        train(_pairs(1e-40), None, TrainConfig(**SMALL, scaling=scaling))
+    assert str(refused.value) == (
+        "feature 'a' (and 3 more) holds only values below 1.2e-38 in size (the largest is 2.94e-40), which "
+        "32-bit floats hold only as subnormal numbers and TensorFlow reads as 0; multiply the features by a "
+        "power of ten (such as 1e30) before training"
+    )
+    assert not [warning for warning in caught if issubclass(warning.category, RuntimeWarning)]
 
 
 def test_one_class_validation_split_still_trains():

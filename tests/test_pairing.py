@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from siamese_core.errors import DataError
+from siamese_core.errors import ConfigError, DataError
 from siamese_core.pairing import make_pairs
 from siamese_core.pairs import SampleSet
 
@@ -52,3 +52,13 @@ def test_one_class_or_singletons_are_refused():
         make_pairs(_samples(["a"] * 5))
     with pytest.raises(DataError, match="no class has two samples"):
         make_pairs(_samples(["a", "b", "c"]))
+
+
+@pytest.mark.parametrize("pairs_per_sample", [0, 1, -3])
+def test_pairs_per_sample_below_two_is_a_setting_error(pairs_per_sample):
+    """A user's setting (CLI: --pairs-per-sample), so a ConfigError: exit 2, not an internal error."""
+    with pytest.raises(ConfigError) as caught:
+        make_pairs(_samples(["a", "a", "b", "b"]), pairs_per_sample=pairs_per_sample)
+    assert (
+        str(caught.value) == f"pairs_per_sample must be >= 2. Received: pairs_per_sample={pairs_per_sample}"
+    )

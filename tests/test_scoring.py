@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from siamese_core.errors import DataError
-from siamese_core.scoring import csv_bytes, neutralise_formulas, score_frame, write_csv
+from siamese_core.scoring import ScoreColumns, csv_bytes, neutralise_formulas, score_frame, write_csv
 
 
 def test_scores_match_the_model_and_columns_may_be_reordered(tiny_outcome, pair_csv):
@@ -43,6 +43,44 @@ def test_formula_cells_are_neutralised_but_numbers_are_not():
     safe = neutralise_formulas(frame)
     assert safe["text"].tolist() == ["'=1+1", "ok", "'@SUM(A1)", "'-x"]
     assert safe["number"].tolist() == [-1.5, 2.0, 3.0, -4.0]
+
+
+def test_formulas_are_neutralised_in_names_categories_and_bytes_too():
+    """Whatever the input type: a column name, pandas text, categories, and bytes (a Parquet binary
+    column), which become text; bytes that are not UTF-8 are written as \\x escapes."""
+    frame = pd.DataFrame(
+        {
+            '=HYPERLINK("http://evil/")': pd.array(["=1", "a"], dtype="str"),
+            "kind": pd.Categorical(["+c", "b"]),
+            "blob": [b"=1+1", b"\xff@"],
+            "-x": [-1, 2],
+        }
+    )
+    safe = neutralise_formulas(frame)
+    assert list(safe.columns) == ['\'=HYPERLINK("http://evil/")', "kind", "blob", "'-x"]
+    assert safe.iloc[:, 0].tolist() == ["'=1", "a"]
+    assert safe["kind"].tolist() == ["'+c", "b"]
+    assert safe["blob"].tolist() == ["'=1+1", "\\xff@"]
+    assert safe["'-x"].tolist() == [-1, 2]
+    assert frame.columns[0] == '=HYPERLINK("http://evil/")'  # the input is left as it was
+
+
+def test_the_inputs_own_distance_and_similar_columns_are_kept(tiny_outcome, pair_csv):
+    frame = pd.read_csv(pair_csv).head(3)
+    frame.insert(0, "similar", ["yes", "no", "yes"])
+    frame.insert(0, "distance", [7.0, 8.0, 9.0])
+    scored = score_frame(tiny_outcome.bundle, frame, threshold=0.5, name="p.csv")
+    assert list(scored.columns) == [*frame.columns, "distance_2", "similar_2"]
+    assert scored["similar"].tolist() == ["yes", "no", "yes"]
+    assert scored["distance"].tolist() == [7.0, 8.0, 9.0]
+    assert (scored["similar_2"] == (scored["distance_2"] <= 0.5)).all()
+    columns = ScoreColumns.for_table(frame.columns)
+    assert (columns.distance, columns.similar) == ("distance_2", "similar_2")
+    assert columns.renamed() == (
+        "the input has columns named distance, similar already, kept as they are: the added columns are "
+        "distance_2, similar_2"
+    )
+    assert ScoreColumns.for_table(["a_x", "b_x"]).renamed() == ""
 
 
 def test_write_csv_is_atomic(tmp_path, monkeypatch):
@@ -87,7 +125,9 @@ def test_csv_bytes_read_back_to_the_same_values():
     assert back["similar"].isna().tolist() == [False, False, True] * 4
     text = pd.read_csv(io.BytesIO(written), keep_default_na=False)['say "hi"'].tolist()
     assert text == ["a", "b,c", 'q"x', "", "", "'=1", "é", "x\ny", "z", "z", "z", "z"]
-    assert written.split(b"\n")[4].endswith(b',""') and written.split(b"\n")[5].endswith(b",")  # "" vs missing
+    assert written.split(b"\n")[4].endswith(b',""') and written.split(b"\n")[5].endswith(
+        b","
+    )  # "" vs missing
 
 
 @pytest.mark.parametrize(

@@ -43,7 +43,7 @@ def in_memory_output(bundle, source, path, threshold: float) -> bytes:
 def test_streamed_scores_equal_the_in_memory_result(tiny_outcome, noted_pairs, tmp_path, small_chunks):
     bundle = tiny_outcome.bundle
     out = tmp_path / "scores.csv"
-    assert score_file(bundle, noted_pairs, out, threshold=bundle.threshold) == 300
+    assert score_file(bundle, noted_pairs, out, threshold=bundle.threshold).n_scored == 300
     streamed = pd.read_csv(out, keep_default_na=False)
     expected = pd.read_csv(
         pd.io.common.BytesIO(in_memory_output(bundle, noted_pairs, tmp_path / "ref.csv", bundle.threshold)),
@@ -90,7 +90,7 @@ def test_a_folder_is_scored_into_one_csv_naming_each_rows_file(
     bundle = tiny_outcome.bundle
     folder = pair_folder[0] if kind == "csv" else pair_folder[1]
     out = tmp_path / "scores.csv"
-    assert score_file(bundle, folder, out, threshold=0.5) == 300
+    assert score_file(bundle, folder, out, threshold=0.5).n_scored == 300
     scored = pd.read_csv(out)
     original = pd.read_csv(pair_csv)
     assert list(scored.columns) == ["source_file", *original.columns, "distance", "similar"]
@@ -99,6 +99,37 @@ def test_a_folder_is_scored_into_one_csv_naming_each_rows_file(
     whole = score_frame(bundle, original, threshold=0.5, name="pairs.csv")
     np.testing.assert_allclose(scored["distance"], whole["distance"], rtol=1e-6)
     assert (scored["similar"] == (scored["distance"] <= 0.5)).all()
+
+
+def test_a_parquet_files_formulas_are_neutralised_in_its_names_text_categories_and_bytes(
+    tiny_outcome, pair_csv, tmp_path, small_chunks
+):
+    """Parquet keeps types a CSV has not: dictionary-encoded text (categories in pandas) and binary."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(pd.read_csv(pair_csv).head(4), preserve_index=False)
+    table = table.append_column('=HYPERLINK("http://evil/")', pa.array(["a", "=1+1", None, "ok"]))
+    table = table.append_column("blob", pa.array([b"=1+1", b"-2", b"ok", b"@x"], pa.binary()))
+    table = table.append_column("kind", pa.array(["=A1", "b", "=A1", "+c"]).dictionary_encode())
+    source = tmp_path / "notes.parquet"
+    pq.write_table(table, source)
+    out = tmp_path / "scores.csv"
+    assert score_file(tiny_outcome.bundle, source, out, threshold=0.5).n_scored == 4
+    header, *rows = out.read_text().splitlines()
+    assert header.split(",")[-5:] == [
+        '"\'=HYPERLINK(""http://evil/"")"',
+        "blob",
+        "kind",
+        "distance",
+        "similar",
+    ]
+    assert [row.split(",")[-5:-2] for row in rows] == [
+        ["a", "'=1+1", "'=A1"],
+        ["'=1+1", "'-2", "b"],
+        ["", "ok", "'=A1"],
+        ["ok", "'@x", "'+c"],
+    ]
 
 
 def test_an_error_in_a_late_chunk_names_the_file_and_row_and_keeps_the_old_output(
@@ -130,7 +161,7 @@ def test_missing_values_are_counted_over_every_chunk(tiny_outcome, pair_csv, tmp
         "--drop-missing to leave those rows unscored"
     )
     assert not out.exists()
-    assert score_file(tiny_outcome.bundle, source, out, threshold=0.5, drop_missing=True) == 297
+    assert score_file(tiny_outcome.bundle, source, out, threshold=0.5, drop_missing=True).n_scored == 297
     scored = pd.read_csv(out)
     assert scored.index[scored["distance"].isna()].tolist() == [8, 100, 250]
     assert scored.index[scored["similar"].isna()].tolist() == [8, 100, 250]

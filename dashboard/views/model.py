@@ -106,7 +106,7 @@ def render_scoring() -> None:
     )
     if upload is None:
         return
-    from siamese_core.scoring import csv_bytes, neutralise_formulas, score_frame
+    from siamese_core.scoring import ScoreColumns, csv_bytes, neutralise_formulas, score_frame
 
     bundle = state.bundle()
     drop = st.checkbox("Leave rows with missing values unscored", key="score_drop_missing")
@@ -117,9 +117,12 @@ def render_scoring() -> None:
     except SiameseError as error:
         st.error(plain(error), icon=":material/error:")
         return
-    similar = int(scored["similar"].sum())
+    columns = ScoreColumns.for_table(frame.columns)
+    similar = int(scored[columns.similar].sum())
+    renamed = columns.renamed()
     st.success(
-        f"Scored {scored['distance'].notna().sum():,} pairs at threshold {threshold:.4f}: {similar:,} called similar."
+        f"Scored {scored[columns.distance].notna().sum():,} pairs at threshold {threshold:.4f}: {similar:,} called "
+        "similar." + (f" Note: {plain(renamed)}." if renamed else "")
     )
     st.dataframe(scored.head(50), hide_index=True, key="scores_preview")
     st.download_button(

@@ -14,7 +14,8 @@ The manifest `bad/cases.csv` has one row per case:
 - fragment: for errors, text the message must contain;
 - names: the file the message must name (the pairs or the samples file of a reference case).
 
-Every file is small except wide_20001_columns.csv (about 150 KB: 20,001 columns are the point).
+Every file is small except wide_20001_columns.csv (about 150 KB: 20,001 columns are the point). The late_
+files hold 300 valid rows, more than sniffing reads, before the row at fault on line 302.
 """
 
 from __future__ import annotations
@@ -55,6 +56,15 @@ class Case:
 
 def text(*lines: str) -> bytes:
     return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+LATE_HEADER = "label,note,a_x,b_x"
+LATE_ROWS = [f"{i % 2},n{i},{i},{i}.5" for i in range(300)]
+
+
+def late(row: str, rows: list[str] = LATE_ROWS, header: str = LATE_HEADER) -> bytes:
+    """300 valid rows with an ignored column (more rows than sniffing reads), then `row`, on line 302."""
+    return text(header, *rows, row)
 
 
 def pairs_with(row: int, column: int, value: str) -> bytes:
@@ -148,6 +158,33 @@ def cases() -> list[Case]:
             "line 3 has 6 fields but the header has 5",
         ),
         Case("unclosed_quote.csv", text(HEADER, ROWS[0], '1,"5,6,7,8', *ROWS[2:]), "is never closed"),
+        # Rows of another shape after the rows sniffed: pandas would pad them or (with an ignored column)
+        # drop their extra fields, so values would shift or a row would read as empty cells.
+        Case(
+            "late_extra_field.csv",
+            late("0,3,5,1.0,2.0"),
+            "late_extra_field.csv, row 301 (line 302): line 302 has 5 fields but the header has 4; look for "
+            "an unquoted ',' inside a value or an extra one at the end of the line",
+        ),
+        Case(
+            "late_missing_field.csv",
+            late("0,n,5"),
+            "late_missing_field.csv, row 301 (line 302): line 302 has 3 fields but the header has 4; a value "
+            "or a ',' is missing: write 4 fields separated by ',' on every line (an empty cell is a field "
+            "too), or remove the line",
+        ),
+        Case(
+            "late_semicolon_row.csv",
+            late("0;n;5;6"),
+            "late_semicolon_row.csv, row 301 (line 302): mixed delimiters: the header is separated by ',' "
+            "(4 columns) but line 302 is separated by ';' (4 fields); use the same delimiter on every line",
+        ),
+        Case(
+            "late_unquoted_comma.csv",
+            late("0,n, with a comma,5,6", [*LATE_ROWS[:150], '1,"n, quoted",150,150.5', *LATE_ROWS[151:]]),
+            "late_unquoted_comma.csv, row 301 (line 302): line 302 has 5 fields but the header has 4; look "
+            "for an unquoted ',' inside a value or an extra one at the end of the line",
+        ),
         # Values
         Case("text_in_feature.csv", pairs_with(2, 3, "abc"), "value 'abc' is not a number"),
         Case(
@@ -165,12 +202,30 @@ def cases() -> list[Case]:
             text(HEADER, ROWS[0], '1,"5,5",6,7,8', *ROWS[2:]),
             "value '5,5' is not a number (write 5.5: in a comma-separated file the decimal mark is '.')",
         ),
+        Case(
+            "late_decimal_point.csv",
+            late("0;2.5;1,25", [f"{i % 2};{i},5;{i},25" for i in range(300)], "label;a_x;b_x"),
+            "late_decimal_point.csv, column 'a_x', row 301 (line 302): value '2.5' is not a number (write "
+            "2,5: this file's decimal mark is ',', as in its first rows); feature values must be numbers; "
+            "fix or remove that value",
+        ),
         # Labels
         Case("label_two.csv", pairs_with(1, 0, "2"), "label value '2' (1 row, the first here) means neither"),
         Case(
             "label_maybe.csv",
             pairs_with(3, 0, "maybe"),
             "label value 'maybe' (1 row, the first here) means neither",
+        ),
+        # Shown with its escape sequences written out (\x1b: the dashboard's test drops backslashes).
+        Case(
+            "label_escape_sequence.csv",
+            pairs_with(1, 0, "\x1b[31mRED\x1b[0m"),
+            "x1b[0m' (1 row, the first here) means neither",
+        ),
+        Case(
+            "label_5000_digits.csv",
+            pairs_with(2, 0, "9" * 5000),
+            f"label value '{'9' * 60}... (5,000 characters)' (1 row, the first here) means neither",
         ),
         Case(
             "label_all_empty.csv",
