@@ -13,7 +13,16 @@ from siamese_core.errors import ConfigError, DataError
 from siamese_core.evaluation import EvalResult, best_accuracy_threshold, evaluate_distances
 from siamese_core.pairing import make_pairs
 from siamese_core.pairs import PairSet, SampleSet, align_features
-from siamese_core.splits import Splits, describe_counts, make_splits, pair_samples_seen, sample_fractions
+from siamese_core.splits import (
+    CROSS_VALIDATION_PAIRS,
+    LENGTH_FOLDS,
+    Splits,
+    describe_counts,
+    make_splits,
+    pair_samples_seen,
+    sample_folds,
+    sample_fractions,
+)
 from siamese_core.training import ProgressCallback, TrainConfig, TrainResult, predict_distances, train
 
 
@@ -119,8 +128,7 @@ def fit(
         pairs_per_sample: For labeled samples: pairs per anchor sample.
         hard_negatives: For labeled samples: dissimilar pairs from the nearest samples of other classes.
         on_progress: Progress callback (see `train`); `TrainProgress.phase` says which training it is.
-        splits: Ready-made splits, made with the split arguments given here (the extra selections on a
-            small validation split make theirs with them, other seeds).
+        splits: Ready-made splits, made with the split arguments given here.
 
     Returns:
         A `FitOutcome`.
@@ -159,13 +167,7 @@ def fit(
             all_pairs, None, settings, on_progress=progress, steps=steps
         ),
         length=lambda selection, progress, seconds_left: _length_in_memory(
-            selection,
-            splits,
-            all_pairs,
-            config,
-            progress,
-            seconds_left,
-            lambda seed: make_splits(data, **{**split_options, "seed": seed}),
+            selection, splits, all_pairs, config, progress, seconds_left
         ),
         on_progress=on_progress,
     )
@@ -242,47 +244,55 @@ def _stopped_note(what: str, result: TrainResult) -> str:
     return f"{what} was stopped {why}, so the model is the selection model"
 
 
-SMALL_VALIDATION_PAIRS = 200  # fewer validation pairs than this: the length is chosen on several splits
-SELECTIONS_ON_SMALL_DATA = 5
-
-
 def _length_in_memory(
-    selection, splits, all_pairs, config, progress, seconds_left, split_with_seed
+    selection, splits, all_pairs, config, progress, seconds_left
 ) -> tuple[int | None, list[str]]:
-    """The refit's steps (see `refit_steps`) and a note on how they were chosen.
+    """The refit's steps and a note on how they were chosen.
 
-    With fewer than `SMALL_VALIDATION_PAIRS` validation pairs, the kept epoch of one selection is mostly
-    noise (a dozen pairs can rank perfectly after the first epoch): the length is then the median over
-    `SELECTIONS_ON_SMALL_DATA` selections, each on a split made with another seed. Only the length is
-    taken from the others: the threshold and the held-out metrics stay those of the first selection, so
-    no test pair of its split helped choose what it is measured with.
+    From files of `CROSS_VALIDATION_PAIRS` pairs or more, the selection's kept epoch (`refit_steps`).
+    Smaller files hold too few pairs for one validation split to say how long all of them can train (a
+    selection on a quarter of the pairs may keep its first epoch while the whole file improves for
+    twenty), so the length comes from `LENGTH_FOLDS`-fold cross-validation by sample over all pairs
+    (`sample_folds`): the epoch of the best mean validation ROC AUC over the folds, as many passes over
+    each sample (`refit_steps`' rule, from the folds' training samples); ties go to the lower mean
+    validation loss, as in early stopping. Only the length is taken from
+    the folds: the threshold and the held-out metrics stay the selection's, so no test pair of its split
+    helped choose what it is measured with.
     """
     all_samples = count_samples([(all_pairs.left, all_pairs.right)])
-
-    def steps_of(result, train_pairs) -> float:  # in batches of the first selection's size
-        steps = refit_steps(result, count_samples([(train_pairs.left, train_pairs.right)]), all_samples)
-        return steps * result.config.batch_size / selection.config.batch_size
-
-    lengths = [steps_of(selection, splits.train)]
-    if splits.validation is None or splits.validation.n_pairs >= SMALL_VALIDATION_PAIRS:
-        return round(lengths[0]), []
-    for repeat in range(1, SELECTIONS_ON_SMALL_DATA):
-        try:
-            other = split_with_seed(config.seed + repeat)
-        except DataError:  # labeled samples whose training share cannot pair with this seed
+    if all_pairs.n_pairs >= CROSS_VALIDATION_PAIRS:
+        return refit_steps(
+            selection, count_samples([(splits.train.left, splits.train.right)]), all_samples
+        ), []
+    curves, losses, pairs_per_epoch = [], [], []
+    for fold, (train_pairs, validation_pairs) in enumerate(
+        sample_folds(all_pairs, LENGTH_FOLDS, config.seed)
+    ):
+        if not (_has_both_classes(train_pairs) and _has_both_classes(validation_pairs)):
             continue
-        if other.validation is None or not _has_both_classes(other.train):
-            continue
-        settings = dataclasses.replace(config, seed=config.seed + repeat, max_seconds=seconds_left())
-        result = train(other.train, other.validation, settings, on_progress=progress)
+        settings = dataclasses.replace(config, seed=config.seed + fold + 1, max_seconds=seconds_left())
+        result = train(train_pairs, validation_pairs, settings, on_progress=progress)
         if result.stopped_by_user or result.stopped_by_time:
             return None, [_stopped_note("choosing the refit length", result)]
-        lengths.append(steps_of(result, other.train))
+        curves.append(result.history["val_auc"])
+        losses.append(result.history["val_loss"])
+        factor = all_samples / count_samples([(train_pairs.left, train_pairs.right)])
+        pairs_per_epoch.append(result.steps_per_epoch * result.config.batch_size * factor)
+    if len(curves) < 2:  # too few folds with both classes to cross-validate
+        return refit_steps(
+            selection, count_samples([(splits.train.left, splits.train.right)]), all_samples
+        ), []
+    epochs = min(len(curve) for curve in curves)
+    mean_auc = np.mean([curve[:epochs] for curve in curves], axis=0)
+    mean_loss = np.mean([loss[:epochs] for loss in losses], axis=0)
+    best_epoch = int(np.lexsort((mean_loss, -mean_auc))[0]) + 1  # highest AUC, then lowest loss
+    steps = max(1, round(best_epoch * float(np.mean(pairs_per_epoch)) / selection.config.batch_size))
     note = (
-        f"the refit length is the median over {len(lengths)} selections on splits made with other seeds "
-        f"(the validation split holds only {splits.validation.n_pairs:,} pairs)"
+        f"the refit length is epoch {best_epoch} of {len(curves)}-fold cross-validation by sample (best mean "
+        f"validation ROC AUC {mean_auc[best_epoch - 1]:.4f}), as the file holds under "
+        f"{CROSS_VALIDATION_PAIRS:,} pairs"
     )
-    return max(1, round(float(np.median(lengths)))), [note]
+    return steps, [note]
 
 
 def _outcome(
@@ -357,7 +367,7 @@ def fit_stream(
     and the metrics; the refit reads every pair of the stream (`chunks("all")`), with the feature scaling
     of the training split's samples (the scan gathers no other), after two passes that count the samples
     (`count_samples`). Streams are large, so the length always comes from the one selection (in memory,
-    a validation split under `SMALL_VALIDATION_PAIRS` pairs takes the median of several).
+    files under `CROSS_VALIDATION_PAIRS` pairs cross-validate it).
 
     Args:
         stream: A `siamese_core.streaming.PairStream` or `siamese_core.distributed.MemoryPairStream`,

@@ -15,10 +15,14 @@ import numpy as np
 
 from siamese_core.errors import ConfigError, DataError
 from siamese_core.pairing import make_pairs
-from siamese_core.pairs import PairSet, SampleSet
+from siamese_core.pairs import PairSet, SampleSet, check_enough_pairs
 
 SPLIT_NAMES = ("train", "validation", "test")
 SPLIT_CODES = (*SPLIT_NAMES, "dropped")  # the codes 0, 1, 2, 3 of `pair_splits`
+# Files with fewer pairs choose the refit's length by cross-validation over `LENGTH_FOLDS` folds by sample
+# (`siamese_core.pipeline.fit`): one small validation split says little about how long all pairs can train.
+CROSS_VALIDATION_PAIRS = 10_000
+LENGTH_FOLDS = 5
 # Rows hashed at once are cut so that their uint64 copy holds about this many values.
 _HASH_BLOCK_VALUES = 2**20
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
@@ -197,6 +201,31 @@ def pair_splits(
     return np.where(left_split == right_split, left_split, np.int8(3)).astype(np.int8)
 
 
+def sample_folds(pairs: PairSet, folds: int, seed: int = 0) -> list[tuple[PairSet, PairSet]]:
+    """K-fold cross-validation by sample: `folds` (training, validation) pairs, no sample in both.
+
+    Each sample goes to one fold by its hash (`sample_fractions`); fold k validates on the pairs whose
+    two samples are in fold k and trains on the pairs with neither sample in it (a pair across fold k
+    and another fold is in neither).
+
+    Args:
+        pairs: The pairs.
+        folds: How many folds (>= 2).
+        seed: Chooses the folds.
+
+    Returns:
+        One (training pairs, validation pairs) tuple per fold.
+    """
+    if folds < 2:
+        raise ConfigError(f"folds must be >= 2. Received: folds={folds}")
+    left = np.floor(sample_fractions(pairs.left, seed) * folds)
+    right = np.floor(sample_fractions(pairs.right, seed) * folds)
+    return [
+        (pairs.subset((left != fold) & (right != fold)), pairs.subset((left == fold) & (right == fold)))
+        for fold in range(folds)
+    ]
+
+
 def pair_samples_seen(pairs: PairSet, seen) -> np.ndarray:
     """Which pairs of `pairs` have a sample (a feature vector, -0.0 counted as 0.0) among `seen`'s.
 
@@ -305,22 +334,28 @@ def split_samples(
         members = np.isin(vector_group, groups)
         assignment[members] = _lookup(groups, split_of_group, vector_group[members])
 
+    pairing = {"pairs_per_sample": pairs_per_sample, "hard_negatives": hard_negatives}
     parts = []
     for i in range(3):
         subset = samples.subset(np.flatnonzero(assignment == i))
         has_pairs = subset.n_samples >= 2 and len(np.unique(subset.classes.astype(str))) >= 2
         parts.append(
-            make_pairs(
-                subset, pairs_per_sample=pairs_per_sample, hard_negatives=hard_negatives, seed=seed + i
-            )
+            make_pairs(subset, **pairing, seed=seed + i)
             if has_pairs and _has_a_class_of_two(subset)
             else None
         )
-    if parts[0] is None:
+    source = samples.info.source if samples.info else None
+    train = parts[0]
+    if train is None or min(int(train.similar_mask.sum()), int((~train.similar_mask).sum())) < 2:
+        # Refused as a pair file of as few pairs is, when all the samples make no more.
+        every = train if (assignment == 0).all() else make_pairs(samples, **pairing, seed=seed)
+        if every is not None:
+            check_enough_pairs(int(every.similar_mask.sum()), int((~every.similar_mask).sum()), source)
+    if train is None:
         raise DataError(
             "the training share of the samples cannot form both similar and dissimilar pairs; "
             "use more samples per class or smaller validation and test shares",
-            source=samples.info.source if samples.info else None,
+            source=source,
         )
     return Splits(train=parts[0], validation=parts[1], test=parts[2], strategy="samples then pairs")
 
@@ -383,6 +418,15 @@ def plan_text(
         if "validation" in split_text
         else "no validation pairs: it trains every epoch and the threshold comes from its training pairs"
     )
+    if refit and n_pairs is not None and n_pairs < CROSS_VALIDATION_PAIRS:
+        chooser = (
+            (
+                "the validation pairs choose the threshold"
+                if "validation" in split_text
+                else "no validation pairs: the threshold comes from its training pairs"
+            )
+            + f"; as the file holds under {CROSS_VALIDATION_PAIRS:,} pairs, {LENGTH_FOLDS} folds by sample choose how long"
+        )
     if not held_out:
         text = f"{everything} train the model; nothing is held out"
     elif refit:

@@ -7,14 +7,18 @@ from siamese_core.evaluation import best_accuracy_threshold, evaluate_distances
 from siamese_core.pairing import make_pairs
 from siamese_core.pairs import LoadInfo, PairSet, SampleSet, align_features
 from siamese_core.pipeline import (
-    SELECTIONS_ON_SMALL_DATA,
-    SMALL_VALIDATION_PAIRS,
     count_samples,
     fit,
     refit_steps,
     score_pairs,
 )
-from siamese_core.splits import make_splits, pair_samples_seen
+from siamese_core.splits import (
+    CROSS_VALIDATION_PAIRS,
+    LENGTH_FOLDS,
+    make_splits,
+    pair_samples_seen,
+    sample_folds,
+)
 from siamese_core.training import predict_distances
 from tests.conftest import FEATURES, clustered_samples
 
@@ -37,15 +41,15 @@ def test_fit_outcome_is_consistent(tiny_outcome):
 
 
 def test_the_final_model_is_refit_on_every_pair():
-    """1,600 samples, 4 pairs each, batch 32: each refit epoch is n_pairs // 32 steps over a shuffle of
-    every pair; the selection epochs cover only the training split. The validation split holds over 200
-    pairs, so one selection sets the length: its steps to the kept epoch times (samples in all pairs /
-    samples in the training split)."""
+    """1,600 samples, 8 pairs each, batch 32: each refit epoch is n_pairs // 32 steps over a shuffle of
+    every pair; the selection epochs cover only the training split. The file holds over 10,000 pairs,
+    so one selection sets the length: its steps to the kept epoch times (samples in all pairs / samples
+    in the training split)."""
     features, classes = clustered_samples(n_per_class=400, seed=4)
-    every_pair = make_pairs(SampleSet(features, classes, FEATURES), pairs_per_sample=4, seed=4)
+    every_pair = make_pairs(SampleSet(features, classes, FEATURES), pairs_per_sample=8, seed=4)
     outcome = fit(every_pair, TINY)
     splits, selection, final = outcome.splits, outcome.selection, outcome.result
-    assert splits.validation.n_pairs >= SMALL_VALIDATION_PAIRS
+    assert every_pair.n_pairs >= CROSS_VALIDATION_PAIRS
     assert outcome.final_pairs == every_pair.n_pairs
     assert final.steps_per_epoch == every_pair.n_pairs // 32
     assert selection.steps_per_epoch == splits.train.n_pairs // 32 < final.steps_per_epoch
@@ -58,22 +62,42 @@ def test_the_final_model_is_refit_on_every_pair():
     assert final.epochs_run == -(-final.steps_run // final.steps_per_epoch)
     text = outcome.describe_splits()
     assert f"final model refit on all {every_pair.n_pairs:,} pairs for {expected_steps:,} steps" in text
-    assert "held-out metrics: the selection model on" in text and "median over" not in text
+    assert "held-out metrics: the selection model on" in text and "cross-validation" not in text
     assert outcome.bundle.metrics["split"] == text
     saved = outcome.bundle.train_config  # the settings asked for, not the refit's derived epochs
     assert (saved["epochs"], saved["early_stopping_patience"], saved["batch_size"]) == (3, 10, 32)
 
 
-def test_with_few_validation_pairs_the_length_is_the_median_of_several_selections(tiny_outcome):
-    """300 pairs: the validation split holds a few dozen, so five selections on splits of other seeds
-    choose the length; the threshold and the metrics stay the first selection's (see the test above
-    and test_fit_outcome_is_consistent)."""
-    assert tiny_outcome.splits.validation.n_pairs < SMALL_VALIDATION_PAIRS
+def test_on_a_small_file_the_length_comes_from_cross_validation_by_sample():
+    """300 pairs (under 10,000): after the selection (which keeps the threshold and the metrics, see
+    test_fit_outcome_is_consistent), five folds by sample train and validate; the refit runs the epoch of
+    the best mean validation AUC (ties: the lowest mean validation loss), as many passes over each sample: best epoch x the folds' mean of (pairs
+    per epoch x samples in all pairs / samples in the fold's training pairs), in batches of 32."""
+    pairs = _pairs(seed=0)
     events = []
-    outcome = fit(_pairs(seed=0), TINY, on_progress=events.append)
+    outcome = fit(pairs, TINY, on_progress=events.append)
     starts = [e.phase for e in events if e.stage == "epoch" and e.epoch == 1]
-    assert starts == ["selection"] * SELECTIONS_ON_SMALL_DATA + ["refit"]
-    assert f"the refit length is the median over {SELECTIONS_ON_SMALL_DATA} selections" in (
+    assert starts == ["selection"] * (1 + LENGTH_FOLDS) + ["refit"]
+    # Each selection's last epoch event carries its validation curves; the first selection comes first.
+    histories = []
+    for e in events:
+        if e.stage == "epoch" and e.phase == "selection":
+            if e.epoch == 1:
+                histories.append(None)
+            histories[-1] = e.history
+    histories = histories[1:]
+    assert len(histories) == LENGTH_FOLDS
+    mean_auc = np.mean([h["val_auc"] for h in histories], axis=0)
+    mean_loss = np.mean([h["val_loss"] for h in histories], axis=0)
+    best = [epoch for epoch in range(len(mean_auc)) if mean_auc[epoch] == mean_auc.max()]
+    best_epoch = min(best, key=lambda epoch: mean_loss[epoch]) + 1
+    all_samples = count_samples([(pairs.left, pairs.right)])
+    passes = [
+        (train.n_pairs // 32) * 32 * all_samples / count_samples([(train.left, train.right)])
+        for train, _ in sample_folds(pairs, LENGTH_FOLDS, seed=0)
+    ]
+    assert outcome.result.steps_run == round(best_epoch * np.mean(passes) / 32)
+    assert f"the refit length is epoch {best_epoch} of {LENGTH_FOLDS}-fold cross-validation by sample" in (
         outcome.describe_splits()
     )
 

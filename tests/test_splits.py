@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from siamese_core.errors import ConfigError
+from siamese_core.errors import ConfigError, DataError
 from siamese_core.pairs import PairSet, SampleSet
 from siamese_core.splits import Splits, pair_samples_seen, plan_text, split_pairs, split_samples
 
@@ -75,13 +75,18 @@ def test_random_split_when_leakage_check_is_off():
 
 def test_the_plan_says_how_the_pairs_will_be_used():
     splits = Splits(_vectors([1], [2]), _vectors([3], [4]), None, dropped_pairs=5)
-    text = plan_text(splits.describe(), 7, refit=True, held_out=True, test_source="test.csv")
+    text = plan_text(splits.describe(), 10_000, refit=True, held_out=True, test_source="test.csv")
     assert text == (
         "pairs: train 1, validation 1 (split by samples); 5 pairs whose two samples fell into different "
         "splits are left out of all three (no sample is shared between splits). A selection model trains "
         "on the training split (the validation pairs choose how long and the threshold); then the final "
-        "model is refit on all 7 pairs; the metrics come from the test file test.csv"
+        "model is refit on all 10,000 pairs; the metrics come from the test file test.csv"
     )
+    small_file = plan_text(splits.describe(), 9_999, refit=True, held_out=True)
+    assert (
+        "(the validation pairs choose the threshold; as the file holds under 10,000 pairs, 5 folds by sample "
+        "choose how long); then the final model is refit on all 9,999 pairs"
+    ) in small_file
     assert plan_text("pairs: train 7", 7, refit=True, held_out=False) == (
         "all 7 pairs train the model; nothing is held out"
     )
@@ -107,3 +112,16 @@ def test_samples_split_before_pairing_keeps_duplicates_together():
     assert splits.strategy == "samples then pairs" and splits.dropped_pairs == 0
     for part in (splits.train, splits.validation, splits.test):
         assert 0 < int((part.labels == 0).sum()) == int((part.labels == 1).sum())
+
+
+def test_samples_making_fewer_pairs_than_a_pair_file_needs_are_refused_alike():
+    """Classes a, a, b make one similar pair (the two a's) and, balanced, one dissimilar: a pair file of two
+    pairs is refused, and so are these samples."""
+    samples = SampleSet(np.array([[1, 2], [3, 4], [5, 6]], np.float32), np.array(["a", "a", "b"]), ["x", "y"])
+    with pytest.raises(DataError) as caught:
+        split_samples(samples, validation_fraction=0.0, test_fraction=0.0)
+    assert str(caught.value) == (
+        "has only 2 pairs (1 similar, 1 dissimilar); training needs at least 2 similar and 2 dissimilar pairs"
+    )
+    four = SampleSet(np.arange(8, dtype=np.float32).reshape(4, 2), np.array(["a", "a", "b", "b"]), ["x", "y"])
+    assert split_samples(four, validation_fraction=0.0, test_fraction=0.0).train.n_pairs == 4

@@ -13,6 +13,7 @@ from dashboard.text import plain
 from siamese_core.errors import SiameseError
 from siamese_core.figures import loss_figure
 from siamese_core.pairs import SampleSet
+from siamese_core.splits import CROSS_VALIDATION_PAIRS, LENGTH_FOLDS
 
 SOURCES = {
     "demo": "Demo: handwritten digits pairs",
@@ -405,7 +406,8 @@ def render_plan(loaded, data_key: str, settings: dict, test_source: str | None) 
     )
     st.caption(
         "No sample is in two splits, so the held-out numbers measure the model on samples it never saw. "
-        f"A selection model, trained on the training split, picks how long to train and the threshold; {then}"
+        "A selection model, trained on the training split, picks the threshold and how long to train "
+        f"(on files under {CROSS_VALIDATION_PAIRS:,} pairs, {LENGTH_FOLDS} folds by sample pick how long); {then}"
     )
     return True
 
@@ -511,7 +513,7 @@ def render_training(loaded, settings: dict, *, test_pairs=None, data_key=None, r
 def _phase_text(phase: str, everything: str) -> str:
     """What the progress bar is showing: the selection on the split, the refit, or the only training."""
     if phase == "selection":
-        return "Selecting the length on the training split"
+        return "Choosing how long to train and the threshold"
     if phase == "refit":
         return f"Refitting on {everything}"
     return "Training"

@@ -28,7 +28,7 @@ TRAIN_MS = 180_000  # four trainings at once on a small machine, including Tenso
 STEP_MS = 60_000  # any other rerun
 COUNTS = (300, 360, 420, 480)  # rows of each visitor's pair CSV: they identify the session
 STOP_WITHIN_S = 15.0
-SELECTING = "Selecting the length on the training split"  # the progress text of the selection phase
+SELECTING = "Choosing how long to train and the threshold"  # the progress text of the selection phase
 
 
 def _open(browser, url: str):
