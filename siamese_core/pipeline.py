@@ -279,9 +279,13 @@ def _length_in_memory(
         factor = all_samples / count_samples([(train_pairs.left, train_pairs.right)])
         pairs_per_epoch.append(result.steps_per_epoch * result.config.batch_size * factor)
     if len(curves) < 2:  # too few folds with both classes to cross-validate
+        note = (
+            f"the refit length is the selection's: only {len(curves)} of {LENGTH_FOLDS} folds by sample held "
+            "similar and dissimilar pairs to validate on"
+        )
         return refit_steps(
             selection, count_samples([(splits.train.left, splits.train.right)]), all_samples
-        ), []
+        ), [note]
     epochs = min(len(curve) for curve in curves)
     mean_auc = np.mean([curve[:epochs] for curve in curves], axis=0)
     mean_loss = np.mean([loss[:epochs] for loss in losses], axis=0)

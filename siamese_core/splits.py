@@ -205,8 +205,10 @@ def sample_folds(pairs: PairSet, folds: int, seed: int = 0) -> list[tuple[PairSe
     """K-fold cross-validation by sample: `folds` (training, validation) pairs, no sample in both.
 
     Each sample goes to one fold by its hash (`sample_fractions`); fold k validates on the pairs whose
-    two samples are in fold k and trains on the pairs with neither sample in it (a pair across fold k
-    and another fold is in neither).
+    two samples are in fold k and trains on the pairs with neither sample in it. A pair across fold k and
+    another fold is in neither: with 5 folds, each fold trains on about 64% of the pairs and validates
+    on about 4% (all folds together validate on about a fifth), which is what keeps its validation
+    samples unseen.
 
     Args:
         pairs: The pairs.
@@ -418,15 +420,18 @@ def plan_text(
         if "validation" in split_text
         else "no validation pairs: it trains every epoch and the threshold comes from its training pairs"
     )
-    if refit and n_pairs is not None and n_pairs < CROSS_VALIDATION_PAIRS:
-        chooser = (
-            (
-                "the validation pairs choose the threshold"
-                if "validation" in split_text
-                else "no validation pairs: the threshold comes from its training pairs"
-            )
-            + f"; as the file holds under {CROSS_VALIDATION_PAIRS:,} pairs, {LENGTH_FOLDS} folds by sample choose how long"
+    if refit and (n_pairs is None or n_pairs < CROSS_VALIDATION_PAIRS):
+        threshold = (
+            "the validation pairs choose the threshold"
+            if "validation" in split_text
+            else "no validation pairs: the threshold comes from its training pairs"
         )
+        when = (
+            f"as the file holds under {CROSS_VALIDATION_PAIRS:,} pairs"
+            if n_pairs is not None
+            else f"if the samples make under {CROSS_VALIDATION_PAIRS:,} pairs"
+        )
+        chooser = f"{threshold}; {when}, {LENGTH_FOLDS} folds by sample choose how long"
     if not held_out:
         text = f"{everything} train the model; nothing is held out"
     elif refit:

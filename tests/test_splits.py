@@ -3,7 +3,15 @@ import pytest
 
 from siamese_core.errors import ConfigError, DataError
 from siamese_core.pairs import PairSet, SampleSet
-from siamese_core.splits import Splits, pair_samples_seen, plan_text, split_pairs, split_samples
+from siamese_core.splits import (
+    Splits,
+    pair_samples_seen,
+    plan_text,
+    sample_folds,
+    sample_fractions,
+    split_pairs,
+    split_samples,
+)
 
 
 def _vectors(keys_left, keys_right, n_features=2):
@@ -125,3 +133,23 @@ def test_samples_making_fewer_pairs_than_a_pair_file_needs_are_refused_alike():
     )
     four = SampleSet(np.arange(8, dtype=np.float32).reshape(4, 2), np.array(["a", "a", "b", "b"]), ["x", "y"])
     assert split_samples(four, validation_fraction=0.0, test_fraction=0.0).train.n_pairs == 4
+
+
+def test_sample_folds_keep_each_fold_s_samples_out_of_its_training():
+    """400 pairs over 60 samples: sample k's fold is floor(5 x its hash fraction). Fold f validates on the
+    pairs with both samples in f and trains on those with neither in f; every pair with both samples in
+    one fold validates exactly once, and no sample is in a fold's training and validation both."""
+    rng = np.random.default_rng(0)
+    pairs = _vectors(rng.integers(0, 60, 400), rng.integers(0, 60, 400))
+    fold_of = np.floor(sample_fractions(np.repeat(np.arange(60, dtype=np.float32)[:, None], 2, axis=1)) * 5)
+    left, right = fold_of[pairs.left[:, 0].astype(int)], fold_of[pairs.right[:, 0].astype(int)]
+    folds = sample_folds(pairs, 5)
+    assert len(folds) == 5
+    for fold, (training, validation) in enumerate(folds):
+        assert training.n_pairs == int(((left != fold) & (right != fold)).sum())
+        assert validation.n_pairs == int(((left == fold) & (right == fold)).sum()) > 0
+        seen = {bytes(row) for row in np.concatenate([training.left, training.right])}
+        assert not seen & {bytes(row) for row in np.concatenate([validation.left, validation.right])}
+    assert sum(validation.n_pairs for _, validation in folds) == int((left == right).sum())
+    with pytest.raises(ConfigError, match=r"folds must be >= 2\. Received: folds=1"):
+        sample_folds(pairs, 1)
