@@ -54,6 +54,7 @@ _EXPORTS = {
         "best_accuracy_threshold",
         "equal_error_rate",
         "hardest_pairs",
+        "check_threshold",
     ],
     "siamese_core.figures": [
         "distance_histogram",
@@ -62,7 +63,7 @@ _EXPORTS = {
         "embedding_figure",
         "confusion_figure",
     ],
-    "siamese_core.outputs": ["atomic_write", "check_output"],
+    "siamese_core.outputs": ["atomic_write", "check_output", "check_outputs"],
     "siamese_core.report": ["render_report", "write_report"],
     "siamese_core.demo": ["digits_pairs_frame", "digits_samples_frame", "digits_reference_pairs_frame"],
     # These import TensorFlow.

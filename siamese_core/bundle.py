@@ -14,9 +14,10 @@ import math
 import os
 import tempfile
 import zipfile
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -30,6 +31,7 @@ from siamese_core.training import embed, predict_distances
 BUNDLE_ENTRY = "siamese_core.json"
 BUNDLE_FORMAT = "siamese_core.bundle/1"
 KERAS_ENTRIES = ("config.json", "metadata.json", "model.weights.h5")
+MODEL_ENTRIES = (*KERAS_ENTRIES, BUNDLE_ENTRY)  # all that `SiameseBundle.save` writes, each once
 MAX_FILE_BYTES = 1 << 30  # 1 GiB on disk
 MAX_UNPACKED_BYTES = 2 << 30  # 2 GiB declared inside the zip
 FORBIDDEN_CLASSES = {"Lambda", "TFOpLambda"}
@@ -240,9 +242,10 @@ def save_model(bundle: SiameseBundle, path) -> Path:
 def load_model(source, *, name: str | None = None) -> SiameseBundle:
     """Load a model file saved by siamese_core, safely.
 
-    The archive is checked before Keras reads it (a zip, no unsafe entry names, bounded unpacked sizes,
-    intact, ours, no `Lambda` layer, metadata of the right types), then loaded with `safe_mode=True`, so no
-    code from the file runs, and the model must have the shape siamese_core gives its models.
+    The archive is checked before Keras reads it (a zip of the entries a model file has and no others,
+    bounded unpacked sizes, intact, ours, no `Lambda` layer, metadata of the right types), then loaded with
+    `safe_mode=True`, so no code from the file runs, and the model must have the shape siamese_core gives its
+    models.
 
     Args:
         source: A path, the file's bytes, or a binary file-like object.
@@ -344,8 +347,16 @@ def _metadata_fields(metadata: dict, name: str) -> dict:
         )
 
     feature_names = metadata.get("feature_names")
-    if not isinstance(feature_names, list) or not all(isinstance(feature, str) for feature in feature_names):
-        raise wrong("feature_names", "a list of names")
+    if not isinstance(feature_names, list) or not all(
+        isinstance(feature, str) and feature for feature in feature_names
+    ):
+        raise wrong("feature_names", "a list of non-empty names")
+    repeated = [(feature, count) for feature, count in Counter(feature_names).items() if count > 1]
+    if repeated:  # both columns of that name would be read from one, silently
+        raise ModelFileError(
+            f"{name}: refused: its {BUNDLE_ENTRY} gives the name '{shown(repeated[0][0])}' to {repeated[0][1]} "
+            "features, where each feature has its own name; the file is damaged or not from siamese_core"
+        )
     fields = {"feature_names": feature_names}
     for key, default in (("margin", 1.0), ("threshold", 0.5)):
         value = metadata.get(key, default)
@@ -377,28 +388,16 @@ def _is_number(value) -> bool:
 def _check_archive(path: Path, name: str) -> dict:
     """Refuse what is not a safe, intact siamese_core archive; return its metadata.
 
-    Sizes are checked on the archive's directory before anything is unpacked (`_check_entry_size`), so a
-    small file that unpacks to gigabytes is refused at once and in little memory; then the JSON entries are
-    read, at most `MAX_JSON_BYTES` and `MAX_NESTING` levels deep each, and only then are the checksums of
-    all entries verified.
+    Entry names (`MODEL_ENTRIES`, each once) and sizes (`_check_entry_size`) are checked on the archive's
+    directory before anything is unpacked, so a small file that unpacks to gigabytes is refused at once and
+    in little memory; then the JSON entries are read, at most `MAX_JSON_BYTES` and `MAX_NESTING` levels deep
+    each, and only then are the checksums of all entries verified.
     """
     if not zipfile.is_zipfile(path):
         raise ModelFileError(f"{name}: not a model file (a .keras model is a zip archive; this is not one)")
     try:
         with zipfile.ZipFile(path) as archive:
             entries = archive.infolist()
-            for entry in entries:
-                parts = PurePosixPath(entry.filename.replace("\\", "/")).parts
-                if entry.filename.startswith(("/", "\\")) or ".." in parts or ":" in entry.filename:
-                    raise ModelFileError(
-                        f"{name}: refused: the archive has an unsafe entry name '{shown(entry.filename)}'"
-                    )
-            if sum(entry.file_size for entry in entries) > MAX_UNPACKED_BYTES:
-                raise ModelFileError(
-                    f"{name}: refused: the archive declares over {MAX_UNPACKED_BYTES >> 30} GiB of contents"
-                )
-            for entry in entries:
-                _check_entry_size(entry, name)
             names = {entry.filename for entry in entries}
             missing = [entry for entry in KERAS_ENTRIES if entry not in names]
             if missing:
@@ -408,6 +407,27 @@ def _check_archive(path: Path, name: str) -> dict:
                     f"{name}: a Keras model, but not one saved by siamese_core (no {BUNDLE_ENTRY}); "
                     "train one with `siamese train` or the dashboard"
                 )
+            # Nothing else, each once: not a path out of the folder, nor assets that Keras would unpack, nor
+            # filler entries, each small enough for `_check_entry_size` but unpacking to gigabytes together.
+            seen = set()
+            for entry in entries:
+                if entry.filename not in MODEL_ENTRIES or entry.filename in seen:
+                    odd = (
+                        f"{entry.filename} twice"
+                        if entry.filename in seen
+                        else f"an entry '{shown(entry.filename)}'"
+                    )
+                    raise ModelFileError(
+                        f"{name}: refused: the archive has {odd} (a model file has {', '.join(MODEL_ENTRIES)}, once "
+                        "each); the file is damaged or not from siamese_core"
+                    )
+                seen.add(entry.filename)
+            if sum(entry.file_size for entry in entries) > MAX_UNPACKED_BYTES:
+                raise ModelFileError(
+                    f"{name}: refused: the archive declares over {MAX_UNPACKED_BYTES >> 30} GiB of contents"
+                )
+            for entry in entries:
+                _check_entry_size(entry, name)
             metadata, config, _ = (_read_json(archive, entry, name) for entry in JSON_ENTRIES)
             broken = archive.testzip()
             if broken is not None:

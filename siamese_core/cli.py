@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import sys
 from pathlib import Path
 
 from siamese_core.cluster import STRATEGIES
-from siamese_core.errors import ConfigError, SiameseError
+from siamese_core.errors import ConfigError, SiameseError, listed
+from siamese_core.outputs import check_outputs
 from siamese_core.pairs import PairSet
 
 EXIT_USAGE = 2
@@ -50,13 +50,12 @@ def _batch_size(text: str) -> int | str:
 
 
 def _threshold(text: str) -> float:
+    from siamese_core.evaluation import check_threshold
+
     try:
-        threshold = float(text)
-    except ValueError:
-        threshold = math.nan
-    if not math.isfinite(threshold):  # nan would call every pair dissimilar
-        raise argparse.ArgumentTypeError(f"expected a finite distance such as 0.5; got {text!r}")
-    return threshold
+        return check_threshold(text)
+    except ConfigError:  # worded for the command line
+        raise argparse.ArgumentTypeError(f"expected a finite distance such as 0.5; got {text!r}") from None
 
 
 def _names(text: str) -> list[str]:
@@ -302,46 +301,6 @@ def import_tensorflow_quietly() -> None:
         os.close(devnull)
 
 
-def _check_outputs(outputs: dict[str, str | None], inputs: dict[str, str | None]) -> None:
-    """Refuse, before any work, an output that would destroy an input or another output, or that cannot be
-    written (see `siamese_core.outputs.check_output`).
-
-    Paths are compared resolved, so `./data.csv` and a symbolic link to data.csv are data.csv.
-
-    Args:
-        outputs: Each output's option (such as "--out") and path, None when not given.
-        inputs: Each input's role (such as "data") and path, None when not given.
-
-    Raises:
-        ConfigError: Naming the option, the path and what to do.
-    """
-    from siamese_core.outputs import check_output
-
-    sources = {Path(source).resolve(): (role, source) for role, source in inputs.items() if source}
-    written: dict[Path, str] = {}
-    for flag, output in outputs.items():
-        if not output:
-            continue
-        target = Path(output).resolve()
-        for origin, (role, source) in sources.items():
-            kind = "folder" if origin.is_dir() else "file"
-            if target == origin:
-                raise ConfigError(
-                    f"{flag} {output} would overwrite the {role} {kind} {source}; choose another path for {flag}"
-                )
-            if kind == "folder" and target.is_relative_to(origin):
-                raise ConfigError(
-                    f"{flag} {output} is inside the {role} {kind} {source}, whose files are read; choose a path "
-                    f"outside it for {flag}"
-                )
-        if target in written:
-            raise ConfigError(
-                f"{flag} {output} is also the path of {written[target]}; give each output its own file"
-            )
-        written[target] = flag
-        check_output(output, flag=flag)
-
-
 def _run_train(args) -> int:
     out = Path(args.out)
     if out.suffix != ".keras":
@@ -365,7 +324,7 @@ def _run_train(args) -> int:
 
     role = worker_role(args.strategy)  # a wrong TF_CONFIG is reported before anything else
     if role.is_chief:  # the only worker that writes: the others may not even have the output folder
-        _check_outputs(
+        check_outputs(
             {"--out": args.out, "--report": args.report},
             {"data": args.data, "samples": args.samples, "test": args.test},
         )
@@ -573,7 +532,7 @@ def _describe_loaded(data) -> None:
     if info.label_mapping is not None:
         print(f"labels: {info.label_mapping.describe()} ({info.label_mapping.reason})", file=sys.stderr)
     if info.ignored_columns:
-        print(f"ignored columns: {', '.join(info.ignored_columns[:10])}", file=sys.stderr)
+        print(f"ignored columns: {listed(info.ignored_columns, 10)}", file=sys.stderr)
     for warning in info.warnings:
         print(f"warning: {warning}", file=sys.stderr)
 
@@ -621,7 +580,7 @@ def _run_evaluate(args) -> int:
 def _run_report(args) -> int:
     from siamese_core.report import render_report, write_report
 
-    _check_outputs({"-o": args.output}, {"model": args.model, "data": args.data, "samples": args.samples})
+    check_outputs({"-o": args.output}, {"model": args.model, "data": args.data, "samples": args.samples})
     bundle, pairs, distances, result = _evaluate(args)
     html = render_report(
         result,
@@ -638,7 +597,7 @@ def _run_report(args) -> int:
 
 
 def _run_score(args) -> int:
-    _check_outputs({"-o": args.output}, {"model": args.model, "data": args.data})
+    check_outputs({"-o": args.output}, {"model": args.model, "data": args.data})
     import_tensorflow_quietly()
     from siamese_core.bundle import load_model
     from siamese_core.scoring import score_file

@@ -39,7 +39,7 @@ from typing import IO, Union
 import numpy as np
 import pandas as pd
 
-from siamese_core.errors import DataError, LabelError, shown
+from siamese_core.errors import DataError, LabelError, listed, shown
 from siamese_core.pairs import (
     DISSIMILAR,
     SIMILAR,
@@ -177,11 +177,11 @@ def _open_source(source: Source, name: str | None) -> _Input:
 
 
 def _open_path(path: Path, name: str | None) -> _Input:
-    shown = name or path.name or str(path)
+    display_name = name or path.name or str(path)
     if "\n" in str(path):
         raise DataError("is not a file path (it contains a line break); pass CSV text as bytes instead")
-    check_file(path, shown)
-    return _Input(shown, path=path)
+    check_file(path, display_name)
+    return _Input(display_name, path=path)
 
 
 def check_file(path: Path, name: str) -> None:
@@ -397,7 +397,7 @@ def _one_column(header: list[str], name: str, kind: str) -> DataError:
         else "no comma, semicolon or tab was found in the header"
     )
     return DataError(
-        f"has only one column ({_shorten(header[0])!r}); it needs at least {needs}; {found}", source=name
+        f"has only one column ('{shown(header[0])}'); it needs at least {needs}; {found}", source=name
     )
 
 
@@ -414,17 +414,14 @@ def _check_header(header: list[str], delimiter: str, name: str, kind: str) -> No
         names
     ):
         raise DataError(
-            f"the first line looks like data, not column names ({_shorten(delimiter.join(names))}); "
+            f"the first line looks like data, not column names ({shown(delimiter.join(names))}); "
             f"add a header row such as {_example_header(len(names), delimiter, kind)}",
             source=name,
         )
     unnamed = [i + 1 for i, value in enumerate(names) if not value]
     if unnamed:
         raise _unnamed_columns(unnamed, len(names), delimiter, name)
-    duplicated = _duplicates(names)
-    if duplicated:
-        listed = "; ".join(f"{value!r} (columns {', '.join(map(str, where))})" for value, where in duplicated)
-        raise DataError(f"has duplicate column names: {listed}; give every column a unique name", source=name)
+    check_unique_columns(names, name)
 
 
 def _unnamed_columns(unnamed: list[int], n_columns: int, delimiter: str, name: str) -> DataError:
@@ -441,11 +438,20 @@ def _unnamed_columns(unnamed: list[int], n_columns: int, delimiter: str, name: s
     )
 
 
-def _duplicates(names: list[str]) -> list[tuple[str, list[int]]]:
+def check_unique_columns(columns: list[str], name: str) -> None:
+    """Raise a `DataError` naming every column name that `columns` holds more than once, with its positions.
+
+    Args:
+        columns: The column names, in the file's order.
+        name: What messages call the file.
+    """
     where: dict[str, list[int]] = {}
-    for position, value in enumerate(names, start=1):
-        where.setdefault(value, []).append(position)
-    return [(value, positions) for value, positions in where.items() if len(positions) > 1]
+    for position, column in enumerate(columns, start=1):
+        where.setdefault(column, []).append(position)
+    duplicated = [(column, positions) for column, positions in where.items() if len(positions) > 1]
+    if duplicated:
+        names = "; ".join(f"'{shown(column)}' (columns {listed(at, 10)})" for column, at in duplicated)
+        raise DataError(f"has duplicate column names: {names}; give every column a unique name", source=name)
 
 
 def _example_header(n_fields: int, delimiter: str, kind: str) -> str:
@@ -473,10 +479,6 @@ def _detect_decimal_comma(layout: _Layout, data: list[tuple[int, list[str]]]) ->
 
 def _count(n: int, noun: str) -> str:
     return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
-
-
-def _shorten(text: str, limit: int = 60) -> str:
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 # --------------------------------------------------------------------------------------------------
@@ -561,7 +563,7 @@ def _check_row_shapes(inp: _Input, layout: _Layout) -> None:
         else:
             return
     n_columns = len(layout.columns)
-    with _open_binary(inp) as raw:
+    with _open_binary(inp) as raw, _CSV_FIELD_LIMIT.lifted(size):
         raw.seek(offset)
         text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace", newline="")
         reader = csv.reader(text, delimiter=layout.delimiter)
@@ -574,10 +576,50 @@ def _check_row_shapes(inp: _Input, layout: _Layout) -> None:
                     break
             else:
                 return
-        except csv.Error:
-            return  # a value over the csv module's 128 KB limit: pandas reads (or reports) the rest
+        except csv.Error as error:  # a value of more than 2 GB
+            raise DataError(
+                f"the row starting on line {lines + end + 1} cannot be split into fields ({error}); check "
+                "the quotes on that line",
+                source=inp.name,
+                row=lines + end,
+            ) from None
         last = not text.read(1)
     raise _row_shape_error(lines + start, fields, last, layout, inp.name)
+
+
+class _CsvFieldLimit:
+    """The csv module's limit on the length of a value (128 KB), lifted while row shapes are checked.
+
+    pandas has no such limit: a longer quoted value is valid, and the rows after it must be checked too.
+    The limit is the process's, so it is raised to the largest file being checked and put back when the
+    last check under way (in any thread) ends.
+    """
+
+    # The largest limit that a C long holds on every platform.
+    MOST = 2**31 - 1
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._checks = 0
+        self._before = 0
+
+    @contextmanager
+    def lifted(self, size: int) -> Iterator[None]:
+        with self._lock:
+            if self._checks == 0:
+                self._before = csv.field_size_limit()
+            self._checks += 1
+            csv.field_size_limit(max(csv.field_size_limit(), min(size + 1, self.MOST)))
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._checks -= 1
+                if self._checks == 0:
+                    csv.field_size_limit(self._before)
+
+
+_CSV_FIELD_LIMIT = _CsvFieldLimit()
 
 
 def _row_shape_error(line: int, fields: list[str], last: bool, layout: _Layout, name: str) -> DataError:
@@ -664,7 +706,7 @@ def _named(frame: pd.DataFrame, layout: _Layout, name: str) -> pd.DataFrame:
     unknown = [column for column in frame.columns if column not in to_name]
     if unknown:
         raise DataError(
-            f"its header could not be read consistently (pandas saw {_shorten(str(unknown))}); check the "
+            f"its header could not be read consistently (pandas saw {listed(unknown, 5)}); check the "
             "quotes in the first line",
             source=name,
         )
@@ -677,28 +719,18 @@ def _named(frame: pd.DataFrame, layout: _Layout, name: str) -> pd.DataFrame:
 def _first_non_number(inp: _Input, layout: _Layout, numeric: list[str], error: Exception) -> DataError:
     """Find the first value that pandas could not read as a number, reading the columns as text in chunks."""
     raw = [layout.raw(column) for column in numeric]
+    to_name = dict(_pairs(layout))
     chunks = _pandas_read(inp, layout, usecols=raw, dtype=str, chunksize=_CHUNK_ROWS)
     try:
         for chunk in chunks:
-            found = _non_number_in(chunk, layout)
-            if found:
-                raw_column, index, value = found
-                # "1,5" quoted in a comma-separated file: decimal commas are read in ';' and tab files only.
-                # "2.5" in a file whose first rows write "1,5": pandas then takes ',' alone as the mark.
-                hint = ""
-                written = value.strip().translate(_SWAP_DECIMAL_MARKS)
-                if layout.delimiter == "," and _DECIMAL_COMMA_NUMBER.match(value.strip()):
-                    hint = f" (write {written}: in a comma-separated file the decimal mark is '.')"
-                elif layout.decimal == "," and _DECIMAL_POINT_NUMBER.match(value.strip()):
-                    hint = f" (write {written}: this file's decimal mark is ',', as in its first rows)"
-                return DataError(
-                    f"value '{shown(value)}' is not a number{hint}; feature values must be numbers; "
-                    "fix or remove that value",
-                    source=inp.name,
-                    column=layout.columns[layout.raw_columns.index(raw_column)],
-                    row=int(index) + 1,
-                    value=value,
-                )
+            found = first_non_number(
+                chunk.rename(columns=to_name),
+                decimal=layout.decimal,
+                delimiter=layout.delimiter,
+                name=inp.name,
+            )
+            if found is not None:
+                return found
     except pd.errors.ParserError as parse_error:
         return _parser_error(parse_error, inp.name)
     except UnicodeDecodeError as decode_error:
@@ -708,22 +740,76 @@ def _first_non_number(inp: _Input, layout: _Layout, numeric: list[str], error: E
     return DataError(f"has a feature value that cannot be read as a number ({error})", source=inp.name)
 
 
-def _non_number_in(chunk: pd.DataFrame, layout: _Layout) -> tuple[str, int, str] | None:
-    """The (column, index, value) of the chunk's first non-number, leftmost column first on the same row."""
+def first_non_number(
+    frame: pd.DataFrame, *, decimal: str = ".", delimiter: str | None = None, name: str | None = None
+) -> DataError | None:
+    """The error for the first value of `frame` that is not a number, or None when there is none.
+
+    The rows are searched in order, the leftmost column first on a row. A value is a number as pandas' CSV
+    reader reads it with `decimal` as the mark (`as_numbers`); a missing value is not at fault here. The
+    message hints at a number written with the other decimal mark.
+
+    Args:
+        frame: Feature columns, as text or numbers; rows are numbered as `row_number` numbers them.
+        decimal: The file's decimal mark, "." or ",".
+        delimiter: A CSV file's delimiter; None for other tables.
+        name: The file's name, for the message.
+
+    Returns:
+        The error, naming the value, its column and its row, or None.
+    """
     best = None
-    for column in chunk.columns:
-        values = chunk[column]
-        # With decimal commas pandas takes no '.' ("2.5" is no number to it): the two marks swap.
-        as_read = values.str.translate(_SWAP_DECIMAL_MARKS) if layout.decimal == "," else values
-        bad = pd.to_numeric(as_read, errors="coerce").isna().to_numpy() & values.notna().to_numpy()
+    for column_at, column in enumerate(frame.columns):
+        values = frame.iloc[:, column_at]
+        bad = as_numbers(values, decimal).isna().to_numpy() & values.notna().to_numpy()
         if bad.any():
-            position = int(np.argmax(bad))
-            if best is None or position < best[0]:
-                best = (position, column)
+            at = int(np.argmax(bad))
+            if best is None or at < best[0]:
+                best = (at, column, values.iat[at])
     if best is None:
         return None
-    position, column = best
-    return column, chunk.index[position], str(chunk[column].iloc[position])
+    at, column, value = best
+    # "1,5" quoted in a comma-separated file: decimal commas are read in ';' and tab files only.
+    # "2.5" in a file whose first rows write "1,5": pandas then takes ',' alone as the mark.
+    text = str(value).strip()
+    written = text.translate(_SWAP_DECIMAL_MARKS)
+    hint = ""
+    if delimiter == "," and _DECIMAL_COMMA_NUMBER.match(text):
+        hint = f" (write {written}: in a comma-separated file the decimal mark is '.')"
+    elif decimal == "," and _DECIMAL_POINT_NUMBER.match(text):
+        hint = f" (write {written}: this file's decimal mark is ',', as in its first rows)"
+    return DataError(
+        f"value '{shown(value)}' is not a number{hint}; feature values must be numbers; fix or remove that "
+        "value",
+        source=name,
+        column=column,
+        row=row_number(frame, at),
+        value=value,
+    )
+
+
+def as_numbers(values: pd.Series, decimal: str = ".") -> pd.Series:
+    """Values as pandas' CSV reader reads numbers with `decimal` as the mark; NaN for any other value.
+
+    Args:
+        values: Numbers, or numbers written as text.
+        decimal: The decimal mark, "." or ",".
+
+    Returns:
+        The numbers.
+    """
+    if decimal == "," and not pd.api.types.is_numeric_dtype(values.dtype):
+        # With decimal commas pandas takes no '.' ("2.5" is no number to it): the two marks swap.
+        values = values.map(lambda v: v.translate(_SWAP_DECIMAL_MARKS) if isinstance(v, str) else v)
+    return pd.to_numeric(values, errors="coerce")
+
+
+def row_number(frame: pd.DataFrame | pd.Series, position: int) -> int:
+    """The 1-based data row of the row at `position`: the index + 1 for an index of integers (a file's
+    rows, or a chunk of them, numbered from 0, as read_csv gives them), else the position + 1."""
+    if pd.api.types.is_integer_dtype(frame.index.dtype):
+        return int(frame.index[position]) + 1
+    return int(position) + 1
 
 
 def _raw_value(inp: _Input, layout: _Layout, column: str, index: int) -> str:
@@ -1138,7 +1224,8 @@ def _check_enough_pairs(mapping: LabelMapping, name: str) -> None:
             else ("dissimilar", mapping.dissimilar_values)
         )
         raise DataError(
-            f"all {n:,} pairs are labelled {kind} ({mapping.column} = {shown(', '.join(values), 200)}; "
+            f"all {n:,} pairs are labelled {kind} "
+            f"({shown(mapping.column)} = {shown(', '.join(values), 200)}; "
             f"{mapping.reason}); training needs both similar and dissimilar pairs "
             "(pass similar_label=... if the mapping is wrong)",
             source=name,
@@ -1161,15 +1248,10 @@ def _require_columns(columns: list[str], wanted: list[str], what: str, name: str
     if unknown:
         raise DataError(
             f"has no column named {', '.join(repr(c) for c in unknown)} (given as {what}); "
-            f"its columns are: {_list_columns(columns)}",
+            f"its columns are: {listed(columns, 12)}",
             source=name,
         )
     return found
-
-
-def _list_columns(columns: list[str], limit: int = 12) -> str:
-    shown = ", ".join(columns[:limit])
-    return shown + (f", ... ({len(columns)} in all)" if len(columns) > limit else "")
 
 
 def _detect_named(columns: list[str], candidates: tuple[str, ...], exclude: tuple = ()) -> str | None:
@@ -1300,11 +1382,10 @@ def _best_sides(columns: list[str]) -> _SideMatch | None:
 
 def _unequal_sides_message(match: _SideMatch) -> str:
     unmatched = match.unmatched_left + match.unmatched_right
-    shown = ", ".join(unmatched[:6]) + (f", ... ({len(unmatched)} in all)" if len(unmatched) > 6 else "")
     return (
         f"sides of unequal width: left has {match.n_left} columns, right has {match.n_right}; "
-        f"unmatched: {shown}; give each feature a column on both sides, or pass left_columns=... and "
-        "right_columns=..."
+        f"unmatched: {listed(unmatched, 6)}; give each feature a column on both sides, or pass "
+        "left_columns=... and right_columns=..."
     )
 
 
@@ -1401,13 +1482,6 @@ def _classify(value: object, count: int, first_row: int) -> _Value:
     return _Value(display, "other", None, None, count, first_row)
 
 
-def _row_numbers(values: pd.Series, positions: np.ndarray) -> list[int]:
-    """1-based data rows: the index + 1 when it is an integer index (as read_csv gives), else position + 1."""
-    if pd.api.types.is_integer_dtype(values.index.dtype):
-        return [int(values.index[p]) + 1 for p in positions]
-    return [int(p) + 1 for p in positions]
-
-
 def _distinct_values(values: pd.Series, column: str, source: str | None) -> tuple[np.ndarray, list[_Value]]:
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     if (codes < 0).any():
@@ -1418,17 +1492,16 @@ def _distinct_values(values: pd.Series, column: str, source: str | None) -> tupl
             "(CLI: --drop-missing) to drop those rows",
             source=source,
             column=column,
-            row=_row_numbers(values, np.array([position]))[0],
+            row=row_number(values, position),
         )
     counts = np.bincount(codes, minlength=len(uniques))
     _, first_positions = np.unique(codes, return_index=True)
-    rows = _row_numbers(values, first_positions)
+    rows = [row_number(values, position) for position in first_positions]
     return codes, [_classify(u, int(c), r) for u, c, r in zip(uniques, counts, rows, strict=True)]
 
 
 def _value_summary(distinct: list[_Value], limit: int = 8) -> str:
-    listed = ", ".join(f"'{shown(v.display)}' ({_count(v.count, 'row')})" for v in distinct[:limit])
-    return listed + (f", ... ({len(distinct)} values in all)" if len(distinct) > limit else "")
+    return listed(distinct, limit, each=lambda v: f"'{shown(v.display)}' ({_count(v.count, 'row')})")
 
 
 def _column_key(column: str) -> str:
@@ -1633,7 +1706,7 @@ def _resolve_label_column(columns: list[str], label_column: str | None, name: st
     if found is None:
         raise DataError(
             f"has no label column (looked for {', '.join(LABEL_COLUMN_NAMES[:6])}, ...); its columns are: "
-            f"{_list_columns(columns)}; name the label column with label_column=... (CLI: --label-column)",
+            f"{listed(columns, 12)}; name the label column with label_column=... (CLI: --label-column)",
             source=name,
         )
     return found
@@ -1683,7 +1756,7 @@ def _detected_sides(
     if match is None:
         raise DataError(
             f"has no columns for the two samples of a pair (such as a_height and b_height); its columns are: "
-            f"{_list_columns(columns)}; name them with a_/b_, left_/right_, x1_/x2_, first_/second_ "
+            f"{listed(columns, 12)}; name them with a_/b_, left_/right_, x1_/x2_, first_/second_ "
             "prefixes or _a/_b, _1/_2, _left/_right suffixes, or pass left_columns=[...] and "
             "right_columns=[...] (CLI: --left-columns, --right-columns)",
             source=name,
@@ -1795,7 +1868,7 @@ def _drop_empty_columns(frame: pd.DataFrame, features: list[str], info: LoadInfo
     empty = [column for column in features if frame[column].isna().all()]
     if empty and len(empty) == len(features):
         raise DataError(
-            f"has no feature values: {_list_columns(empty)} {'is' if len(empty) == 1 else 'are'} empty in "
+            f"has no feature values: {listed(empty, 12)} {'is' if len(empty) == 1 else 'are'} empty in "
             "every row and no other column is numeric; fill in the feature values",
             source=name,
         )
@@ -1823,7 +1896,7 @@ def _resolve_features(
     features = _numeric_columns(inp, layout, candidates)
     if not features:
         raise DataError(
-            f"has no numeric feature columns besides the {what}; its columns are: {_list_columns(columns)}",
+            f"has no numeric feature columns besides the {what}; its columns are: {listed(columns, 12)}",
             source=inp.name,
         )
     return features
@@ -1839,9 +1912,9 @@ def _check_unique_ids(ids: np.ndarray, rows: np.ndarray, column: str, name: str)
         return
     value = ids[int(np.argmax(duplicated))]
     where = rows[ids == value]
-    shown = ", ".join(str(r) for r in where[:5]) + (", ..." if len(where) > 5 else "")
     raise DataError(
-        f"id '{value}' appears {len(where)} times (rows {shown}); every sample needs a unique id",
+        f"id '{shown(value)}' appears {len(where)} times (rows {listed(where, 5)}); every sample needs a "
+        "unique id",
         source=name,
         column=column,
         row=int(where[1]),
@@ -1942,7 +2015,7 @@ def _resolve_class_column(columns: list[str], class_column: str | None, ident: s
     if found is None:
         raise DataError(
             f"has no class column (looked for {', '.join(CLASS_COLUMN_NAMES[:6])}, ...); its columns are: "
-            f"{_list_columns(columns)}; name it with class_column=... (CLI: --class-column)",
+            f"{listed(columns, 12)}; name it with class_column=... (CLI: --class-column)",
             source=name,
         )
     return found
@@ -1965,7 +2038,7 @@ def _resolve_id_pair(columns: list[str], id_columns: tuple[str, str] | None, nam
             return keys[first], keys[second]
     raise DataError(
         f"has no pair of id columns (looked for id_a/id_b, a_id/b_id, id1/id2, left/right, ...); its columns "
-        f"are: {_list_columns(columns)}; name them with id_columns=(..., ...) (CLI: --id-columns)",
+        f"are: {listed(columns, 12)}; name them with id_columns=(..., ...) (CLI: --id-columns)",
         source=name,
     )
 
@@ -1990,7 +2063,7 @@ def _load_reference_samples(
     if ident is None:
         raise DataError(
             f"has no id column (looked for {', '.join(ID_COLUMN_NAMES)}); its columns are: "
-            f"{_list_columns(columns)}; name it with id_column=... (CLI: --id-column)",
+            f"{listed(columns, 12)}; name it with id_column=... (CLI: --id-column)",
             source=inp.name,
         )
     # A class or label column describes a sample; used as a feature it would leak the answer.
@@ -2021,7 +2094,7 @@ def _lookup(pairs: pd.DataFrame, columns: tuple[str, str], samples: _Samples, na
         n_unknown = int(unknown.sum())
         verb = "refers" if n_unknown == 1 else "refer"
         raise DataError(
-            f"id '{value}' is not in {names[1]} (column '{samples.id_column}'); "
+            f"id '{shown(value)}' is not in {names[1]} (column '{shown(samples.id_column)}'); "
             f"{_count(n_unknown, 'row')} of {names[0]} {verb} to unknown ids; "
             "add those samples or remove those pairs",
             source=names[0],

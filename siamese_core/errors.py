@@ -8,6 +8,7 @@ exceptions.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable, Sequence
 
 SHOWN_LENGTH = 60  # characters of a user's value that a message shows
 
@@ -15,9 +16,10 @@ SHOWN_LENGTH = 60  # characters of a user's value that a message shows
 def shown(value: object, limit: int = SHOWN_LENGTH) -> str:
     """A value from a user's file as a message can show it: safe on a terminal and on one line.
 
-    Control and format characters (escape sequences, line breaks, bidirectional overrides) are written as
-    escapes such as \\x1b, so they show what the file holds without acting on the terminal; a value longer
-    than `limit` characters is cut, saying how long it is.
+    Control and format characters (escape sequences, line breaks, bidirectional overrides) and the line
+    and paragraph separators U+2028 and U+2029 are written as escapes such as \\x1b, so they show what
+    the file holds without acting on the terminal or breaking the line; a value longer than `limit`
+    characters is cut, saying how long it is.
 
     Args:
         value: The value, shown as `str(value)`.
@@ -32,8 +34,24 @@ def shown(value: object, limit: int = SHOWN_LENGTH) -> str:
     return "".join(map(_escaped, text[:limit])) + f"... ({len(text):,} characters)"
 
 
+def listed(values: Sequence[object], limit: int, *, each: Callable[[object], str] = shown) -> str:
+    """The first `limit` values, each as `each` shows it (`shown`: escaped and cut), separated by commas,
+    then ", ... (K in all)" when there are more.
+
+    Args:
+        values: The values, such as column names from a user's file.
+        limit: The most values shown.
+        each: How one value is shown.
+
+    Returns:
+        The text to put in a message, such as "a_x, a_y, a_z, ... (12 in all)".
+    """
+    text = ", ".join(each(value) for value in values[:limit])
+    return text + (f", ... ({len(values):,} in all)" if len(values) > limit else "")
+
+
 def _escaped(char: str) -> str:
-    if unicodedata.category(char) not in ("Cc", "Cf"):
+    if unicodedata.category(char) not in ("Cc", "Cf", "Zl", "Zp"):
         return char
     return f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
 

@@ -184,11 +184,26 @@ def _validated(distances, labels, *, need_both: bool) -> tuple[np.ndarray, np.nd
     return distances, similar_mask
 
 
-def _check_distance_setting(name: str, value) -> float:
+def check_threshold(threshold, *, name: str = "threshold") -> float:
+    """A distance threshold as a float, refused unless it is a finite number.
+
+    Every function that takes a threshold calls this: a NaN threshold would call every pair dissimilar
+    (`D <= nan` is false) without a word, and an infinite one every pair one way.
+
+    Args:
+        threshold: The threshold (a number, or text such as "0.5").
+        name: What messages call it (a margin is checked the same way).
+
+    Returns:
+        The threshold as a float.
+
+    Raises:
+        ConfigError: It is not a number, or not finite.
+    """
     try:
-        value = float(value)
+        value = float(threshold)
     except (TypeError, ValueError):
-        raise ConfigError(f"{name} must be a number. Received: {name}={value!r}") from None
+        raise ConfigError(f"{name} must be a number. Received: {name}={threshold!r}") from None
     if not math.isfinite(value):
         raise ConfigError(f"{name} must be finite. Received: {name}={value}")
     return value
@@ -227,7 +242,7 @@ def metrics_at_threshold(distances, labels, threshold) -> ThresholdMetrics:
         ConfigError: A threshold that is not a finite number.
     """
     distances, similar_mask = _validated(distances, labels, need_both=False)
-    threshold = _check_distance_setting("threshold", threshold)
+    threshold = check_threshold(threshold)
     predicted_similar = distances <= threshold
     tp = int(np.sum(similar_mask & predicted_similar))
     fn = int(np.sum(similar_mask & ~predicted_similar))
@@ -391,11 +406,11 @@ def evaluate_distances(distances, labels, *, threshold=None, margin=None) -> Eva
     distances, similar_mask = _validated(distances, labels, need_both=True)
     labels = np.where(similar_mask, SIMILAR, DISSIMILAR)
     if margin is not None:
-        margin = _check_distance_setting("margin", margin)
+        margin = check_threshold(margin, name="margin")
         if margin <= 0:
             raise ConfigError(f"margin must be > 0. Received: margin={margin}")
     if threshold is not None:
-        threshold = _check_distance_setting("threshold", threshold)
+        threshold = check_threshold(threshold)
 
     auc = roc_auc(distances, labels)
     eer, eer_threshold = equal_error_rate(distances, labels)

@@ -10,7 +10,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from siamese_core.errors import ConfigError, DataError
-from siamese_core.evaluation import EvalResult, ThresholdMetrics
+from siamese_core.evaluation import EvalResult, ThresholdMetrics, check_threshold
 from siamese_core.pairs import SIMILAR
 
 SIMILAR_COLOUR = "#1f77b4"
@@ -93,8 +93,10 @@ def distance_histogram(
 
     Raises:
         DataError: No distances, lengths that differ, or non-finite distances.
+        ConfigError: A threshold that is not a finite number, or fewer than one bin.
     """
     distances, similar_mask = _distances_and_similar(distances, labels)
+    threshold = None if threshold is None else check_threshold(threshold)
     if int(nbins) < 1:
         raise ConfigError(f"nbins must be >= 1. Received: nbins={nbins}")
     xbins = shared_bins(distances, nbins)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -25,13 +25,18 @@ def check_output(path, *, flag: str | None = None) -> None:
         flag: The command-line option that named it (such as "--out"), for the message.
 
     Raises:
-        ConfigError: `path` is a folder, its folder is missing or not a folder, or cannot be written into.
+        ConfigError: `path` is a folder or another file that is not a regular one (a device such as
+            /dev/null, a pipe, a socket), its folder is missing or not a folder, or cannot be written into.
     """
     path = Path(path)
     subject = f"{flag} {path}" if flag else f"cannot write {path}"
     folder = path.parent
     if path.is_dir():
         raise ConfigError(f"{subject}: it is a folder; give the path of a file")
+    if path.exists() and not path.is_file():  # replacing it would put a plain file where a device was
+        raise ConfigError(
+            f"{subject}: it is not a regular file (a device, a pipe or a socket); give the path of a file"
+        )
     if not folder.exists():
         raise ConfigError(f"{subject}: the folder {folder} does not exist; create it or write elsewhere")
     if not folder.is_dir():
@@ -44,6 +49,57 @@ def check_output(path, *, flag: str | None = None) -> None:
             f"{subject}: cannot write into the folder {folder} ({error.strerror}); choose a folder you can "
             "write to"
         ) from None
+
+
+def check_outputs(
+    outputs: Mapping[str, str | os.PathLike | None], inputs: Mapping[str, str | os.PathLike | None]
+) -> None:
+    """Refuse, before any work, an output that would destroy an input or another output, or that cannot be
+    written (see `check_output`).
+
+    Paths are compared resolved, so `./data.csv` and a symbolic link to data.csv are data.csv, and, where
+    both exist, as files (`os.path.samefile`), so a hard link or another spelling on a file system that
+    ignores case is the same file too.
+
+    Args:
+        outputs: Each output's option or role (such as "--out") and path, None when not given.
+        inputs: Each input's role (such as "data") and path, None when not given.
+
+    Raises:
+        ConfigError: Naming the option, the path and what to do.
+    """
+    sources = [(role, source, Path(source).resolve()) for role, source in inputs.items() if source]
+    written: list[tuple[str, Path]] = []
+    for flag, output in outputs.items():
+        if not output:
+            continue
+        target = Path(output).resolve()
+        for role, source, origin in sources:
+            if _same_file(target, origin):
+                kind = "folder" if origin.is_dir() else "file"
+                raise ConfigError(
+                    f"{flag} {output} would overwrite the {role} {kind} {source}; choose another path for {flag}"
+                )
+            if origin.is_dir() and any(_same_file(folder, origin) for folder in target.parents):
+                raise ConfigError(
+                    f"{flag} {output} is inside the {role} folder {source}, whose files are read; choose a path "
+                    f"outside it for {flag}"
+                )
+        for other, path in written:
+            if _same_file(target, path):
+                raise ConfigError(
+                    f"{flag} {output} is also the path of {other}; give each output its own file"
+                )
+        written.append((flag, target))
+        check_output(output, flag=flag)
+
+
+def _same_file(one: Path, other: Path) -> bool:
+    """Whether two resolved paths name one file: the same path, or the same file found by both."""
+    try:
+        return one == other or os.path.samefile(one, other)
+    except OSError:  # one of them does not exist (yet)
+        return False
 
 
 @contextmanager
@@ -63,18 +119,43 @@ def atomic_write(path) -> Iterator[Path]:
         The path to write.
 
     Raises:
-        ConfigError: As `check_output` says.
+        ConfigError: As `check_output` says, or the file could not be written (a full disk or quota, say),
+            naming `path` and the reason; `path` is then as it was.
     """
     path = Path(path)
     check_output(path)
-    folder = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
-    temporary = folder / path.name
+    # A symbolic link stays a link: the file it points to is the one replaced (replacing the link itself
+    # would turn `-o /dev/stdout` into a new file in /dev).
+    target = Path(os.path.realpath(path))
+    # The folder's name holds the start of the file's name only, so that a name near the file system's
+    # limit (255 bytes) leaves room for the prefix and suffix.
+    prefix = f".{target.name[:64]}."
+    folder = None
     try:
+        folder = Path(tempfile.mkdtemp(prefix=prefix, suffix=".tmp", dir=target.parent))
+        temporary = folder / target.name
         yield temporary
-        if path.exists():
-            shutil.copymode(path, temporary)
+        if target.exists():
+            shutil.copymode(target, temporary)
         with open(temporary, "rb") as written:
             os.fsync(written.fileno())  # on disk before the rename, so a crash leaves the old or the new file
-        os.replace(temporary, path)
+        os.replace(temporary, target)
+    except OSError as error:
+        if not _about_writing(error, target, prefix):
+            raise
+        raise ConfigError(
+            f"cannot write {path}: {error.strerror or error}; {path.name} is left as it was. Free some space "
+            "or choose another path"
+        ) from error
     finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _about_writing(error: OSError, path: Path, prefix: str) -> bool:
+    """Whether `error` is about writing `path` (a write to the open file names none; the rest name the file,
+    its temporary folder or its temporary copy), not about another file the writing block read."""
+    if error.filename is None:
+        return True
+    named = Path(os.fsdecode(error.filename))
+    return named.name == path.name or named.name.startswith(prefix) or named.parent.name.startswith(prefix)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from siamese_core.errors import DataError, shown
+from siamese_core.errors import DataError, listed, shown
 
 SIMILAR = 0.0
 DISSIMILAR = 1.0
@@ -39,16 +39,11 @@ class LabelMapping:
 
     def describe(self) -> str:
         """One line such as "similar: label 0, 1,234 pairs; dissimilar: label 1, 1,180 pairs"."""
-        similar, dissimilar = _listed(self.similar_values), _listed(self.dissimilar_values)
+        column = shown(self.column)
         return (
-            f"similar: {self.column} {similar}, {self.n_similar:,} pairs; "
-            f"dissimilar: {self.column} {dissimilar}, {self.n_dissimilar:,} pairs"
+            f"similar: {column} {listed(self.similar_values, 8)}, {self.n_similar:,} pairs; "
+            f"dissimilar: {column} {listed(self.dissimilar_values, 8)}, {self.n_dissimilar:,} pairs"
         )
-
-
-def _listed(values: list[str], limit: int = 8) -> str:
-    listed = ", ".join(shown(value) for value in values[:limit])
-    return listed + (f", ... ({len(values):,} values in all)" if len(values) > limit else "")
 
 
 @dataclass
@@ -228,13 +223,13 @@ def align_features(target, pairs: PairSet, *, what: str = "the model") -> PairSe
     source = pairs.info.source if pairs.info else None
     if pairs.n_features == len(expected):
         raise DataError(
-            f"the file's features ({', '.join(pairs.feature_names[:4])}, ...) are not those of {what} "
-            f"({', '.join(expected[:4])}, ...); missing for example {', '.join(missing[:4])}. "
+            f"the file's features ({listed(pairs.feature_names, 4)}) are not those of {what} "
+            f"({listed(expected, 4)}); missing for example {listed(missing, 4)}. "
             f"Rename the columns to match {what}",
             source=source,
         )
     raise DataError(
         f"{what} has {len(expected)} features per sample but the file has {pairs.n_features}; "
-        f"missing for example {', '.join(missing[:4])}",
+        f"missing for example {listed(missing, 4)}",
         source=source,
     )

@@ -17,9 +17,10 @@ import numpy as np
 import pandas as pd
 
 from siamese_core.bundle import SiameseBundle
-from siamese_core.data import detect_sides
-from siamese_core.errors import DataError, shown
-from siamese_core.outputs import atomic_write
+from siamese_core.data import as_numbers, detect_sides, first_non_number, row_number
+from siamese_core.errors import DataError, listed
+from siamese_core.evaluation import check_threshold
+from siamese_core.outputs import atomic_write, check_outputs
 from siamese_core.sources import Files, open_table
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -82,13 +83,22 @@ class ScoredFile:
     columns: ScoreColumns
 
 
-def pair_features(frame: pd.DataFrame, bundle: SiameseBundle, *, name: str) -> tuple[np.ndarray, np.ndarray]:
+def pair_features(
+    frame: pd.DataFrame,
+    bundle: SiameseBundle,
+    *,
+    name: str,
+    decimal: str = ".",
+    delimiter: str | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """The two sides' features of a pair table, in the model's feature order, as float64 with NaN for gaps.
 
     Args:
         frame: The pair table (labels optional).
         bundle: The model, whose feature names the sides must match.
         name: The file's name, for messages.
+        decimal: The decimal mark of numbers written as text, "." or "," (a CSV file's, as sniffed).
+        delimiter: A CSV file's delimiter, for messages; None for other tables.
 
     Returns:
         `(left, right)`, each (n, d).
@@ -100,7 +110,7 @@ def pair_features(frame: pd.DataFrame, bundle: SiameseBundle, *, name: str) -> t
     if sides is None:
         raise DataError(
             "no two sides of feature columns found (such as a_x / b_x); the model expects "
-            f"{bundle.n_features} features per side: {', '.join(bundle.feature_names[:4])}, ...",
+            f"{bundle.n_features} features per side: {listed(bundle.feature_names, 4)}",
             source=name,
         )
     left_columns, right_columns, names = sides
@@ -108,18 +118,20 @@ def pair_features(frame: pd.DataFrame, bundle: SiameseBundle, *, name: str) -> t
     missing = [feature for feature in bundle.feature_names if feature.lower() not in position]
     if missing:
         raise DataError(
-            f"the file's features do not match the model's: missing {', '.join(missing[:5])}"
-            f"{' ...' if len(missing) > 5 else ''} (the model expects {bundle.n_features} features per side)",
+            f"the file's features do not match the model's: missing {listed(missing, 5)} (the model expects "
+            f"{bundle.n_features} features per side)",
             source=name,
         )
     order = [position[feature.lower()] for feature in bundle.feature_names]
     return (
-        _numeric(frame, [left_columns[i] for i in order], name),
-        _numeric(frame, [right_columns[i] for i in order], name),
+        _numeric(frame, [left_columns[i] for i in order], name, decimal, delimiter),
+        _numeric(frame, [right_columns[i] for i in order], name, decimal, delimiter),
     )
 
 
-def _numeric(frame: pd.DataFrame, columns: list[str], name: str) -> np.ndarray:
+def _numeric(
+    frame: pd.DataFrame, columns: list[str], name: str, decimal: str, delimiter: str | None
+) -> np.ndarray:
     values = frame[columns]
     for column, dtype in zip(columns, values.dtypes, strict=True):
         # Booleans, numbers, or text to parse (kind "O"); a date would be scored as its count of nanoseconds.
@@ -129,18 +141,10 @@ def _numeric(frame: pd.DataFrame, columns: list[str], name: str) -> np.ndarray:
                 source=name,
                 column=column,
             )
-    numeric = values.apply(pd.to_numeric, errors="coerce")
-    bad = numeric.isna() & values.notna()
-    if bad.to_numpy().any():
-        row, col = np.argwhere(bad.to_numpy())[0]
-        raise DataError(
-            f"'{shown(values.iat[row, col])}' is not a number; fix or remove that value",
-            source=name,
-            column=columns[col],
-            row=_row_number(frame, row),
-            value=values.iat[row, col],
-        )
-    array = numeric.to_numpy(dtype=np.float64)
+    error = first_non_number(values, decimal=decimal, delimiter=delimiter, name=name)
+    if error is not None:
+        raise error
+    array = values.apply(as_numbers, decimal=decimal).to_numpy(dtype=np.float64)
     with np.errstate(over="ignore"):
         too_large = np.isinf(array) | (np.isfinite(array) & np.isinf(array.astype(np.float32)))
     if too_large.any():
@@ -149,29 +153,25 @@ def _numeric(frame: pd.DataFrame, columns: list[str], name: str) -> np.ndarray:
             f"{array[row, col]!r} is infinite or too large for float32; use finite values",
             source=name,
             column=columns[col],
-            row=_row_number(frame, row),
+            row=row_number(frame, row),
         )
     return array
-
-
-def _row_number(frame: pd.DataFrame, position: int) -> int:
-    """The 1-based data row of a position: the index + 1 for an integer index (a chunk of a file), else
-    the position + 1."""
-    if pd.api.types.is_integer_dtype(frame.index.dtype):
-        return int(frame.index[position]) + 1
-    return int(position) + 1
 
 
 def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy that a spreadsheet shows as written: every column name and text cell that it would run as a
     formula (starting with =, +, -, @, a tab or a carriage return) starts with a quote.
 
-    Text of any kind is checked: text, categories, and bytes (Parquet binary columns), which become text
-    (UTF-8; other bytes as \\x.. escapes). Numbers stay numbers: -3 is not a formula.
+    Every column but numbers, booleans, dates and durations is checked, of any dtype: text (object, pandas'
+    and Arrow's string dtypes), categories, and bytes (Parquet binary columns), which become text (UTF-8;
+    other bytes as \\x.. escapes). Numbers stay numbers: -3 is not a formula.
     """
     safe = frame.set_axis([_neutralised(name) for name in frame.columns], axis=1)
     for position, dtype in enumerate(safe.dtypes):
-        if dtype.kind == "O":  # object, text and categorical columns
+        holds_text = not (
+            pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype) or dtype.kind in "mM"
+        )
+        if holds_text:
             safe.isetitem(position, safe.iloc[:, position].map(_neutralised))
     return safe
 
@@ -280,11 +280,13 @@ def score_frame(
 
     Raises:
         DataError: If features are missing, text or infinite (missing ones only without `drop_missing`).
+        ConfigError: A threshold that is not a finite number.
     """
+    threshold = check_threshold(threshold)
     left, right = pair_features(frame, bundle, name=name)
     complete = _complete(left, right)
     if not complete.all() and not drop_missing:
-        first = _row_number(frame, int(np.flatnonzero(~complete)[0]))
+        first = row_number(frame, int(np.flatnonzero(~complete)[0]))
         raise _missing_features(int((~complete).sum()), first, name)
     return _scored(bundle, frame, left, right, complete, threshold)
 
@@ -344,8 +346,12 @@ def score_file(
     Raises:
         DataError: The input cannot be read, its features do not match the model's, or values are text,
             infinite, or missing (without `drop_missing`); the message names the file and the row.
-        ConfigError: `output` cannot be written (see `siamese_core.outputs.check_output`).
+        ConfigError: A threshold that is not a finite number, or `output` is `source` (or a file in it) or
+            cannot be written (see `siamese_core.outputs.check_outputs`).
     """
+    threshold = check_threshold(threshold)
+    if isinstance(source, (str, os.PathLike)):
+        check_outputs({"output": output}, {"source": source})  # the scores must not replace what they read
     name = Path(source).name if isinstance(source, (str, os.PathLike)) else None
     table = open_table(source, name=name)  # header problems are reported before anything is written
     written = ScoredFile(0, ScoreColumns.for_table(table.files[0].columns, folder=table.is_folder))
@@ -363,11 +369,13 @@ def _scored_chunks(
     """
     missing = None  # [rows with missing features, the first one's row, its file]
     for file, frame in table.table_chunks(SCORE_CHUNK_ROWS):
-        left, right = pair_features(frame, bundle, name=file.name)
+        left, right = pair_features(
+            frame, bundle, name=file.name, decimal=file.decimal, delimiter=file.delimiter
+        )
         complete = _complete(left, right)
         if missing is not None or (not complete.all() and not drop_missing):
             if missing is None:
-                missing = [0, _row_number(frame, int(np.flatnonzero(~complete)[0])), file.name]
+                missing = [0, row_number(frame, int(np.flatnonzero(~complete)[0])), file.name]
             missing[0] += int((~complete).sum())
             continue
         scored = _scored(bundle, frame, left, right, complete, threshold)

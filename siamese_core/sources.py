@@ -41,12 +41,10 @@ from siamese_core.data import (
     PANDAS_READ_ERRORS,
     SNIFF_BYTES,
     Source,
-    _duplicates,
     _first_non_number,
     _Input,
     _Layout,
     _line_starts,
-    _list_columns,
     _open_source,
     _pairs,
     _pandas_read,
@@ -55,9 +53,10 @@ from siamese_core.data import (
     _raw_value,
     _sniff,
     check_file,
+    check_unique_columns,
     pandas_errors,
 )
-from siamese_core.errors import DataError, shown
+from siamese_core.errors import DataError, listed, shown
 
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 PARQUET_SUFFIXES = (".parquet", ".pq")
@@ -182,26 +181,27 @@ def open_files(source: str | os.PathLike, kind: str = "pairs") -> Files:
             is unusable, or the files' columns differ.
     """
     path = Path(source)
-    shown = path.name or str(path)
+    display_name = path.name or str(path)
     if not path.exists():
-        raise DataError(f"file or folder not found: {path}", source=shown)
+        raise DataError(f"file or folder not found: {path}", source=display_name)
     if not path.is_dir():
-        check_file(path, shown)  # before `_is_parquet` reads it: a pipe could keep it waiting forever
+        check_file(path, display_name)  # before `_is_parquet` reads it: a pipe could keep it waiting forever
         opener = ParquetFile if _is_parquet(path) else CsvFile
-        return Files(shown, [opener(path, shown, kind)], opener.format)
-    paths, notes = _folder_files(path, shown)
+        return Files(display_name, [opener(path, display_name, kind)], opener.format)
+    paths, notes = _folder_files(path, display_name)
     csv_paths = [p for p in paths if p.suffix.lower() in CSV_SUFFIXES]
     parquet_paths = [p for p in paths if p.suffix.lower() in PARQUET_SUFFIXES]
     if csv_paths and parquet_paths:
+        csv_names, parquet_names = [p.name for p in csv_paths], [p.name for p in parquet_paths]
         raise DataError(
-            f"mixes CSV files ({_list_names(csv_paths)}) and Parquet files ({_list_names(parquet_paths)}); "
+            f"mixes CSV files ({listed(csv_names, 3)}) and Parquet files ({listed(parquet_names, 3)}); "
             "keep one kind of file in the folder",
-            source=shown,
+            source=display_name,
         )
     opener = ParquetFile if parquet_paths else CsvFile
-    files = [opener(p, f"{shown}/{p.name}", kind) for p in csv_paths or parquet_paths]
+    files = [opener(p, f"{display_name}/{p.name}", kind) for p in csv_paths or parquet_paths]
     _check_same_columns(files)
-    return Files(shown, files, opener.format, notes, is_folder=True)
+    return Files(display_name, files, opener.format, notes, is_folder=True)
 
 
 def _is_parquet(path: Path) -> bool:
@@ -214,31 +214,26 @@ def _is_parquet(path: Path) -> bool:
         return False  # reported by the CSV reader, which says why
 
 
-def _folder_files(folder: Path, shown: str) -> tuple[list[Path], list[str]]:
+def _folder_files(folder: Path, folder_name: str) -> tuple[list[Path], list[str]]:
     """The folder's CSV and Parquet files by name, and notes about what was skipped."""
     entries = sorted((p for p in folder.iterdir() if not p.name.startswith((".", "_"))), key=lambda p: p.name)
     data = [p for p in entries if not p.is_dir() and p.suffix.lower() in CSV_SUFFIXES + PARQUET_SUFFIXES]
     for path in data:
-        check_file(path, f"{shown}/{path.name}")  # a pipe named like data is refused, not read forever
+        check_file(path, f"{folder_name}/{path.name}")  # a pipe named like data is refused, not read forever
     if not data:
         raise DataError(
             f"has no CSV or Parquet files (looked for {', '.join(CSV_SUFFIXES + PARQUET_SUFFIXES)}); "
             "put the pair files in it or pass one file",
-            source=shown,
+            source=folder_name,
         )
     notes = []
-    folders = [p for p in entries if p.is_dir()]
-    others = [p for p in entries if not p.is_dir() and p not in data]
+    folders = [p.name for p in entries if p.is_dir()]
+    others = [p.name for p in entries if not p.is_dir() and p not in data]
     if folders:
-        notes.append(f"{shown}: skipped subfolders (they are not read): {_list_names(folders)}")
+        notes.append(f"{folder_name}: skipped subfolders (they are not read): {listed(folders, 3)}")
     if others:
-        notes.append(f"{shown}: skipped files that are neither CSV nor Parquet: {_list_names(others)}")
+        notes.append(f"{folder_name}: skipped files that are neither CSV nor Parquet: {listed(others, 3)}")
     return data, notes
-
-
-def _list_names(paths: list[Path], limit: int = 3) -> str:
-    shown = ", ".join(p.name for p in paths[:limit])
-    return shown + (f", ... ({len(paths)} in all)" if len(paths) > limit else "")
 
 
 def _check_same_columns(files: list) -> None:
@@ -249,8 +244,8 @@ def _check_same_columns(files: list) -> None:
             continue
         missing = [c for c in first.columns if c not in set(other.columns)]
         extra = [c for c in other.columns if c not in wanted]
-        parts = ([f"missing {_list_columns(missing, 6)}"] if missing else []) + (
-            [f"extra {_list_columns(extra, 6)}"] if extra else []
+        parts = ([f"missing {listed(missing, 6)}"] if missing else []) + (
+            [f"extra {listed(extra, 6)}"] if extra else []
         )
         raise DataError(
             f"has other columns than {first.name} ({'; '.join(parts)}); every file of a folder needs the "
@@ -305,6 +300,7 @@ class CsvFile:
         self.columns: list[str] = self.layout.columns
         self.positions: dict[str, int] = self.layout.positions
         self.decimal = self.layout.decimal
+        self.delimiter: str | None = self.layout.delimiter
         self.warnings: list[str] = list(self.layout.warnings)
         self._header = b""  # the header line without a byte order mark, and the first data row,
         self._first_row = b""  # which every range but the first is parsed after (`range_plan`)
@@ -423,7 +419,7 @@ class CsvFile:
         unknown = [column for column in frame.columns if column not in to_name]
         if unknown:
             raise DataError(
-                f"its header could not be read consistently (pandas saw {unknown[:5]}); check the quotes in "
+                f"its header could not be read consistently (pandas saw {listed(unknown, 5)}); check the quotes in "
                 "the first line",
                 source=self.name,
             )
@@ -453,6 +449,7 @@ class ParquetFile:
 
     format = "parquet"
     decimal = "."
+    delimiter = None
 
     def __init__(self, path: Path, name: str, kind: str = "pairs"):
         self.path = path
@@ -613,10 +610,7 @@ def _check_names(columns: list[str], name: str) -> None:
     unnamed = [str(i + 1) for i, column in enumerate(columns) if not column]
     if unnamed:
         raise DataError(f"column {', '.join(unnamed[:10])} has no name; name it or drop it", source=name)
-    duplicated = _duplicates(columns)
-    if duplicated:
-        listed = "; ".join(f"{value!r} (columns {', '.join(map(str, where))})" for value, where in duplicated)
-        raise DataError(f"has duplicate column names: {listed}; give every column a unique name", source=name)
+    check_unique_columns(columns, name)
 
 
 def _decoded(array: pa.Array) -> pa.Array:

@@ -14,6 +14,7 @@ import runpy
 import threading
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -23,7 +24,9 @@ from streamlit.testing.v1 import AppTest
 from siamese_core.cli import main
 from siamese_core.data import MAX_COLUMNS, load_pair_csv, load_pairs_by_reference, load_samples_csv
 from siamese_core.errors import SiameseError
-from siamese_core.pairs import PairSet
+from siamese_core.pairs import LabelMapping, PairSet, align_features
+from siamese_core.scoring import pair_features
+from siamese_core.sources import open_table
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"
@@ -362,8 +365,129 @@ def test_label_mapping_shows_values_safely_and_briefly():
     _, mapping = map_labels(labels, column="label", similar_label="ok")
     assert mapping.describe() == (
         f"similar: label ok, 2 pairs; dissimilar: label {'9' * 60}... (5,000 characters), \\x1b[2J, other 0, "
-        "other 1, other 2, other 3, other 4, other 5, ... (12 values in all), 12 pairs"
+        "other 1, other 2, other 3, other 4, other 5, ... (12 in all), 12 pairs"
     )
+
+
+ESC = "\x1b[2J"  # clears a terminal when printed as it is
+SAMPLES_4 = b"id,f0,f1\ns1,1,2\ns2,3,4\ns3,5,6\ns4,7,8\n"
+
+
+def two_pairs(feature_names: list[str]) -> PairSet:
+    zeros = np.zeros((2, len(feature_names)), np.float32)
+    return PairSet(zeros, zeros, np.array([0.0, 1.0]), feature_names)
+
+
+def model_with_features(*names: str) -> SimpleNamespace:
+    """What `pair_features` reads of a model: its feature names (a model file's, so the user's)."""
+    return SimpleNamespace(feature_names=list(names), n_features=len(names))
+
+
+def parquet_of_two_columns_named(name: str, path: Path) -> Path:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.Table.from_arrays([pa.array([1]), pa.array([2])], names=[name, name]), path)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (
+            lambda _: load_pair_csv(f"x{ESC},y\n1,2\n3,4\n".encode(), name="p.csv"),
+            "p.csv: has no columns for the two samples of a pair (such as a_height and b_height); its columns "
+            "are: x\\x1b[2J, y; name them with",
+        ),
+        (
+            lambda _: load_pair_csv(
+                f"label,a{ESC}{'x' * 70},b_x,a{ESC}{'x' * 70}\n0,1,2,3\n".encode(), name="p.csv"
+            ),
+            f"p.csv: has duplicate column names: 'a\\x1b[2J{'x' * 55}... (75 characters)' (columns 2, 4); give "
+            "every column a unique name",
+        ),
+        (
+            lambda tmp_path: open_table(parquet_of_two_columns_named(f"a{ESC}", tmp_path / "d.parquet")),
+            "d.parquet: has duplicate column names: 'a\\x1b[2J' (columns 1, 2); give every column a unique name",
+        ),
+        (
+            lambda _: load_pair_csv(f"label{ESC}\n0\n1\n".encode(), name="p.csv"),
+            "p.csv: has only one column ('label\\x1b[2J'); it needs at least",
+        ),
+        (
+            lambda _: load_samples_csv(
+                f"id,class,f0\ns{ESC},a,1\nt,a,2\ns{ESC},b,3\nu,b,4\n".encode(), name="s.csv"
+            ),
+            "s.csv, column 'id', row 3 (line 4): id 's\\x1b[2J' appears 2 times (rows 1, 3); every sample needs a "
+            "unique id",
+        ),
+        (
+            lambda _: load_pairs_by_reference(
+                f"id_a,id_b,label\ns1,s2,0\ns3,z{ESC},0\ns1,s3,1\ns2,s4,1\n".encode(),
+                SAMPLES_4,
+                pairs_name="r.csv",
+                samples_name="s.csv",
+            ),
+            "r.csv, column 'id_b', row 2 (line 3): id 'z\\x1b[2J' is not in s.csv (column 'id'); 1 row of r.csv "
+            "refers to unknown ids",
+        ),
+        (
+            lambda _: align_features([f"y{ESC}", "w"], two_pairs(["x\u2028"])),
+            "the model has 2 features per sample but the file has 1; missing for example y\\x1b[2J, w",
+        ),
+        (
+            lambda _: align_features([f"y{ESC}"], two_pairs(["x\u2028"])),
+            "the file's features (x\\u2028) are not those of the model (y\\x1b[2J); missing for example "
+            "y\\x1b[2J. Rename the columns to match the model",
+        ),
+        (
+            lambda _: pair_features(
+                pd.DataFrame({"a_y": [1.0], "b_y": [2.0]}), model_with_features(f"x{ESC}", "y"), name="p.csv"
+            ),
+            "p.csv: the file's features do not match the model's: missing x\\x1b[2J (the model expects 2 "
+            "features per side)",
+        ),
+        (
+            lambda _: pair_features(
+                pd.DataFrame({"y": [1.0]}), model_with_features(f"x{ESC}", "y"), name="p.csv"
+            ),
+            "p.csv: no two sides of feature columns found (such as a_x / b_x); the model expects 2 features per "
+            "side: x\\x1b[2J, y",
+        ),
+    ],
+    ids=[
+        "columns listed",
+        "duplicate columns (CSV)",
+        "duplicate columns (Parquet)",
+        "one column",
+        "duplicate id",
+        "unknown id",
+        "model features (count)",
+        "model features (names)",
+        "model features missing (score)",
+        "model features without sides (score)",
+    ],
+)
+def test_names_and_values_from_files_and_models_are_shown_escaped(call, message, tmp_path):
+    """Column names, ids and a model file's feature names are the user's: an escape sequence in them is
+    written out (\\x1b), as are line separators (\\u2028), not sent to the terminal."""
+    with pytest.raises(SiameseError) as caught:
+        call(tmp_path)
+    assert str(caught.value).startswith(message), str(caught.value)
+    assert "\x1b" not in str(caught.value) and "\u2028" not in str(caught.value)
+
+
+def test_a_label_columns_name_is_shown_escaped_by_the_api_and_the_cli(tmp_path, capsys):
+    """The label mapping and the CLI's list of ignored columns print column names from the file."""
+    data = tmp_path / "ignored.csv"
+    rows = "".join(f"{i % 2},n,{i},{i + 3 * (i % 2)}\n" for i in range(10))
+    data.write_text(f"label,note{ESC},a_x,b_x\n{rows}")
+    mapping = LabelMapping(f"label{ESC}", ["0"], ["1"], 1, 2)
+    assert mapping.describe() == "similar: label\\x1b[2J 0, 1 pairs; dissimilar: label\\x1b[2J 1, 2 pairs"
+    # 10 pairs split by sample leave no dissimilar training pair: exit 2 after the loaded data is described
+    assert main(["train", str(data), "--out", str(tmp_path / "m.keras")]) == 2
+    err = capsys.readouterr().err
+    assert "ignored columns: note\\x1b[2J\n" in err and "\x1b" not in err
 
 
 def parquet_with(pair_csv: str, path: Path, array) -> Path:
@@ -379,7 +503,11 @@ def parquet_with(pair_csv: str, path: Path, array) -> Path:
 @pytest.mark.parametrize(
     ("kind", "message"),
     [
-        ("categories", "column 'a_f0', row 1 (line 2): 'low' is not a number; fix or remove that value"),
+        (
+            "categories",
+            "column 'a_f0', row 1 (line 2): value 'low' is not a number; feature values must be numbers; fix or "
+            "remove that value",
+        ),
         (
             "lists",
             "column 'a_f0': holds values of type list<element: double>, which a CSV cell cannot hold (scores are "

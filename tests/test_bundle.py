@@ -2,8 +2,10 @@ import io
 import json
 import os
 import re
+import shutil
 import struct
 import tracemalloc
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -11,7 +13,7 @@ import keras
 import numpy as np
 import pytest
 
-from siamese_core.bundle import BUNDLE_ENTRY, SiameseBundle, load_model
+from siamese_core.bundle import BUNDLE_ENTRY, MODEL_ENTRIES, SiameseBundle, load_model
 from siamese_core.errors import ConfigError, DataError, ModelFileError
 
 
@@ -55,8 +57,11 @@ def test_save_is_atomic_old_file_survives_a_failed_save(tiny_outcome, tmp_path, 
         raise OSError("disk full")
 
     monkeypatch.setattr(keras.Model, "save", broken_save)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(ConfigError) as caught:
         tiny_outcome.bundle.save(target)
+    assert str(caught.value) == (
+        f"cannot write {target}: disk full; model.keras is left as it was. Free some space or choose another path"
+    )
     assert target.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model.keras"]  # no temporary left behind
 
@@ -100,8 +105,49 @@ def test_unknown_class_is_refused(model_file, tmp_path):
 
 def test_path_traversal_entry_is_refused(model_file, tmp_path):
     path = _rewrite(model_file, tmp_path, "evil.keras", lambda e: {**e, "../../etc/evil": b"x"})
-    with pytest.raises(ModelFileError, match=r"unsafe entry name '\.\./\.\./etc/evil'"):
-        load_model(path)
+    assert _refusal(path) == (
+        "evil.keras: refused: the archive has an entry '../../etc/evil' (a model file has config.json, "
+        "metadata.json, model.weights.h5, siamese_core.json, once each); the file is damaged or not from "
+        "siamese_core"
+    )
+
+
+def test_a_saved_model_has_exactly_the_entries_a_model_file_may_have(model_file):
+    with zipfile.ZipFile(model_file) as archive:
+        assert sorted(archive.namelist()) == sorted(MODEL_ENTRIES)
+
+
+def test_many_small_filler_entries_are_refused_unread(model_file, tmp_path):
+    """100 entries of 4 MiB of zeros each (under the 4 MiB that one entry may unpack to, and under the
+    2 GiB of the whole) make a 2 MB file that unpacks to 400 MiB: refused on the directory, before the
+    checksums of all entries are computed (which unpacks them)."""
+    path = tmp_path / "filler.keras"
+    shutil.copy(model_file, path)
+    with zipfile.ZipFile(path, "a", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        for index in range(100):
+            archive.writestr(f"assets/filler{index}", bytes(4 << 20))
+    assert path.stat().st_size < 2 << 20
+    messages = []
+    peak = _peak_bytes(lambda: messages.append(_refusal(path)))
+    assert messages == [
+        "filler.keras: refused: the archive has an entry 'assets/filler0' (a model file has config.json, "
+        "metadata.json, model.weights.h5, siamese_core.json, once each); the file is damaged or not from "
+        "siamese_core"
+    ]
+    assert peak < 1 << 20
+
+
+def test_an_entry_given_twice_is_refused(model_file, tmp_path):
+    path = tmp_path / "twice.keras"
+    shutil.copy(model_file, path)
+    with warnings.catch_warnings(), zipfile.ZipFile(path, "a") as archive:
+        warnings.simplefilter("ignore")  # zipfile warns of the duplicate name, which is the point
+        archive.writestr("config.json", "{}")
+    assert _refusal(path) == (
+        "twice.keras: refused: the archive has config.json twice (a model file has config.json, "
+        "metadata.json, model.weights.h5, siamese_core.json, once each); the file is damaged or not from "
+        "siamese_core"
+    )
 
 
 def test_truncated_file_is_refused(model_file, tmp_path):
@@ -290,8 +336,9 @@ WRONG_METADATA = [
     ("threshold", {}, "{}", "a finite number"),
     ("threshold", float("nan"), "NaN", "a finite number"),
     ("threshold", True, "true", "a finite number"),
-    ("feature_names", 5, "5", "a list of names"),
-    ("feature_names", [1, 2], "[1, 2]", "a list of names"),
+    ("feature_names", 5, "5", "a list of non-empty names"),
+    ("feature_names", [1, 2], "[1, 2]", "a list of non-empty names"),
+    ("feature_names", ["x", ""], '["x", ""]', "a list of non-empty names"),
     ("history", {"loss": "abc"}, '{"loss": "abc"}', "lists of numbers (one per epoch)"),
     ("train_config", [1], "[1]", "an object"),
     ("created", 5, "5", "a date as text"),
@@ -312,6 +359,15 @@ def test_metadata_of_the_wrong_type_is_refused(model_file, tmp_path, key, value,
     assert _refusal(_with_metadata(model_file, tmp_path, key, value)) == (
         f"wrong.keras: refused: its siamese_core.json gives {key} = {written}, where {expected} is expected; "
         "the file is damaged or not from siamese_core"
+    )
+
+
+def test_a_feature_named_twice_is_refused(model_file, tmp_path):
+    """With names ["x", "x", ...] for the model's first two inputs, scoring would read column a_x twice."""
+    names = ["x", "x", "f2", "f3", "f4", "f5"]
+    assert _refusal(_with_metadata(model_file, tmp_path, "feature_names", names)) == (
+        "wrong.keras: refused: its siamese_core.json gives the name 'x' to 2 features, where each feature has "
+        "its own name; the file is damaged or not from siamese_core"
     )
 
 

@@ -178,6 +178,22 @@ OUT_OF_PLACE = [
         "-o data.csv would overwrite the data file link.csv; choose another path for -o",
     ),
     (
+        ["score", "m.keras", "data.csv", "-o", "hard.csv"],
+        "-o hard.csv would overwrite the data file data.csv; choose another path for -o",
+    ),
+    (
+        ["train", "data.csv", "--out", "old.keras", "--report", "twin.html"],
+        "--report twin.html is also the path of --out; give each output its own file",
+    ),
+    (
+        ["score", "m.keras", "data.csv", "-o", "/dev/null"],
+        "-o /dev/null: it is not a regular file (a device, a pipe or a socket); give the path of a file",
+    ),
+    (
+        ["report", "m.keras", "data.csv", "-o", "pipe.html"],
+        "-o pipe.html: it is not a regular file (a device, a pipe or a socket); give the path of a file",
+    ),
+    (
         ["score", "m.keras", "parts", "-o", "parts/scores.csv"],
         "-o parts/scores.csv is inside the data folder parts, whose files are read; choose a path outside it "
         "for -o",
@@ -218,11 +234,16 @@ OUT_OF_PLACE = [
 def test_an_output_that_would_destroy_an_input_or_cannot_be_written_is_refused_before_any_work(
     args, message, model_file, pair_csv, tmp_path, monkeypatch, capsys
 ):
-    """Paths compare resolved (`./data.csv`, a link to it); nothing is read, trained or written."""
+    """Paths compare resolved (`./data.csv`, a link to it) and as files (a hard link); nothing is read,
+    trained or written."""
     monkeypatch.chdir(tmp_path)
     shutil.copy(model_file, "m.keras")
     shutil.copy(pair_csv, "data.csv")
     Path("link.csv").symlink_to("data.csv")
+    Path("hard.csv").hardlink_to("data.csv")
+    Path("old.keras").write_bytes(b"old")
+    Path("twin.html").hardlink_to("old.keras")
+    os.mkfifo("pipe.html")
     Path("parts").mkdir()
     shutil.copy(pair_csv, "parts/a.csv")
     Path("folder.keras").mkdir()

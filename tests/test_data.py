@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import tempfile
 from pathlib import Path
@@ -204,6 +205,19 @@ def test_unclosed_quote():
     assert (
         message == 'q.csv, row 2 (line 3): a quote (") opened on line 3 is never closed; close or remove it'
     )
+
+
+def test_a_value_longer_than_the_csv_modules_limit_loads_and_the_limit_is_put_back():
+    """A quoted value of 140,000 characters (the csv module refuses those over 131,072) is valid: the rows
+    after it are checked and read, and the limit is as before once the file is read."""
+    before = csv.field_size_limit()
+    rows = [f"{i % 2},n,{i},{i}.5" for i in range(300)]
+    rows[100] = f'0,"{"n" * 140_000}",100,100.5'
+    pairs = load_pair_csv(pair_csv("label,note,a_x,b_x", rows))
+    assert pairs.n_pairs == 300
+    np.testing.assert_array_equal(pairs.left[[100, 299], 0], [100, 299])
+    np.testing.assert_array_equal(pairs.right[[100, 299], 0], [100.5, 299.5])
+    assert csv.field_size_limit() == before
 
 
 def late_rows(header: str, row: str, late: str) -> bytes:

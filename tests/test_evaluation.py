@@ -15,6 +15,7 @@ from siamese_core.evaluation import (
     SIMILAR_FAR,
     EvalResult,
     best_accuracy_threshold,
+    check_threshold,
     equal_error_rate,
     evaluate_distances,
     hardest_pairs,
@@ -280,3 +281,13 @@ def test_bad_settings():
         hardest_pairs(*SEPARATED, k=-1)
     with pytest.raises(DataError, match="rows must have one entry per pair"):
         hardest_pairs(*SEPARATED, rows=[1, 2])
+
+
+def test_check_threshold_is_the_one_check_of_a_threshold():
+    assert check_threshold("0.5") == 0.5 and check_threshold(np.float32(2)) == 2.0
+    with pytest.raises(ConfigError) as caught:
+        check_threshold(math.inf)
+    assert str(caught.value) == "threshold must be finite. Received: threshold=inf"
+    with pytest.raises(ConfigError) as caught:
+        check_threshold(None, name="margin")
+    assert str(caught.value) == "margin must be a number. Received: margin=None"

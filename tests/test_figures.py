@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from siamese_core.errors import DataError
+from siamese_core.errors import ConfigError, DataError
 from siamese_core.evaluation import evaluate_distances, metrics_at_threshold
 from siamese_core.figures import (
     confusion_figure,
@@ -81,6 +81,8 @@ def test_histogram_errors():
         distance_histogram([0.1, 0.2], [0])
     with pytest.raises(DataError, match="not finite"):
         distance_histogram([0.1, np.nan], [0, 1])
+    with pytest.raises(ConfigError, match=r"^threshold must be finite\. Received: threshold=nan$"):
+        distance_histogram([0.1, 0.2], [0, 1], threshold=np.nan)  # no line at all would be drawn
 
 
 def test_roc_figure_marks_the_eer():

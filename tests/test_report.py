@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from plotly.offline import get_plotlyjs
 
+from siamese_core.errors import ConfigError
 from siamese_core.evaluation import evaluate_distances
 from siamese_core.report import render_report, write_report
 
@@ -96,7 +97,10 @@ def test_failed_write_leaves_existing_report_intact(tmp_path, monkeypatch):
         raise OSError("disk full")
 
     monkeypatch.setattr(os, "replace", failing_replace)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(ConfigError) as caught:
         write_report(target, "new report")
+    assert str(caught.value) == (
+        f"cannot write {target}: disk full; report.html is left as it was. Free some space or choose another path"
+    )
     assert target.read_text(encoding="utf-8") == "old report"
     assert os.listdir(tmp_path) == ["report.html"]  # the temporary file is gone too

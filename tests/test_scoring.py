@@ -1,11 +1,20 @@
 import io
+import shutil
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
-from siamese_core.errors import DataError
-from siamese_core.scoring import ScoreColumns, csv_bytes, neutralise_formulas, score_frame, write_csv
+from siamese_core.errors import ConfigError, DataError
+from siamese_core.scoring import (
+    ScoreColumns,
+    csv_bytes,
+    neutralise_formulas,
+    score_file,
+    score_frame,
+    write_csv,
+)
 
 
 def test_scores_match_the_model_and_columns_may_be_reordered(tiny_outcome, pair_csv):
@@ -27,6 +36,38 @@ def test_missing_values_fail_unless_dropped(tiny_outcome, pair_csv):
     scored = score_frame(tiny_outcome.bundle, frame, threshold=0.5, drop_missing=True, name="p.csv")
     assert scored["distance"].isna().tolist() == [False, False, True, False, False]
     assert scored["similar"].isna().tolist() == [False, False, True, False, False]
+
+
+@pytest.mark.parametrize("threshold", [float("nan"), float("inf"), "abc"])
+def test_a_threshold_that_is_not_a_finite_number_is_refused(threshold, tiny_outcome, pair_csv, tmp_path):
+    """`distance <= nan` is false: every pair would be called dissimilar, without a word."""
+    expected = (
+        "threshold must be a number. Received: threshold='abc'"
+        if threshold == "abc"
+        else f"threshold must be finite. Received: threshold={threshold}"
+    )
+    frame = pd.read_csv(pair_csv).head(5)
+    with pytest.raises(ConfigError) as caught:
+        score_frame(tiny_outcome.bundle, frame, threshold=threshold, name="p.csv")
+    assert str(caught.value) == expected
+    with pytest.raises(ConfigError) as caught:
+        score_file(tiny_outcome.bundle, pair_csv, tmp_path / "scores.csv", threshold=threshold)
+    assert str(caught.value) == expected
+    assert not (tmp_path / "scores.csv").exists()
+
+
+def test_score_file_refuses_to_write_over_its_source(tiny_outcome, pair_csv, tmp_path):
+    source = tmp_path / "pairs.csv"
+    shutil.copy(pair_csv, source)
+    (tmp_path / "same.csv").hardlink_to(source)
+    before = source.read_bytes()
+    for output in (source, tmp_path / "same.csv"):
+        with pytest.raises(ConfigError) as caught:
+            score_file(tiny_outcome.bundle, source, output, threshold=0.5)
+        assert str(caught.value) == (
+            f"output {output} would overwrite the source file {source}; choose another path for output"
+        )
+    assert source.read_bytes() == before
 
 
 def test_text_in_a_feature_is_named(tiny_outcome, pair_csv):
@@ -65,6 +106,32 @@ def test_formulas_are_neutralised_in_names_categories_and_bytes_too():
     assert frame.columns[0] == '=HYPERLINK("http://evil/")'  # the input is left as it was
 
 
+@pytest.mark.parametrize(
+    "dtype",
+    [
+        pd.ArrowDtype(pa.string()),
+        pd.ArrowDtype(pa.large_string()),
+        pd.StringDtype("pyarrow"),
+        pd.StringDtype("python"),
+        pd.ArrowDtype(pa.dictionary(pa.int32(), pa.string())),
+    ],
+    ids=str,
+)
+def test_formulas_are_neutralised_in_text_of_every_dtype(dtype):
+    """Text from the Python API may come in Arrow's or pandas' string dtypes; dates are left as they are."""
+    frame = pd.DataFrame(
+        {
+            "note": pd.Series(["=1+1", "ok", None], dtype=dtype),
+            "when": pd.to_datetime(["2024-01-01", "2024-01-02", "2024-01-03"]),
+            "flag": [True, False, True],
+        }
+    )
+    safe = neutralise_formulas(frame)
+    assert safe["note"].tolist()[:2] == ["'=1+1", "ok"] and pd.isna(safe["note"].iloc[2])
+    assert safe["when"].dtype == frame["when"].dtype and safe["flag"].tolist() == [True, False, True]
+    assert csv_bytes(safe).decode().splitlines()[1].startswith("'=1+1,2024-01-01,")
+
+
 def test_the_inputs_own_distance_and_similar_columns_are_kept(tiny_outcome, pair_csv):
     frame = pd.read_csv(pair_csv).head(3)
     frame.insert(0, "similar", ["yes", "no", "yes"])
@@ -93,8 +160,11 @@ def test_write_csv_is_atomic(tmp_path, monkeypatch):
         raise OSError("disk full")
 
     monkeypatch.setattr(pyarrow.csv, "write_csv", broken)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(ConfigError) as caught:
         write_csv(pd.DataFrame({"a": [1], "b": [2.5]}), target)
+    assert str(caught.value) == (
+        f"cannot write {target}: disk full; scores.csv is left as it was. Free some space or choose another path"
+    )
     assert target.read_text() == "old\n"
     assert [p.name for p in tmp_path.iterdir()] == ["scores.csv"]
 

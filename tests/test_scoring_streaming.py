@@ -143,9 +143,31 @@ def test_an_error_in_a_late_chunk_names_the_file_and_row_and_keeps_the_old_outpu
     out.write_text("old\n")
     with pytest.raises(DataError) as caught:
         score_file(tiny_outcome.bundle, folder, out, threshold=0.5)
-    assert str(caught.value).startswith("csv/b.csv, column 'a_f1', row 40 (line 41): 'n/a?' is not a number")
+    assert str(caught.value).startswith(
+        "csv/b.csv, column 'a_f1', row 40 (line 41): value 'n/a?' is not a number; feature values must be numbers"
+    )
     assert out.read_text() == "old\n"
     assert sorted(p.name for p in tmp_path.iterdir() if p.is_file()) == ["scores.csv"]
+
+
+def test_a_late_decimal_point_in_a_file_of_decimal_commas_is_named_as_training_names_it(
+    tiny_outcome, pair_csv, tmp_path
+):
+    """In a ';' file whose first rows write 0,5, pandas reads '2.5' as no number, and with it keeps the
+    whole column as text: the value named is the '2.5' (row 250), not row 1's '0,5'."""
+    lines = pd.read_csv(pair_csv).to_csv(sep=";", decimal=",", index=False).splitlines()
+    cells = lines[250].split(";")
+    cells[2] = "2.5"  # label;a_f0;a_f1;...
+    lines[250] = ";".join(cells)
+    path = tmp_path / "comma.csv"
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(DataError) as caught:
+        score_file(tiny_outcome.bundle, path, tmp_path / "scores.csv", threshold=0.5)
+    assert str(caught.value) == (
+        "comma.csv, column 'a_f1', row 250 (line 251): value '2.5' is not a number (write 2,5: this file's "
+        "decimal mark is ',', as in its first rows); feature values must be numbers; fix or remove that value"
+    )
+    assert (caught.value.column, caught.value.row, caught.value.value) == ("a_f1", 250, "2.5")
 
 
 def test_missing_values_are_counted_over_every_chunk(tiny_outcome, pair_csv, tmp_path, small_chunks):

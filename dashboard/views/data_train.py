@@ -10,7 +10,7 @@ import streamlit as st
 
 from dashboard import state
 from dashboard.text import plain
-from siamese_core.errors import SiameseError
+from siamese_core.errors import SiameseError, listed
 from siamese_core.figures import loss_figure
 from siamese_core.pairs import SampleSet
 from siamese_core.splits import CROSS_VALIDATION_PAIRS, LENGTH_FOLDS
@@ -237,20 +237,16 @@ def render_summary(loaded, preview) -> None:
             st.toggle("Flip labels (swap similar and dissimilar)", key="flip_labels")
         if info.kind == "pairs" and info.left_columns:
             st.caption(
-                f"Sides: {plain(_preview(info.left_columns))} paired with {plain(_preview(info.right_columns))}"
+                f"Sides: {plain(listed(info.left_columns, 6))} paired with {plain(listed(info.right_columns, 6))}"
             )
     if info.ignored_columns:
-        st.caption(f"Ignored columns: {plain(_preview(info.ignored_columns, 12))}")
+        st.caption(f"Ignored columns: {plain(listed(info.ignored_columns, 12))}")
     if info.dropped_rows:
         st.caption(f"Dropped {info.dropped_rows:,} rows with missing values.")
     for warning in info.warnings:
         st.warning(plain(warning))
     with st.expander(f"Preview: the first {len(preview)} rows of {plain(info.source)}"):
         st.dataframe(preview, hide_index=True, key="preview")
-
-
-def _preview(names: list[str], limit: int = 6) -> str:
-    return ", ".join(names[:limit]) + (f", ... ({len(names)} in all)" if len(names) > limit else "")
 
 
 def render_training_settings(loaded) -> dict:

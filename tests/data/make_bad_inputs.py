@@ -14,8 +14,9 @@ The manifest `bad/cases.csv` has one row per case:
 - fragment: for errors, text the message must contain;
 - names: the file the message must name (the pairs or the samples file of a reference case).
 
-Every file is small except wide_20001_columns.csv (about 150 KB: 20,001 columns are the point). The late_
-files hold 300 valid rows, more than sniffing reads, before the row at fault on line 302.
+Every file is small except wide_20001_columns.csv (about 150 KB: 20,001 columns are the point) and
+late_long_value.csv (about 140 KB: one value longer than the csv module's 128 KB limit). The late_ files
+hold 300 valid rows, more than sniffing reads, before the row at fault on line 302.
 """
 
 from __future__ import annotations
@@ -184,6 +185,12 @@ def cases() -> list[Case]:
             late("0,n, with a comma,5,6", [*LATE_ROWS[:150], '1,"n, quoted",150,150.5', *LATE_ROWS[151:]]),
             "late_unquoted_comma.csv, row 301 (line 302): line 302 has 5 fields but the header has 4; look "
             "for an unquoted ',' inside a value or an extra one at the end of the line",
+        ),
+        Case(  # a quoted value longer than the csv module's limit (128 KB) ends no check
+            "late_long_value.csv",
+            late("0,3,5,1.0,2.0", [*LATE_ROWS[:100], f'0,"{"n" * 140_000}",100,100.5', *LATE_ROWS[101:]]),
+            "late_long_value.csv, row 301 (line 302): line 302 has 5 fields but the header has 4; look for "
+            "an unquoted ',' inside a value or an extra one at the end of the line",
         ),
         # Values
         Case("text_in_feature.csv", pairs_with(2, 3, "abc"), "value 'abc' is not a number"),
