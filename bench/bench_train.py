@@ -1,17 +1,22 @@
 """Training throughput: ours vs the textbook recipe at the same architecture and batch size, and ours
 at the default settings as a share of the machine's matrix-multiply rate (measured in the same run).
 
-    python bench/bench_train.py [--pairs 100000] [--epochs 6]
+    python bench/bench_train.py [--pairs 100000] [--epochs 6] [--rounds 2] [--textbook-steps 64]
+
+The textbook model is compiled as a competent Keras user compiles it (`common.build_textbook_model`):
+`jit_compile=True` (Keras' "auto" leaves XLA off without a GPU) and `steps_per_execution=64` (the same
+number of steps per compiled call as our loop); `--textbook-steps` changes the latter.
 
 "Same architecture" is the textbook's tower: three Dense layers of 128 (ours: hidden 128-128 and a
 128-d embedding layer), batch 128, measured on two data sets:
 - 100,000 random pairs of 64 features: each rate is the best epoch of the run (steady state, and the
-  epoch least disturbed by anything else on the machine), for the textbook and for ours alike. `train`
-  switches to XLA from its second epoch here (see XLA_MIN_PAIR_STEPS), so epochs 3 on are compiled.
-  This is the ratio printed last.
+  epoch least disturbed by anything else on the machine), for the textbook and for ours alike, over
+  `--rounds` rounds in which the two take turns going first. `train` switches to XLA from its second
+  epoch here (see XLA_MIN_PAIR_STEPS), so epochs 3 on are compiled; the textbook's first epoch (its
+  tracing and XLA compilation) is left out the same way. This is the ratio printed last.
 - the digits pairs of the time-to-quality benchmark (9,790 training pairs of 64 features): all epochs
-  but the first (which traces), per-epoch costs included; too little work for XLA to repay its
-  compilation, so ours runs without it.
+  but the first (which traces and compiles), per-epoch costs included; too little work for our XLA
+  switch to repay its compilation, so ours runs without it, while the textbook keeps `jit_compile=True`.
 A minimal XLA loop of the same layers (`floor_rate`) shows what the machine does at batch 128 with
 nothing else in the way.
 """
@@ -23,6 +28,7 @@ import itertools
 import time
 
 from common import (
+    TEXTBOOK_STEPS_PER_EXECUTION,
     build_textbook_model,
     digits_splits,
     matmul_flops,
@@ -36,12 +42,21 @@ from common import (
 DIGITS_EPOCHS = 10
 
 
-def textbook_rate(left, right, labels, epochs: int, batch_size: int = 128, whole: bool = False) -> float:
-    """Pairs/s of the textbook `model.fit` in its best epoch (the first, with tracing, is left out), or
-    with `whole`, over all its epochs but the first."""
+def textbook_rate(
+    left,
+    right,
+    labels,
+    epochs: int,
+    batch_size: int = 128,
+    whole: bool = False,
+    steps_per_execution: int = 64,
+) -> float:
+    """Pairs/s of the textbook `model.fit` (XLA, `steps_per_execution` steps per call) in its best epoch
+    (the first, with tracing and compilation, is left out), or with `whole`, over all its epochs but the
+    first."""
     import keras
 
-    model = build_textbook_model(left.shape[1])
+    model = build_textbook_model(left.shape[1], steps_per_execution=steps_per_execution)
     times = []
 
     class Clock(keras.callbacks.Callback):
@@ -55,7 +70,9 @@ def textbook_rate(left, right, labels, epochs: int, batch_size: int = 128, whole
     return len(labels) * epochs / sum(times[1:]) if whole else len(labels) / min(times[1:])
 
 
-def our_rate(left, right, labels, epochs: int, whole: bool = False, **settings) -> tuple[float, float, object]:
+def our_rate(
+    left, right, labels, epochs: int, whole: bool = False, **settings
+) -> tuple[float, float, object]:
     """Pairs/s of `train` in its best epoch from the third on (after the switch to XLA and its
     compilation), or with `whole`, over all its epochs but the first; and the first epoch's seconds
     (set-up and tracing included)."""
@@ -105,12 +122,17 @@ def floor_rate(tf, n_features: int = 64, batch_size: int = 128, widths=(128, 128
                 (1 - label) * 0.5 * squared + label * 0.5 * tf.square(tf.nn.relu(1.0 - distance))
             )
         gradients = tape.gradient(loss, variables)
-        updates = [variable.assign_sub(1e-3 * gradient) for variable, gradient in zip(variables, gradients, strict=True)]
+        updates = [
+            variable.assign_sub(1e-3 * gradient)
+            for variable, gradient in zip(variables, gradients, strict=True)
+        ]
         with tf.control_dependencies(updates):
             return index + 1, total + loss
 
     loop = tf.function(
-        lambda: tf.while_loop(lambda index, _: index < steps, step, (0, 0.0))[1], jit_compile=True, autograph=False
+        lambda: tf.while_loop(lambda index, _: index < steps, step, (0, 0.0))[1],
+        jit_compile=True,
+        autograph=False,
     )
     float(loop())
     best = 0.0
@@ -128,18 +150,40 @@ def main() -> None:
     parser.add_argument("--pairs", type=int, default=100_000)
     parser.add_argument("--epochs", type=int, default=6)
     parser.add_argument("--rounds", type=int, default=2, help="textbook and ours in turn, best of each")
+    parser.add_argument(
+        "--textbook-steps",
+        type=int,
+        default=TEXTBOOK_STEPS_PER_EXECUTION,
+        help="the textbook's steps_per_execution",
+    )
     args = parser.parse_args()
     tf = quiet_tensorflow()
     left, right, labels = random_pairs(args.pairs)
 
     same_architecture = dict(hidden=(128, 128), embedding_dim=128, dropout=0.0, batch_size=128)
-    textbook = same = 0.0
-    for _ in range(args.rounds):  # alternated, so a busy spell on the machine does not favour either
-        textbook = max(textbook, textbook_rate(left, right, labels, args.epochs))
-        same = max(same, our_rate(left, right, labels, args.epochs, **same_architecture)[0])
+    textbook_rates, same_rates = [], []
+    for round_index in range(args.rounds):
+        # Alternated, and each goes first in every other round, so neither a busy spell on the machine
+        # nor being first in the process (allocator, thread pools) favours either.
+        runs = [
+            lambda: textbook_rates.append(
+                textbook_rate(left, right, labels, args.epochs, steps_per_execution=args.textbook_steps)
+            ),
+            lambda: same_rates.append(our_rate(left, right, labels, args.epochs, **same_architecture)[0]),
+        ]
+        for run in runs if round_index % 2 == 0 else runs[::-1]:
+            run()
+    textbook, same = max(textbook_rates), max(same_rates)
     digits = digits_splits().train  # the issue's 64-feature pairs: epochs of 76 steps at batch 128
     digits_left, digits_right = textbook_scale(digits.left, digits.right)
-    textbook_digits = textbook_rate(digits_left, digits_right, digits.labels, DIGITS_EPOCHS, whole=True)
+    textbook_digits = textbook_rate(
+        digits_left,
+        digits_right,
+        digits.labels,
+        DIGITS_EPOCHS,
+        whole=True,
+        steps_per_execution=args.textbook_steps,
+    )
     same_digits, _, _ = our_rate(
         digits.left, digits.right, digits.labels, DIGITS_EPOCHS, whole=True, **same_architecture
     )
@@ -151,13 +195,21 @@ def main() -> None:
         "training throughput, 64-feature pairs",
         [
             (
-                f"digits ({digits.n_pairs:,} pairs), epochs 2 to {DIGITS_EPOCHS + 1}: textbook, batch 128",
+                f"digits ({digits.n_pairs:,} pairs), epochs 2 to {DIGITS_EPOCHS + 1}: textbook, batch 128, XLA",
                 f"{textbook_digits:,.0f} pairs/s",
             ),
             ("digits: ours, same architecture, batch 128 (no XLA)", f"{same_digits:,.0f} pairs/s"),
             ("digits: ours / textbook", f"{same_digits / textbook_digits:.2f}"),
-            (f"{len(labels):,} random pairs, best epoch: textbook, batch 128", f"{textbook:,.0f} pairs/s"),
+            (
+                f"{len(labels):,} random pairs, best epoch: textbook, batch 128, XLA, {args.textbook_steps} steps/call",
+                f"{textbook:,.0f} pairs/s",
+            ),
             ("ours, same architecture (128-128 + 128-d embedding), batch 128", f"{same:,.0f} pairs/s"),
+            ("each round's best epoch: textbook", ", ".join(f"{rate:,.0f}" for rate in textbook_rates)),
+            (
+                "each round's best epoch: ours, same architecture",
+                ", ".join(f"{rate:,.0f}" for rate in same_rates),
+            ),
             ("reference: minimal XLA loop, same layers, SGD, data in TF, batch 128", f"{floor:,.0f} pairs/s"),
             (
                 f"ours, defaults (hidden {config.hidden}, emb {config.embedding_dim}, batch {config.batch_size})",

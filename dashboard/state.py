@@ -15,9 +15,11 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from dashboard.text import plain
 from siamese_core import data as core_data
 from siamese_core.config import TrainConfig
 from siamese_core.demo import digits_pairs_frame
+from siamese_core.errors import DataError
 from siamese_core.pairs import PairSet, SampleSet
 
 MAX_UPLOAD_MB = 200
@@ -218,21 +220,44 @@ def set_model(new_bundle, *, outcome=None, source: str, data_key: str | None = N
     st.session_state["model_source"] = source
     st.session_state.pop("evaluation", None)
     st.session_state.pop("model_bytes", None)
-    st.session_state["threshold"] = float(new_bundle.threshold)
 
 
 def evaluation() -> Evaluation | None:
-    """The evaluation of the current model, computed once per model and data."""
+    """The evaluation of the current model, computed once per model and data; None without a model or
+    data, or when the data's features do not match the model's (`evaluation_error` says why)."""
     current = bundle()
     if current is None:
         return None
     cached = st.session_state.get("evaluation")
     key = (id(current), st.session_state.get("dataset_key"))
-    if cached is not None and cached[0] == key:
-        return cached[1]
-    result = _evaluate(current)
-    st.session_state["evaluation"] = (key, result)
-    return result
+    if cached is None or cached[0] != key:
+        try:
+            cached = (key, _evaluate(current), None)
+        except DataError as error:  # the loaded data's features are not the model's
+            cached = (key, None, str(error))
+        st.session_state["evaluation"] = cached
+    return cached[1]
+
+
+def evaluation_error() -> str | None:
+    """Why the current model cannot be evaluated on the loaded data (their features differ), or None."""
+    if evaluation() is not None:
+        return None
+    cached = st.session_state.get("evaluation")
+    return None if cached is None else cached[2]
+
+
+def show_evaluation_error() -> bool:
+    """Say why the model cannot be judged on the loaded data and what works instead; True if it was said."""
+    message = evaluation_error()
+    if message is None:
+        return False
+    st.warning(
+        f"{plain(message)}. To evaluate this model, load data with its features on **Data & training**; "
+        "**Model files & scoring** scores any pair CSV with its features.",
+        icon=":material/warning:",
+    )
+    return True
 
 
 ALL_PAIRS = "all pairs of the loaded data"
@@ -282,12 +307,20 @@ def _classes(pairs: PairSet) -> np.ndarray | None:
 
 
 def threshold() -> float:
-    """The visitor's decision threshold (the model's own until changed on Evaluate), applied to the model
-    so that comparisons, scores and the saved file all use the same one."""
+    """The visitor's decision threshold: the model's own, changed only on Evaluate (`set_threshold`), so
+    comparisons, scores and the saved file all use the one the user set.
+
+    The model holds it, not the Evaluate slider's widget state: Streamlit drops (and may restore an older
+    value of) a widget's state on runs of pages that do not draw it.
+    """
+    return float(bundle().threshold)
+
+
+def set_threshold(value: float) -> float:
+    """Make `value` the current model's decision threshold; returns it."""
     current = bundle()
-    value = float(st.session_state.get("threshold", current.threshold))
-    current.threshold = value
-    return value
+    current.threshold = float(value)
+    return current.threshold
 
 
 def model_bytes() -> bytes:

@@ -3,8 +3,10 @@
 The file is the zip archive Keras writes (config, weights, metadata) plus one more entry,
 `siamese_core.json`, holding feature names, label mapping, margin, threshold, training settings,
 metrics and versions. Keras ignores that entry, so the file also loads with plain
-`keras.saving.load_model(path, safe_mode=True)`. Loading always uses `safe_mode=True`: a model file
-from elsewhere is untrusted.
+`keras.saving.load_model(path, safe_mode=True)` once this module is imported: importing it registers the
+distance layer and the loss that the file names. (Keras finds a custom class only among registered ones;
+by module it imports only its own packages. `import siamese_core` alone loads no TensorFlow, so registers
+nothing.) Loading always uses `safe_mode=True`: a model file from elsewhere is untrusted.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from siamese_core.errors import ConfigError, DataError, ModelFileError, shown
+from siamese_core.losses import ContrastiveLoss  # noqa: F401  (registered: a model file names it)
 from siamese_core.model import DISTANCE_NAME, ENCODER_NAME, EuclideanDistance
 from siamese_core.outputs import atomic_write
 from siamese_core.training import embed, predict_distances

@@ -37,6 +37,41 @@ def pair_csv_text(n_pairs: int = 120, seed: int = 0) -> str:
     return "\n".join(lines) + "\n"
 
 
+NUMPY_ACTIVATIONS = {"linear": lambda x: x, "relu": lambda x: np.maximum(x, 0.0)}
+
+
+def numpy_embeddings(model, samples) -> np.ndarray:
+    """The encoder of a Siamese model applied in float64 NumPy to its saved weights, read through public
+    Keras API only (`get_config`, `get_weights`): an independent reference for our compiled functions.
+
+    Rescaling multiplies by `scale` and adds `offset`; Normalization computes
+    (x - mean) / max(sqrt(variance), 1e-7), as Keras does; Dense computes activation(x @ kernel + bias);
+    Dropout is the identity at inference. Any other layer fails the test that asked.
+    """
+    values = np.asarray(samples, dtype=np.float64)
+    for layer in model.get_layer("encoder").layers:
+        config, kind = layer.get_config(), type(layer).__name__
+        if kind == "Rescaling":
+            values = values * config["scale"] + config["offset"]
+        elif kind == "Normalization":
+            deviation = np.maximum(np.sqrt(np.asarray(config["variance"], np.float64)), 1e-7)
+            values = (values - np.asarray(config["mean"], np.float64)) / deviation
+        elif kind == "Dense":
+            kernel, bias = layer.get_weights()
+            values = NUMPY_ACTIVATIONS[config["activation"]](values @ kernel.astype(np.float64) + bias)
+        elif kind != "Dropout":
+            raise AssertionError(f"no NumPy reference for the encoder layer {kind}")
+    return values
+
+
+def numpy_distances(model, left, right) -> np.ndarray:
+    """The Siamese model's distances in float64 NumPy: the Euclidean distance between the two embeddings
+    of `numpy_embeddings`, sqrt(max(sum of squares, epsilon)) with the distance layer's own epsilon."""
+    epsilon = model.get_layer("distance").get_config()["epsilon"]
+    squared = np.square(numpy_embeddings(model, left) - numpy_embeddings(model, right)).sum(axis=1)
+    return np.sqrt(np.maximum(squared, epsilon))
+
+
 @pytest.fixture(scope="session")
 def pair_csv(tmp_path_factory) -> str:
     path = tmp_path_factory.mktemp("data") / "pairs.csv"

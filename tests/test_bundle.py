@@ -4,6 +4,8 @@ import os
 import re
 import shutil
 import struct
+import subprocess
+import sys
 import tracemalloc
 import warnings
 import zipfile
@@ -432,3 +434,31 @@ def test_cli_refuses_bad_model_files_with_one_line(model_file, tmp_path, pair_cs
             captured = capsys.readouterr()
             assert captured.out == "" and captured.err.count("\n") == 1, captured.err
             assert captured.err.startswith(f"siamese: error: {model.name}: ")
+
+
+def test_plain_keras_loads_a_model_file_in_a_fresh_process_as_the_readme_says(model_file, tmp_path):
+    """The README's recipe, in a process where nothing else ran: `import siamese_core` loads no TensorFlow
+    (so registers nothing); after `import siamese_core.bundle`, `keras.saving.load_model(path,
+    safe_mode=True)` reads the file, its compiled loss included, and gives siamese_core's distances."""
+    rng = np.random.default_rng(5)
+    left, right = (rng.normal(0, 4, size=(37, 6)).astype(np.float32) for _ in range(2))
+    np.save(tmp_path / "left.npy", left)
+    np.save(tmp_path / "right.npy", right)
+    code = f"""
+import sys
+import numpy as np
+import siamese_core
+assert "tensorflow" not in sys.modules and "keras" not in sys.modules
+import siamese_core.bundle
+import keras
+model = keras.saving.load_model({model_file!r}, safe_mode=True)
+left, right = np.load({str(tmp_path / "left.npy")!r}), np.load({str(tmp_path / "right.npy")!r})
+np.save({str(tmp_path / "distances.npy")!r}, np.asarray(model({{"left": left, "right": right}})))
+print(type(model.loss).__name__, model.loss.margin)
+"""
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    bundle = load_model(model_file)
+    assert done.stdout.split()[-2:] == ["ContrastiveLoss", str(bundle.margin)]
+    np.testing.assert_allclose(np.load(tmp_path / "distances.npy"), bundle.distances(left, right), rtol=1e-5)

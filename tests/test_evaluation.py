@@ -291,3 +291,148 @@ def test_check_threshold_is_the_one_check_of_a_threshold():
     with pytest.raises(ConfigError) as caught:
         check_threshold(None, name="margin")
     assert str(caught.value) == "margin must be a number. Received: margin=None"
+
+
+# --------------------------------------------------------------------------------------------------
+# Cases added for mutation testing (tools/mutation.py): each pins a line that a one-token change
+# would otherwise get past.
+# --------------------------------------------------------------------------------------------------
+
+
+def test_thresholds_above_all_distances_are_half_a_gap_beyond():
+    """All similar: the best threshold calls every pair similar, so it is the one above the largest.
+
+    [1, 3]: the top gap is 3 - 1 = 2, so 3 + 2/2 = 4.
+    [2] alone: no gap; half the distance itself stands in: 2 + 2/2 = 3.
+    [0] alone: no gap and no size; 0.5 stands in.
+    """
+    assert best_accuracy_threshold([1.0, 3.0], [0, 0]) == (1.0, 4.0)
+    assert best_accuracy_threshold([2.0], [0]) == (1.0, 3.0)
+    assert best_accuracy_threshold([0.0], [0]) == (1.0, 0.5)
+
+
+# Sorted: 1 S, 2 S, 3 D, 4 D, 10 D, 11 D, 12 S (3 similar, 4 dissimilar; S similar, D dissimilar).
+UNEVEN = ([1.0, 2.0, 3.0, 4.0, 10.0, 11.0, 12.0], [0, 0, 1, 1, 1, 1, 0])
+
+
+def test_eer_uses_every_roc_point_and_the_summary_roc_drops_the_collinear_ones():
+    """UNEVEN: after 1 and 2 the false negative rate stays 1/3 while the false positive rate climbs
+    0 (at 2), 1/4 (at 3), 1/2 (at 4), 3/4 (at 10), 1 (at 11). The rates cross at fpr = 1/3, a third of
+    the way from the point at 3 to the point at 4: EER = 1/4 + 1/3 * 1/4 = 1/3, threshold 3 + 1/3.
+    Interpolating over the collinear points instead (from 2 to 11) would give 2 + 1/3 * 9 = 5.
+
+    The ROC curve shown keeps only the corners: (0, 0) below 1, (0, 1/3) at 1, (0, 2/3) at 2,
+    (1, 2/3) at 11 and (1, 1) at 12; the first threshold sits half the lowest gap below 1: 0.5.
+    """
+    eer, threshold = equal_error_rate(*UNEVEN)
+    assert eer == pytest.approx(1 / 3)
+    assert threshold == pytest.approx(3 + 1 / 3)
+    result = evaluate_distances(*UNEVEN)
+    assert result.eer_threshold == pytest.approx(3 + 1 / 3)
+    np.testing.assert_allclose(result.roc_fpr, [0, 0, 0, 1, 1])
+    np.testing.assert_allclose(result.roc_tpr, [0, 1 / 3, 2 / 3, 2 / 3, 1])
+    np.testing.assert_allclose(result.roc_thresholds, [0.5, 1, 2, 11, 12])
+
+
+def test_inputs_of_other_types_and_shapes_read_as_float_vectors():
+    """Text numbers, unsigned integers (negating them would wrap around) and (n, 1) columns all give
+    the numbers of the plain float lists. OVERLAP: AUC 0.75, best threshold 0.25 (see above)."""
+    as_text = evaluate_distances([str(d) for d in OVERLAP[0]], [str(y) for y in OVERLAP[1]])
+    assert as_text.auc == pytest.approx(0.75) and as_text.best_threshold == pytest.approx(0.25)
+    # Sorted 1 S, 3 D, 4 S, 9 D: the same order as OVERLAP, so the same AUC 0.75; best threshold 2.
+    unsigned = evaluate_distances(np.array([1, 4, 3, 9], dtype=np.uint8), [0, 0, 1, 1])
+    assert unsigned.auc == pytest.approx(0.75) and unsigned.best_threshold == pytest.approx(2.0)
+    column = metrics_at_threshold(
+        np.array([[0.1], [0.5], [0.4], [0.9]]), np.array([[0], [0], [1], [1]]), 0.45
+    )
+    # At 0.45: 0.1 S and 0.4 D called similar; 0.5 S and 0.9 D dissimilar.
+    assert (column.tp, column.fp, column.tn, column.fn) == (1, 1, 1, 1)
+    table = hardest_pairs([0.1, 0.7], [0, 1], k=1, rows=np.array([[5], [6]]))
+    assert table["row"].tolist() == [5, 6]
+
+
+def test_input_error_messages_in_full():
+    def message(distances, labels):
+        with pytest.raises(DataError) as caught:
+            metrics_at_threshold(distances, labels, 0.5)
+        return str(caught.value)
+
+    assert message([], [0]) == "evaluation needs at least one pair; received 0 distances and 1 labels"
+    assert message([0.1, math.nan, math.inf], [0, 1, 1]) == (
+        "2 distances are not finite (NaN or infinite), the first at pair index 1 (nan); check the model "
+        "and the features for NaN or huge values"
+    )
+    # Six wrong labels: the first five distinct values are named, sorted.
+    assert message([0.1] * 7, [7, 6, 5, 4, 3, 2, 0]) == (
+        "labels must be 0 (similar) or 1 (dissimilar); found 2.0, 3.0, 4.0, 5.0, 6.0. Map the label column first"
+    )
+    with pytest.raises(DataError) as caught:
+        evaluate_distances([0.1, 0.2], [0, 0])
+    assert str(caught.value) == (
+        "evaluation needs both similar and dissimilar pairs; this set has 2 similar and 0 dissimilar"
+    )
+
+
+def test_auc_needs_both_classes_but_hardest_pairs_and_metrics_do_not():
+    from siamese_core.evaluation import roc_auc
+
+    with pytest.raises(DataError, match="needs both similar and dissimilar pairs"):
+        roc_auc([0.1, 0.2], [1, 1])
+    assert hardest_pairs([0.1, 0.2], [0, 0], k=1)["row"].tolist() == [1]
+    assert inverted_labels_warning([0.1, 0.2], [0, 0]) is None
+    # No similar pair: recall, like precision, is 0 by the zero-division rule, not 1.
+    none_similar = metrics_at_threshold([1.0, 2.0], [1, 1], 5.0)
+    assert (none_similar.precision, none_similar.recall, none_similar.f1) == (0.0, 0.0, 0.0)
+
+
+def test_margin_checks_and_the_share_strictly_inside_it():
+    """Dissimilar at 0.8 and 0.9 with m = 0.9: only 0.8 is inside (D < m), a share of 1/2."""
+    assert evaluate_distances(*SEPARATED, margin=0.9).dissimilar_inside_margin == 0.5
+    with pytest.raises(ConfigError) as caught:
+        evaluate_distances(*SEPARATED, margin="wide")
+    assert str(caught.value) == "margin must be a number. Received: margin='wide'"
+    with pytest.raises(ConfigError) as caught:
+        evaluate_distances(*SEPARATED, margin=0)
+    assert str(caught.value) == "margin must be > 0. Received: margin=0.0"
+
+
+def test_hardest_pairs_default_k_ties_in_input_order_and_k_checks():
+    """Twenty similar pairs at distances 0, 1 or 2 (many ties): the far ones come largest first and,
+    among equal distances, in input order (a stable sort; numpy's default sort is not stable here)."""
+    distances = [float(v) for v in np.random.default_rng(0).integers(0, 3, 20)]
+    expected = sorted(range(20), key=lambda i: (-distances[i], i))
+    table = hardest_pairs(distances + distances, [0] * 20 + [1] * 20, k=20)
+    assert table["row"].tolist()[:20] == expected
+    assert table["row"].tolist()[20:] == sorted(range(20, 40), key=lambda i: (distances[i - 20], i))
+    assert table["label"].dtype == np.int64
+    assert len(hardest_pairs(distances, [0] * 20)) == 10  # k defaults to 10
+    assert hardest_pairs(distances, [0] * 20, k=0).empty
+    for bad in (1.5, True):
+        with pytest.raises(ConfigError) as caught:
+            hardest_pairs(distances, [0] * 20, k=bad)
+        assert str(caught.value) == f"k must be a non-negative integer. Received: k={bad!r}"
+
+
+def test_inverted_labels_warning_in_full_and_not_at_equal_means():
+    assert inverted_labels_warning([1.0, 1.0], [0, 1]) is None
+    assert inverted_labels_warning([2.0, 1.0], [0, 1]) == (
+        "Similar pairs (label 0) are farther apart on average (mean distance 2) than dissimilar pairs "
+        "(label 1, mean distance 1): the labels are probably inverted. Here 0 must mean similar and 1 "
+        "dissimilar; if your file uses another value for similar, say which with similar_label "
+        "(CLI: --similar-label), or flip the labels (1 - label)."
+    )
+
+
+def test_as_dict_and_to_dict_values():
+    """OVERLAP at 0.45: 0.1 S and 0.4 D called similar: tp 1, fp 1, tn 1 (0.9), fn 1 (0.5)."""
+    metrics = metrics_at_threshold(*OVERLAP, 0.45)
+    assert metrics.as_dict() == {
+        "threshold": 0.45, "accuracy": 0.5, "precision": 0.5, "recall": 0.5, "f1": 0.5,
+        "tp": 1, "fp": 1, "tn": 1, "fn": 1,
+    }  # fmt: skip
+    assert metrics.confusion_matrix().dtype == np.int64
+    without = evaluate_distances(*OVERLAP).to_dict()
+    assert without["margin"] is None and without["dissimilar_inside_margin"] is None
+    with_margin = evaluate_distances(*OVERLAP, margin=0.5).to_dict()
+    # Dissimilar at 0.4 and 0.9: one of two inside 0.5.
+    assert with_margin["margin"] == 0.5 and with_margin["dissimilar_inside_margin"] == 0.5

@@ -78,3 +78,36 @@ def test_distance_layer_config_round_trip_and_validation():
     assert restored.epsilon == 1e-9
     with pytest.raises(ValueError, match=r"epsilon must be > 0. Received: epsilon=0"):
         EuclideanDistance(epsilon=0)
+
+
+def test_default_margin_is_one_in_the_function_and_the_class():
+    """Dissimilar D = 0.5 at the default m = 1: 1/2 * (1 - 0.5)^2 = 0.125 (m = 2 would give 1.125)."""
+    np.testing.assert_allclose(np.asarray(contrastive_loss_per_pair([1.0], [0.5])), [0.125], rtol=1e-6)
+    assert float(contrastive_loss([1.0], [0.5])) == pytest.approx(0.125, rel=1e-6)
+    loss = ContrastiveLoss()
+    assert loss.margin == 1.0
+    assert loss.name == "contrastive_loss"
+    assert float(loss([1.0], [0.5])) == pytest.approx(0.125, rel=1e-6)
+
+
+def test_loss_class_uses_its_own_margin():
+    """m = 2: dissimilar D = 0.5 costs 1/2 * 1.5^2 = 1.125, similar D = 0.5 costs 0.125; mean 0.625."""
+    loss = ContrastiveLoss(margin=2.0)
+    assert float(loss(np.array([1.0, 0.0]), np.array([0.5, 0.5]))) == pytest.approx(0.625, rel=1e-6)
+
+
+def test_loss_class_passes_reduction_and_dtype_to_keras():
+    """reduction="sum": 0.125 + 1.125 = 1.25 (m = 2) instead of the mean; dtype="float64" computes in float64."""
+    summed = ContrastiveLoss(margin=2.0, reduction="sum")
+    assert float(summed(np.array([0.0, 1.0]), np.array([0.5, 0.5]))) == pytest.approx(1.25, rel=1e-6)
+    assert summed.get_config()["reduction"] == "sum"
+    wide = ContrastiveLoss(dtype="float64")
+    assert str(wide(np.array([0.0]), np.array([0.5])).dtype) in ("float64", "<dtype: 'float64'>")
+
+
+def test_labels_take_the_dtype_of_the_distances():
+    """Integer labels with float64 distances: the loss is float64 and exact to float64 precision.
+    similar D = 0.1: 1/2 * 0.01 = 0.005; dissimilar D = 0.1: 1/2 * 0.9^2 = 0.405."""
+    per_pair = contrastive_loss_per_pair(np.array([0, 1]), np.array([0.1, 0.1], dtype=np.float64))
+    assert str(per_pair.dtype) in ("float64", "<dtype: 'float64'>")
+    np.testing.assert_allclose(np.asarray(per_pair), [0.005, 0.405], rtol=1e-12)

@@ -6,6 +6,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
+from siamese_core.bundle import load_model
 from siamese_core.errors import ConfigError, DataError
 from siamese_core.scoring import (
     ScoreColumns,
@@ -15,6 +16,8 @@ from siamese_core.scoring import (
     score_frame,
     write_csv,
 )
+from siamese_core.training import EVAL_BATCH
+from tests.conftest import numpy_distances
 
 
 def test_scores_match_the_model_and_columns_may_be_reordered(tiny_outcome, pair_csv):
@@ -225,3 +228,50 @@ def test_csv_bytes_quotes_text_only_in_tables_that_need_it():
     needs = pd.DataFrame({"id": ["a", "b,c"], "n": [1.5, 2.0]})
     assert csv_bytes(needs) == b'id,n\n"a",1.5\n"b,c",2\n'
     assert pd.read_csv(io.BytesIO(csv_bytes(needs)))["id"].tolist() == ["a", "b,c"]
+
+
+@pytest.mark.parametrize("n_pairs", [EVAL_BATCH, EVAL_BATCH + 5, 300])
+def test_scores_match_a_numpy_forward_pass_of_the_saved_weights(model_file, n_pairs):
+    """`SiameseBundle.distances` and `score_frame` against the float64 NumPy forward pass of the saved
+    weights, for a whole batch of 16,384 pairs, one more batch of 5 (padded to 8 rows) and one batch of
+    300 (padded to 512): each row must be its own pair's distance, never a padding row's."""
+    bundle = load_model(model_file)
+    rng = np.random.default_rng(4)
+    left, right = (rng.normal(0, 4, size=(n_pairs, 6)).astype(np.float32) for _ in range(2))
+    expected = numpy_distances(bundle.model, left, right)
+    assert expected.min() > 1e-3  # a padding row's distance (zeros against zeros) would be 1e-6
+    np.testing.assert_allclose(bundle.distances(left, right), expected, rtol=1e-5)
+    frame = pd.DataFrame(
+        np.concatenate([left, right], axis=1), columns=[f"{side}_f{i}" for side in "ab" for i in range(6)]
+    )
+    scored = score_frame(bundle, frame, threshold=bundle.threshold, name="pairs.csv")
+    np.testing.assert_allclose(scored["distance"], expected, rtol=1e-5)
+
+
+def test_missing_features_error_names_the_table(tiny_outcome, pair_csv):
+    frame = pd.read_csv(pair_csv).head(3)
+    frame.loc[1, "a_f0"] = np.nan
+    with pytest.raises(DataError) as caught:
+        score_frame(tiny_outcome.bundle, frame, threshold=0.5, name="p.csv")
+    assert caught.value.source == "p.csv"
+    assert str(caught.value) == (
+        "p.csv: 1 rows have missing feature values (the first is row 2); fill them in, or pass "
+        "--drop-missing to leave those rows unscored"
+    )
+
+
+def test_a_decimal_comma_in_a_comma_separated_file_gets_the_hint(tiny_outcome, pair_csv, tmp_path):
+    """Scoring a file passes its delimiter on: '"1,5"' in a comma-separated file is explained."""
+    from pathlib import Path
+
+    from siamese_core.scoring import score_file
+
+    header, first, *rest = Path(pair_csv).read_text().splitlines()
+    cells = first.split(",")
+    cells[1] = '"1,5"'
+    source = tmp_path / "comma.csv"
+    source.write_text("\n".join([header, ",".join(cells), *rest]) + "\n")
+    with pytest.raises(
+        DataError, match=r"\(write 1\.5: in a comma-separated file the decimal mark is '\.'\)"
+    ):
+        score_file(tiny_outcome.bundle, source, tmp_path / "out.csv", threshold=0.5)

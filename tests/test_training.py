@@ -5,7 +5,7 @@ from siamese_core.errors import ConfigError, DataError, TrainingError
 from siamese_core.evaluation import roc_auc
 from siamese_core.pairs import PairSet
 from siamese_core.training import TrainConfig, TrainProgress, predict_distances, train
-from tests.conftest import FEATURES, clustered_samples
+from tests.conftest import FEATURES, clustered_samples, numpy_distances, numpy_embeddings
 
 
 def _pairs(n=160, seed=0):
@@ -401,3 +401,23 @@ def test_early_stopping_keeps_the_epoch_of_the_best_validation_auc():
     assert result.best_epoch == best + 1
     distances = predict_distances(result.model, validation.left, validation.right)
     assert roc_auc(distances, validation.labels) == pytest.approx(aucs[best], abs=1e-6)
+
+
+@pytest.mark.parametrize("n_pairs", [16, 24, 13, 5, 1])
+def test_distances_and_embeddings_match_a_numpy_forward_pass_of_the_saved_weights(model_file, n_pairs):
+    """Batches of 8: 16 and 24 pairs fill whole batches; 13 end on a batch of 5 and 5 are one batch of 5,
+    each padded to 8 rows; 1 is padded to 8. Every row must be its own pair's result (not a padding
+    row's), as the float64 NumPy forward pass of the saved weights computes it."""
+    from siamese_core.bundle import load_model
+    from siamese_core.training import embed
+
+    model = load_model(model_file).model
+    features, _ = clustered_samples(seed=3)
+    left, right = features[:n_pairs], features[-n_pairs:]
+    expected = numpy_distances(model, left, right)
+    assert expected.min() > 0.1  # a padding row's distance (zeros against zeros) would be 1e-6
+    np.testing.assert_allclose(predict_distances(model, left, right, batch_size=8), expected, rtol=1e-5)
+    np.testing.assert_allclose(predict_distances(model, left, right), expected, rtol=1e-5)
+    np.testing.assert_allclose(
+        embed(model, left, batch_size=8), numpy_embeddings(model, left), rtol=1e-5, atol=1e-5
+    )

@@ -117,8 +117,7 @@ def uploaded_vectors(bundle):
 
 
 def render_comparison(bundle, sample_a, sample_b) -> None:
-    state.threshold()  # the threshold chosen on Evaluate
-    comparison = bundle.compare(sample_a, sample_b)
+    comparison = bundle.compare(sample_a, sample_b)  # at the model's threshold, as set on Evaluate
     verdict = "similar" if comparison.similar else "dissimilar"
     left, middle, right = st.columns(3)
     left.metric("Distance", f"{comparison.distance:.4f}")

@@ -13,15 +13,23 @@ from siamese_core.figures import confusion_figure, distance_histogram, embedding
 EMBEDDING_POINTS = 2000
 
 
-def _set_threshold(value: float) -> None:
-    st.session_state["threshold"] = float(value)
+def _set_threshold(value: float | None = None) -> None:
+    """A preset's value, or the slider's after the user moved it, becomes the model's threshold."""
+    state.set_threshold(st.session_state["threshold"] if value is None else value)
 
 
 def render_threshold(result, distances: np.ndarray) -> float:
     # Up to just past nearly all distances: a few far outliers must not squeeze the useful range.
-    top = float(max(np.quantile(distances, 0.995), result.best_threshold, result.eer_threshold)) * 1.2 or 1.0
-    current = min(max(float(st.session_state.get("threshold", state.bundle().threshold)), 0.0), top)
-    st.session_state["threshold"] = current
+    # The model's own threshold is always within reach, so showing the page never moves it.
+    top = (
+        float(
+            max(np.quantile(distances, 0.995), result.best_threshold, result.eer_threshold, state.threshold())
+        )
+        * 1.2
+        or 1.0
+    )
+    current = min(max(state.threshold(), 0.0), top)
+    st.session_state["threshold"] = current  # the slider shows the model's threshold, wherever it was set
     left, middle, right = st.columns([3, 1, 1])
     threshold = left.slider(
         "Threshold: pairs at or below this distance are called similar",
@@ -30,6 +38,7 @@ def render_threshold(result, distances: np.ndarray) -> float:
         step=top / 500,
         key="threshold",
         format="%.4f",
+        on_change=_set_threshold,
     )
     middle.button(
         f"Best accuracy ({result.best_threshold:.3f})",
@@ -81,7 +90,8 @@ def main() -> None:
         return
     evaluation = state.evaluation()
     if evaluation is None:
-        st.info("Load data on **Data & training** to evaluate this model on it.")
+        if not state.show_evaluation_error():
+            st.info("Load data on **Data & training** to evaluate this model on it.")
         return
     bundle = state.bundle()
     distances, labels = evaluation.distances, evaluation.pairs.labels

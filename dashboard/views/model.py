@@ -94,6 +94,7 @@ def render_upload() -> None:
     st.success(
         f"Loaded {plain(upload.name)}: {bundle.n_features} features. It is now the model on every page."
     )
+    state.show_evaluation_error()
 
 
 def render_scoring() -> None:

@@ -1,0 +1,263 @@
+"""The numbers a person reads on the dashboard, checked against numbers computed here (AppTest, no browser).
+
+Nothing expected is taken from the page's own path: distances come from one call of the Keras model on
+all pairs (not `bundle.distances`, which batches and pads), the AUC from scikit-learn, and accuracy,
+precision, recall, F1, the best accuracy and the equal error rate from counting pairs at each threshold.
+The helpers are shared with the browser tests (`tests/e2e/test_browser.py`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.test_dashboard import new_app, small_pair_csv, texts, train
+
+# What the Evaluate page shows, in its order; each value formatted as the page formats it.
+METRICS = ("ROC AUC", "Equal error rate", "Accuracy", "Precision", "Recall", "F1")
+
+
+def model_distances(model, left, right) -> np.ndarray:
+    """Distances from one eager call of the Keras model on all pairs (float64 (n,))."""
+    output = model(
+        {"left": np.asarray(left, dtype=np.float32), "right": np.asarray(right, dtype=np.float32)},
+        training=False,
+    )
+    return np.asarray(output, dtype=np.float64).reshape(-1)
+
+
+def shown_metrics(distances, labels, threshold: float) -> dict[str, str]:
+    """The Evaluate page's metrics at `threshold` (all but the equal error rate), as it formats them.
+
+    Similar (label 0) is the positive class and a pair is called similar when its distance is at most
+    the threshold; precision, recall and F1 are 0 when their denominator is (scikit-learn's
+    `zero_division=0`). AUC: the area under the ROC of -distance as the score of "similar".
+    """
+    from sklearn.metrics import roc_auc_score
+
+    similar = np.asarray(labels) == 0
+    called = np.asarray(distances) <= threshold
+    tp, fp = int((called & similar).sum()), int((called & ~similar).sum())
+    fn, tn = int((~called & similar).sum()), int((~called & ~similar).sum())
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {
+        "ROC AUC": f"{roc_auc_score(similar, -np.asarray(distances)):.4f}",
+        "Accuracy": f"{(tp + tn) / len(similar):.2%}",
+        "Precision": f"{precision:.2%}",
+        "Recall": f"{recall:.2%}",
+        "F1": f"{f1:.4f}",
+    }
+
+
+def best_accuracy(distances, labels) -> float:
+    """The highest accuracy any threshold reaches: every distance tried, and one below them all."""
+    similar = np.asarray(labels) == 0
+    candidates = np.concatenate(([-np.inf], np.asarray(distances)))
+    return max(float(((distances <= t) == similar).mean()) for t in candidates)
+
+
+def eer_bounds(distances, labels) -> tuple[float, float, float, float]:
+    """Where the equal error rate and its threshold must lie: (rate low, rate high, threshold low, high).
+
+    The false accept rate FAR(t) (dissimilar pairs called similar) rises with the threshold and the false
+    reject rate FRR(t) (similar pairs called dissimilar) falls. Between the last threshold (a distance, or
+    one below them all) where FAR < FRR and the next distance, where FAR >= FRR, the two rates cross: at
+    a rate no lower than max(FAR before, FRR after) and no higher than min(FAR after, FRR before).
+    """
+    distances = np.asarray(distances)
+    similar = np.asarray(labels) == 0
+    thresholds = np.concatenate(([-np.inf], np.unique(distances)))
+    far = np.array([(distances[~similar] <= t).mean() for t in thresholds])
+    frr = np.array([(distances[similar] > t).mean() for t in thresholds])
+    after = int(np.argmax(far >= frr))
+    assert after > 0  # at -inf nothing is called similar: FAR 0 < FRR 1
+    low, high = max(far[after - 1], frr[after]), min(far[after], frr[after - 1])
+    return float(low), float(high), float(thresholds[after - 1]), float(thresholds[after])
+
+
+def eer_stand_in(threshold: float, below: float, above: float) -> float:
+    """For an equal-error-rate threshold between `below` and `above` (from `eer_bounds`), the one of the
+    two that calls every pair as it does: `above` when it is that distance (FAR and FRR equal at a
+    distance), else `below`. Our distances may differ from the page's in the last float bit, so a
+    threshold equal to one of the page's distances must be matched with ours, not compared with it."""
+    assert below - 1e-6 <= threshold <= above + 1e-6, (threshold, below, above)
+    return above if abs(threshold - above) <= 1e-6 else below
+
+
+def clear_threshold(distances) -> float:
+    """A threshold in the middle of the distances and far from each (the widest gap of the middle half), so
+    a difference in the last float bit between two ways of computing a distance cannot change a verdict."""
+    ordered = np.sort(np.asarray(distances))
+    middle = ordered[len(ordered) // 4 : 3 * len(ordered) // 4 + 1]
+    gap = int(np.argmax(np.diff(middle)))
+    return float((middle[gap] + middle[gap + 1]) / 2)
+
+
+def percent(text: str) -> float:
+    """'12.34%' as 0.1234."""
+    return float(text.rstrip("%")) / 100
+
+
+def shown(at) -> dict[str, str]:
+    return {metric.label: metric.value for metric in at.metric}
+
+
+@pytest.fixture(scope="module")
+def trained():
+    """A small model trained on 400 uploaded pairs; each test below sets the threshold it needs."""
+    at = new_app()
+    at.radio(key="source").set_value("pairs").run()
+    at.file_uploader(key="pair_file").set_value(("pairs.csv", small_pair_csv(), "text/csv")).run()
+    return train(at)
+
+
+def test_evaluate_shows_the_held_out_numbers_of_the_selection_model(trained):
+    """Every metric on Evaluate equals the one computed here from the selection model and the test pairs,
+    at a threshold set on the slider, at the best-accuracy preset and at the equal-error-rate preset."""
+    at = trained
+    outcome = at.session_state["outcome"]
+    assert outcome.selection is not None  # refit: the held-out numbers are the selection model's
+    pairs = outcome.test_pairs
+    distances = model_distances(outcome.selection.model, pairs.left, pairs.right)
+    n_similar = int((pairs.labels == 0).sum())
+    at.switch_page("views/evaluate.py").run()
+    assert not at.exception
+    assert tuple(shown(at)) == METRICS
+    assert any(
+        text.startswith(f"The selection model on {pairs.n_pairs:,} test-split pairs")
+        and f": {pairs.n_pairs:,} pairs ({n_similar:,} similar, {pairs.n_pairs - n_similar:,} dissimilar)"
+        in text
+        for text in texts(at.caption)
+    ), texts(at.caption)
+
+    # A threshold of our own: the five threshold-dependent numbers and the AUC, formatted as shown.
+    threshold = clear_threshold(distances)
+    at.slider(key="threshold").set_value(threshold).run()
+    expected = shown_metrics(distances, pairs.labels, threshold)
+    assert {label: shown(at)[label] for label in expected} == expected
+    assert at.session_state["bundle"].threshold == pytest.approx(threshold, abs=1e-12)
+
+    # The equal error rate: the shown rate and the preset's threshold lie where FAR and FRR cross.
+    low, high, below, above = eer_bounds(distances, pairs.labels)
+    eer = percent(shown(at)["Equal error rate"])
+    assert low - 5e-5 <= eer <= high + 5e-5, (eer, low, high)
+    at.button(key="preset_eer").click().run()
+    at_eer = at.slider(key="threshold").value
+    expected = shown_metrics(distances, pairs.labels, eer_stand_in(at_eer, below, above))
+    assert shown(at) == {**expected, "Equal error rate": f"{eer:.2%}"}
+
+    # Best accuracy: no threshold does better than what the preset shows, and it reaches that.
+    at.button(key="preset_best").click().run()
+    assert shown(at)["Accuracy"] == f"{best_accuracy(distances, pairs.labels):.2%}"
+    assert not at.exception
+
+
+def test_compare_verdict_follows_the_distance_and_the_threshold(trained):
+    """The Compare page's distance is the final model's for the two picked samples, its threshold the one
+    set on Evaluate, and its verdict flips when that threshold moves across the distance."""
+    at = trained
+    data = at.session_state["dataset"]
+    model = at.session_state["bundle"].model
+    distances = model_distances(model, data.left, data.right)
+    # The pair whose distance is nearest the median: both thresholds below fit on the slider.
+    row = int(np.argmin(np.abs(distances - np.median(distances))))
+    distance = float(distances[row])
+    for threshold, verdict in ((0.5 * distance, "dissimilar"), (1.5 * distance, "similar")):
+        at.switch_page("views/evaluate.py").run()
+        at.slider(key="threshold").set_value(threshold).run()
+        assert not at.exception
+        at.switch_page("views/compare.py").run()
+        assert not at.exception
+        at.number_input(key="pick_A").set_value(row + 1)
+        at.number_input(key="pick_B").set_value(data.n_pairs + row + 1).run()  # the pair's second sample
+        assert [caption for caption in texts(at.caption) if caption.startswith("row ")][:2] == [
+            f"row {data.rows[row]}, first sample",
+            f"row {data.rows[row]}, second sample",
+        ]
+        assert shown(at) == {
+            "Distance": f"{distance:.4f}",
+            "Verdict": verdict,
+            "Threshold": f"{threshold:.4f}",
+        }
+
+
+def test_the_threshold_set_by_a_preset_is_the_one_compared_scored_and_saved(trained):
+    """Evaluate's equal-error-rate preset, then Compare, then Model files: each page shows that threshold,
+    the scores use it and the downloaded model carries it (issue 17: it used to fall back to the trained
+    one on the third page)."""
+    from siamese_core.bundle import load_model
+    from siamese_core.data import load_pair_csv
+
+    at = trained
+    at.switch_page("views/evaluate.py").run()
+    at.button(key="preset_eer").click().run()
+    threshold = at.slider(key="threshold").value
+    assert threshold != pytest.approx(at.session_state["outcome"].bundle.metrics["threshold"])  # a change
+    at.switch_page("views/compare.py").run()
+    assert shown(at)["Threshold"] == f"{threshold:.4f}"
+
+    at.switch_page("views/model.py").run()
+    assert not at.exception
+    caption = next(text for text in texts(at.caption) if "(set on Evaluate; saved with the model)" in text)
+    assert f"threshold {threshold:.4f} (set on Evaluate" in caption
+    assert load_model(at.session_state["model_bytes"][1]).threshold == threshold
+
+    scored_csv = small_pair_csv(20)
+    at.file_uploader(key="score_file").set_value(("score.csv", scored_csv, "text/csv")).run()
+    pairs = load_pair_csv(scored_csv, name="score.csv")
+    called = int(
+        (model_distances(at.session_state["bundle"].model, pairs.left, pairs.right) <= threshold).sum()
+    )
+    assert f"Scored 20 pairs at threshold {threshold:.4f}: {called:,} called similar." in texts(at.success)
+
+
+def test_a_model_of_another_width_says_so_and_still_scores_and_evaluates(model_file, pair_csv):
+    """A 6-feature model uploaded while the 64-feature demo is loaded: no page crashes (issue 17), each says
+    what does not match and what to do; the model scores and is evaluated on data with its features."""
+    from siamese_core.bundle import load_model
+    from siamese_core.data import load_pair_csv
+
+    at = new_app()
+    at.switch_page("views/model.py").run()
+    content = Path(model_file).read_bytes()
+    at.file_uploader(key="model_file").set_value(("six.keras", content, "application/zip")).run()
+    assert not at.exception
+    assert "Loaded six.keras: 6 features. It is now the model on every page." in texts(at.success)
+    mismatch = (
+        "digits demo pairs: the model has 6 features per sample but the file has 64; missing for example "
+        "f0, f1, f2, f3, ... (6 in all). To evaluate this model, load data with its features on "
+        "**Data & training**; **Model files & scoring** scores any pair CSV with its features."
+    )
+    assert texts(at.warning) == [mismatch]
+
+    at.switch_page("views/evaluate.py").run()
+    assert not at.exception and not at.metric
+    assert texts(at.warning) == [mismatch]
+    at.switch_page("views/compare.py").run()
+    assert not at.exception
+    assert texts(at.error) == ["sample A has 64 features but the model expects 6 (f0, f1, f2, f3, ...)"]
+
+    # What works: scoring a file with the model's features, and evaluating on such data.
+    model = load_model(content)
+    pairs = load_pair_csv(pair_csv)
+    distances = model_distances(model.model, pairs.left, pairs.right)
+    at.switch_page("views/model.py").run()
+    at.file_uploader(key="score_file").set_value(("six.csv", Path(pair_csv).read_bytes(), "text/csv")).run()
+    assert not at.exception
+    called = int((distances <= model.threshold).sum())
+    success = f"Scored {pairs.n_pairs:,} pairs at threshold {model.threshold:.4f}: {called:,} called similar."
+    assert success in texts(at.success)
+
+    at.switch_page("views/data_train.py").run()
+    at.radio(key="source").set_value("pairs").run()
+    at.file_uploader(key="pair_file").set_value(("six.csv", Path(pair_csv).read_bytes(), "text/csv")).run()
+    assert f"{pairs.n_pairs:,} pairs, 6 features per sample." in texts(at.success)
+    at.switch_page("views/evaluate.py").run()
+    assert not at.exception and not at.warning
+    assert np.abs(distances - model.threshold).min() > 1e-5  # no verdict hangs on the last float bit
+    expected = shown_metrics(distances, pairs.labels, model.threshold)
+    assert {label: shown(at)[label] for label in expected} == expected
