@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 
 import numpy as np
 import pytest
@@ -70,6 +71,16 @@ def numpy_distances(model, left, right) -> np.ndarray:
     epsilon = model.get_layer("distance").get_config()["epsilon"]
     squared = np.square(numpy_embeddings(model, left) - numpy_embeddings(model, right)).sum(axis=1)
     return np.sqrt(np.maximum(squared, epsilon))
+
+
+@pytest.fixture(autouse=True)
+def _main_module_restored():
+    """Streamlit's AppTest runs its script as `__main__` and leaves it there; a process spawned later
+    (`multiprocessing`'s "spawn" re-runs the parent's `__main__`) would then run a test's script and die.
+    Put the real one back after each test."""
+    main = sys.modules["__main__"]
+    yield
+    sys.modules["__main__"] = main
 
 
 @pytest.fixture(scope="session")
