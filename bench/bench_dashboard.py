@@ -49,7 +49,9 @@ def main() -> None:
     process, url = launch.start(Path(tempfile.mkdtemp()) / "streamlit.log")
     try:
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=launch.CHROMIUM_ARGS)
+            browser = playwright.chromium.launch(
+                executable_path="/usr/bin/chromium", args=launch.CHROMIUM_ARGS
+            )
             runs = [one_run(browser, url) for _ in range(args.repeats)]
             browser.close()
     finally:
@@ -58,10 +60,18 @@ def main() -> None:
     report(
         "dashboard latency, headless Chromium, demo data",
         [
-            ("first paint, each run (the first includes server warm-up)", ", ".join(f"{s:.2f} s" for s in paints)),
-            ("Train click to histograms, each run (first imports TensorFlow)",
-             ", ".join(f"{s:.2f} s" for s in trains)),
-            (f"first paint, worst / budget {FIRST_PAINT_BUDGET:.0f} s", f"{max(paints) / FIRST_PAINT_BUDGET:.2f}"),
+            (
+                "first paint, each run (the first includes server warm-up)",
+                ", ".join(f"{s:.2f} s" for s in paints),
+            ),
+            (
+                "Train click to histograms, each run (first imports TensorFlow)",
+                ", ".join(f"{s:.2f} s" for s in trains),
+            ),
+            (
+                f"first paint, worst / budget {FIRST_PAINT_BUDGET:.0f} s",
+                f"{max(paints) / FIRST_PAINT_BUDGET:.2f}",
+            ),
         ],
         f"Train click to histograms, worst / budget {TRAIN_BUDGET:.0f} s",
         max(trains) / TRAIN_BUDGET,

@@ -2,6 +2,8 @@
 
 A router only: each page lives in `dashboard/views/` and renders by calling `siamese_core`.
 TensorFlow is imported when a page first needs a model, so the first page paints without it.
+A running training (`dashboard.training_job`) is shown on every page: below Data & training's Train
+button, at the top of the others.
 """
 
 import sys
@@ -13,7 +15,8 @@ if str(ROOT) not in sys.path:  # `streamlit run dashboard/app.py` puts only dash
 
 import streamlit as st  # noqa: E402
 
-from dashboard.state import adopt_finished_training, keep_widget_values  # noqa: E402
+from dashboard import training_job  # noqa: E402
+from dashboard.state import keep_widget_values  # noqa: E402
 
 VIEWS = Path(__file__).resolve().parent / "views"
 
@@ -29,8 +32,14 @@ def main() -> None:
         st.Page(VIEWS / "model.py", title="Model files & scoring", icon=":material/save:"),
     ]
     keep_widget_values()
-    adopt_finished_training()
-    st.navigation(pages).run()
+    training_job.adopt_finished()
+    page = st.navigation(pages)
+    training_page = page is pages[0]
+    if not training_page:
+        training_job.render_progress(curve=False)
+    page.run()
+    if training_page:  # below the Train button, the page's last part while training
+        training_job.render_progress(curve=True)
 
 
 main()

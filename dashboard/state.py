@@ -7,7 +7,6 @@ people using the app at once never see each other's.
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,10 +66,34 @@ def parse_reference(
     )
 
 
-def upload_error(upload) -> str | None:
-    """A message when an uploaded file is over the size limit (the uploader also refuses it)."""
-    if upload is not None and upload.size > MAX_UPLOAD_MB * 1024 * 1024:
-        return f"{upload.name} is {upload.size / 2**20:,.0f} MB; the limit is {MAX_UPLOAD_MB} MB."
+CSV_KINDS = (".csv", ".tsv", ".txt")
+
+
+def uploaded(
+    label: str, key: str, *, kinds: tuple[str, ...] = CSV_KINDS, limit_mb: int = MAX_UPLOAD_MB, help=None
+):
+    """A file uploader; the upload, or None when there is none or it is refused (said under the control).
+
+    The uploader takes any file and leaves the kind to `upload_error`: an uploader given `type=` keeps
+    showing a refused file, in red, beside the good file that replaced it.
+    """
+    upload = st.file_uploader(label, key=key, help=help, max_upload_size=limit_mb)
+    refused = upload_error(upload, kinds, limit_mb)
+    if refused:
+        st.error(plain(refused), icon=":material/error:")
+        return None
+    return upload
+
+
+def upload_error(upload, kinds: tuple[str, ...] = CSV_KINDS, limit_mb: int = MAX_UPLOAD_MB) -> str | None:
+    """A message when an uploaded file is not of the kinds a control takes, or over its size limit."""
+    if upload is None:
+        return None
+    if not upload.name.lower().endswith(kinds):
+        named = f"{', '.join(kinds[:-1])} or {kinds[-1]}" if len(kinds) > 1 else kinds[0]
+        return f"{upload.name} is not a {named} file: upload one of those instead."
+    if upload.size > limit_mb * 1024 * 1024:
+        return f"{upload.name} is {upload.size / 2**20:,.0f} MB; the limit is {limit_mb} MB."
     return None
 
 
@@ -156,57 +179,6 @@ def keep_widget_values() -> None:
     """
     for key, default in widget_defaults().items():
         st.session_state[key] = st.session_state.get(key, default)
-
-
-class TrainingJob:
-    """One training run's result, handed from the script run that trained to the run that shows it.
-
-    It is a plain object kept in the session before training starts: setting its fields is not a
-    Streamlit call, so the training run can record its result even after Streamlit told it to stop.
-    """
-
-    def __init__(self, data_key: str | None = None):
-        self.data_key = data_key  # names the data the model trains on (see `set_dataset`)
-        self.done = threading.Event()
-        self.interrupted: BaseException | None = None
-        self.outcome = None
-        self.message = ""
-        self.error: BaseException | None = None
-
-    def finish(self, outcome, message: str) -> None:
-        self.outcome, self.message = outcome, message
-        self.done.set()
-
-    def fail(self, error: BaseException) -> None:
-        self.error = error
-        self.done.set()
-
-
-def start_training_job(data_key: str | None = None) -> TrainingJob:
-    job = TrainingJob(data_key)
-    st.session_state["training_job"] = job
-    return job
-
-
-def adopt_finished_training(wait_seconds: float = 120) -> None:
-    """Make a finished (or stopped) training run's model the visitor's model.
-
-    Called at the start of every run: after a Stop click the previous run may still be closing the
-    current batch and evaluating; this waits for it (with a spinner) so the result is never lost.
-    """
-    job = st.session_state.get("training_job")
-    if job is None:
-        return
-    if not job.done.is_set():
-        with st.spinner("Stopping training and keeping the best weights so far..."):
-            job.done.wait(wait_seconds)
-    if not job.done.is_set():
-        return
-    del st.session_state["training_job"]
-    if job.outcome is not None:
-        set_model(job.outcome.bundle, outcome=job.outcome, source="trained here", data_key=job.data_key)
-        st.session_state["train_message"] = job.message
-        st.session_state["train_warnings"] = list(job.outcome.result.warnings)
 
 
 def set_model(new_bundle, *, outcome=None, source: str, data_key: str | None = None) -> None:

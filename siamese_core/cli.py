@@ -378,6 +378,9 @@ def _run_train(args) -> int:
                 title=f"Held-out metrics of {outcome.measured}",
                 model_info=_model_info(outcome.bundle),
                 history=(outcome.selection or result).history,  # the training whose metrics these are
+                rows=outcome.test_pairs.rows,
+                data_file=Path(args.test or args.data).name,
+                split=outcome.describe_splits(),
             )
             write_report(args.report, html)
             print(f"report written to {args.report}")
@@ -590,6 +593,8 @@ def _run_report(args) -> int:
         model_info=_model_info(bundle),
         history=bundle.history,
         rows=pairs.rows,
+        data_file=Path(args.data).name,
+        split=bundle.metrics.get("split") if isinstance(bundle.metrics.get("split"), str) else None,
     )
     write_report(args.output, html)
     print(f"report written to {args.output}")
@@ -613,6 +618,12 @@ def _run_score(args) -> int:
     return 0
 
 
+def flag_words(name: str, value: str) -> str:
+    """How the command line names a setting that fixes an error (`SiameseError.worded`): its flag."""
+    flag = "--" + name.replace("_", "-")
+    return f"pass {flag}" if value == "True" else f"pass {flag} ..."
+
+
 COMMANDS = {"train": _run_train, "evaluate": _run_evaluate, "score": _run_score, "report": _run_report}
 
 
@@ -623,7 +634,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return COMMANDS[args.command](args)
     except SiameseError as error:
-        print(f"siamese: error: {error}", file=sys.stderr)
+        print(f"siamese: error: {error.worded(flag_words)}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("siamese: interrupted", file=sys.stderr)

@@ -127,6 +127,9 @@ _DECIMAL_POINT_NUMBER = re.compile(r"^[+-]?\d*\.\d+$")
 _SWAP_DECIMAL_MARKS = str.maketrans(",.", ".,")
 _WORD_SEPARATORS = re.compile(r"[\s_\-]+")
 _DELIMITER_NAMES = {",": "','", ";": "';'", "\t": "tab"}
+DROP_MISSING = ("drop_missing", "True")  # the `Setting`s (errors.py) that messages point to
+SIMILAR_LABEL = ("similar_label", "...")
+SIDE_COLUMNS = (("left_columns", "[...]"), ("right_columns", "[...]"))
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
 _LINE_FEED, _CARRIAGE_RETURN = np.uint8(ord("\n")), np.uint8(ord("\r"))
 
@@ -1156,9 +1159,9 @@ def _missing_error(
         )
     return DataError(
         f"{n_missing:,} of {n_rows:,} rows {'has' if n_missing == 1 else 'have'} missing values "
-        "(empty cells), the first here; fill them in, or pass drop_missing=True (CLI: --drop-missing) "
-        "to drop those rows",
+        "(empty cells), the first here; fill them in, or drop those rows",
         source=name,
+        settings=[DROP_MISSING],
         column=column,
         row=row,
     )
@@ -1488,9 +1491,9 @@ def _distinct_values(values: pd.Series, column: str, source: str | None) -> tupl
         position = int(np.argmax(codes < 0))
         n = int((codes < 0).sum())
         raise LabelError(
-            f"{_count(n, 'label')} empty, the first here; fill them in, or pass drop_missing=True "
-            "(CLI: --drop-missing) to drop those rows",
+            f"{_count(n, 'label')} empty, the first here; fill them in, or drop those rows",
             source=source,
+            settings=[DROP_MISSING],
             column=column,
             row=row_number(values, position),
         )
@@ -1512,9 +1515,9 @@ def _unmappable(value: _Value, column: str, source: str | None) -> LabelError:
     return LabelError(
         f"label value '{shown(value.display)}' ({_count(value.count, 'row')}, the first here) means neither "
         "similar nor dissimilar (expected 0 = similar / 1 = dissimilar, true/false, or words such as "
-        "same/different); "
-        "pass similar_label=... (CLI: --similar-label) to say which value means similar",
+        "same/different); say which value means similar",
         source=value.source or source,
+        settings=[SIMILAR_LABEL],
         column=column,
         row=value.first_row,
         value=value.display,
@@ -1536,9 +1539,10 @@ def _map_by_rules(distinct: list[_Value], column: str, source: str | None) -> tu
         )
         raise LabelError(
             f"labels mix numbers or true/false ({', '.join(shown(v.display) for v in binary[:4])}) with words "
-            f"({', '.join(shown(v.display) for v in words[:4])}); use one kind of label throughout, or pass "
-            "similar_label=... (CLI: --similar-label) to say which value means similar",
+            f"({', '.join(shown(v.display) for v in words[:4])}); use one kind of label throughout, or say "
+            "which value means similar",
             source=later.source or source,
+            settings=[SIMILAR_LABEL],
             column=column,
             row=later.first_row,
             value=later.display,
@@ -1706,8 +1710,9 @@ def _resolve_label_column(columns: list[str], label_column: str | None, name: st
     if found is None:
         raise DataError(
             f"has no label column (looked for {', '.join(LABEL_COLUMN_NAMES[:6])}, ...); its columns are: "
-            f"{listed(columns, 12)}; name the label column with label_column=... (CLI: --label-column)",
+            f"{listed(columns, 12)}; name the label column",
             source=name,
+            settings=[("label_column", "...")],
         )
     return found
 
@@ -1726,8 +1731,9 @@ def _given_sides(
 ) -> tuple[list[str], list[str], list[str]]:
     if left_columns is None or right_columns is None:
         raise DataError(
-            "pass both left_columns and right_columns (CLI: --left-columns and --right-columns), or neither",
+            "give the feature columns of both samples, or of neither",
             source=name,
+            settings=SIDE_COLUMNS,
         )
     left = _require_columns(columns, list(left_columns), "left_columns", name)
     right = _require_columns(columns, list(right_columns), "right_columns", name)
@@ -1757,9 +1763,9 @@ def _detected_sides(
         raise DataError(
             f"has no columns for the two samples of a pair (such as a_height and b_height); its columns are: "
             f"{listed(columns, 12)}; name them with a_/b_, left_/right_, x1_/x2_, first_/second_ "
-            "prefixes or _a/_b, _1/_2, _left/_right suffixes, or pass left_columns=[...] and "
-            "right_columns=[...] (CLI: --left-columns, --right-columns)",
+            "prefixes or _a/_b, _1/_2, _left/_right suffixes, or name the columns of each sample",
             source=name,
+            settings=SIDE_COLUMNS,
         )
     if match.unmatched_left or match.unmatched_right:
         raise DataError(_unequal_sides_message(match), source=name)
@@ -2015,8 +2021,9 @@ def _resolve_class_column(columns: list[str], class_column: str | None, ident: s
     if found is None:
         raise DataError(
             f"has no class column (looked for {', '.join(CLASS_COLUMN_NAMES[:6])}, ...); its columns are: "
-            f"{listed(columns, 12)}; name it with class_column=... (CLI: --class-column)",
+            f"{listed(columns, 12)}; name it",
             source=name,
+            settings=[("class_column", "...")],
         )
     return found
 
@@ -2038,8 +2045,9 @@ def _resolve_id_pair(columns: list[str], id_columns: tuple[str, str] | None, nam
             return keys[first], keys[second]
     raise DataError(
         f"has no pair of id columns (looked for id_a/id_b, a_id/b_id, id1/id2, left/right, ...); its columns "
-        f"are: {listed(columns, 12)}; name them with id_columns=(..., ...) (CLI: --id-columns)",
+        f"are: {listed(columns, 12)}; name them",
         source=name,
+        settings=[("id_columns", "(..., ...)")],
     )
 
 
@@ -2063,8 +2071,9 @@ def _load_reference_samples(
     if ident is None:
         raise DataError(
             f"has no id column (looked for {', '.join(ID_COLUMN_NAMES)}); its columns are: "
-            f"{listed(columns, 12)}; name it with id_column=... (CLI: --id-column)",
+            f"{listed(columns, 12)}; name it",
             source=inp.name,
+            settings=[("id_column", "...")],
         )
     # A class or label column describes a sample; used as a feature it would leak the answer.
     not_features = [ident, *(c for c in columns if c.strip().lower() in CLASS_COLUMN_NAMES)]
@@ -2191,4 +2200,5 @@ def load_pairs_by_reference(
         feature_names=list(samples.feature_names),
         rows=pairs.index.to_numpy(dtype=np.int64) + 1,
         info=info,
+        sample_ids=np.stack([samples.ids[left_at], samples.ids[right_at]], axis=1).astype(object),
     )

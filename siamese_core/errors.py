@@ -1,8 +1,10 @@
 """Errors a user can cause, in one small hierarchy.
 
 Every error carries a message that says what is wrong, where (file, column, row) and what to do, so that
-the CLI can print it on one line and the dashboard can show it in an error box. Bugs stay ordinary
-exceptions.
+the CLI can print it on one line and the dashboard can show it in an error box. What to do is said in
+each interface's own words: the message names the settings that fix it (`SiameseError.settings`), and
+`str(error)` words them as Python keywords, the CLI as its flags (`cli.flag_words`), the dashboard as its
+controls (`dashboard.text.error_text`). Bugs stay ordinary exceptions.
 """
 
 from __future__ import annotations
@@ -56,8 +58,34 @@ def _escaped(char: str) -> str:
     return f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
 
 
+Setting = tuple[str, str]  # a setting that fixes an error: (its keyword in the Python API, the value to give)
+
+
+def python_words(name: str, value: str) -> str:
+    """How the Python API names a setting: the keyword argument, such as "pass drop_missing=True"."""
+    return f"pass {name}={value}"
+
+
 class SiameseError(Exception):
-    """Base class of every error a user can cause (bad data, bad settings, bad model files)."""
+    """Base class of every error a user can cause (bad data, bad settings, bad model files).
+
+    Args:
+        message: What is wrong and what to do, in words that hold in every interface.
+        settings: The settings that get the user past it, as `Setting`s ("drop_missing", "True"). Each
+            interface names them in its own words (`worded`): a keyword argument in Python (`str(error)`),
+            a flag on the command line, a control in the dashboard.
+    """
+
+    def __init__(self, message: str = "", *, settings: Sequence[Setting] = ()):
+        self.message = message
+        self.settings = tuple(settings)
+        super().__init__(self.worded(python_words))
+
+    def worded(self, words: Callable[[str, str], str]) -> str:
+        """The message, then the settings that fix it as `words(name, value)` says them, in brackets."""
+        if not self.settings:
+            return self.message
+        return f"{self.message} ({' and '.join(words(name, value) for name, value in self.settings)})"
 
 
 class DataError(SiameseError, ValueError):
@@ -69,6 +97,7 @@ class DataError(SiameseError, ValueError):
         column: The column at fault, when there is one.
         row: The 1-based data row (the header is row 0), when there is one.
         value: The offending value, when there is one.
+        settings: The settings that fix it (see `SiameseError`).
     """
 
     def __init__(
@@ -79,6 +108,7 @@ class DataError(SiameseError, ValueError):
         column: str | None = None,
         row: int | None = None,
         value: object = None,
+        settings: Sequence[Setting] = (),
     ):
         self.source = source
         self.column = column
@@ -93,7 +123,7 @@ class DataError(SiameseError, ValueError):
         if row is not None:
             where.append(f"row {row} (line {row + 1})")
         prefix = ", ".join(where)
-        super().__init__(f"{prefix}: {message}" if prefix else message)
+        super().__init__(f"{prefix}: {message}" if prefix else message, settings=settings)
 
 
 class LabelError(DataError):

@@ -368,7 +368,7 @@ def inverted_labels_warning(distances, labels) -> str | None:
         f"Similar pairs (label 0) are farther apart on average (mean distance {mean_similar:.4g}) than "
         f"dissimilar pairs (label 1, mean distance {mean_dissimilar:.4g}): the labels are probably "
         "inverted. Here 0 must mean similar and 1 dissimilar; if your file uses another value for "
-        "similar, say which with similar_label (CLI: --similar-label), or flip the labels (1 - label)."
+        "similar, say which value means similar when loading it, or flip the labels (1 - label)."
     )
 
 

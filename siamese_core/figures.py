@@ -6,6 +6,8 @@ arrays or the dataclasses of `siamese_core.evaluation` and returns a `plotly.gra
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
 import plotly.graph_objects as go
 
@@ -31,6 +33,37 @@ def format_distance(value: float) -> str:
     if value == 0 or abs(value) >= 0.1:
         return f"{value:.2f}"
     return f"{value:.3g}"
+
+
+def decimals_to_tell_apart(values, *, at_least: int = 4, at_most: int = 12) -> int:
+    """The fewest decimals, from `at_least`, that write different values differently.
+
+    Two thresholds a hair apart written alike ("0.684" and "0.684") read as one; this gives the digits
+    that tell them apart, up to `at_most` (values closer than that stay alike).
+
+    Args:
+        values: The numbers to be written side by side.
+        at_least: Decimals to use when fewer already tell every value apart.
+        at_most: The most decimals given.
+
+    Returns:
+        The number of decimals.
+    """
+    distinct = sorted({float(value) for value in values})
+    for decimals in range(int(at_least), int(at_most)):
+        if len({f"{value:.{decimals}f}" for value in distinct}) == len(distinct):
+            return decimals
+    return int(at_most)
+
+
+def plotly_text(value: object) -> str:
+    """Text from a user's file (a class name, an id) as a Plotly label shows it: exactly as written.
+
+    Plotly reads a few HTML tags and entities in names and hover text, and fills `%{...}` in hover
+    templates: the tags' characters and the percent sign become entities, which Plotly shows as the
+    characters themselves.
+    """
+    return html.escape(str(value), quote=False).replace("%", "&#37;")
 
 
 def _distances_and_similar(distances, labels) -> tuple[np.ndarray, np.ndarray]:
@@ -276,31 +309,59 @@ def _explained_share(values: np.ndarray, projected: np.ndarray) -> np.ndarray:
     return np.var(projected, axis=0) / total
 
 
-def embedding_figure(embeddings, colour_by, *, title: str | None = None, hover=None) -> go.Figure:
-    """A 2-D PCA view of embeddings, one trace (and legend entry) per class or label.
-
-    With 1-dimensional embeddings the single value is the x axis and y is 0; with 2 dimensions PCA only
-    rotates them. The axis titles give the share of variance each axis holds.
-
-    Args:
-        embeddings: (n, k) embeddings.
-        colour_by: (n,) the class or label of each embedding, treated as categories.
-        title: The figure's title.
-        hover: (n,) optional text shown when hovering over each point.
-
-    Returns:
-        The figure, with traces in sorted category order.
-
-    Raises:
-        DataError: No embeddings, non-finite values, or `colour_by`/`hover` of another length.
-    """
+def _checked_embeddings(embeddings, what: str = "embeddings") -> np.ndarray:
     embeddings = np.asarray(embeddings, dtype=np.float64)
     if embeddings.ndim == 1:
         embeddings = embeddings.reshape(-1, 1)
     if embeddings.ndim != 2 or embeddings.shape[0] == 0 or embeddings.shape[1] == 0:
-        raise DataError(f"embeddings must be a non-empty (n, k) array; received shape {embeddings.shape}")
+        raise DataError(f"{what} must be a non-empty (n, k) array; received shape {embeddings.shape}")
     if not np.all(np.isfinite(embeddings)):
-        raise DataError("some embeddings are not finite (NaN or infinite) and cannot be plotted")
+        raise DataError(f"some {what} are not finite (NaN or infinite) and cannot be plotted")
+    return embeddings
+
+
+def _projection(embeddings: np.ndarray) -> tuple[np.ndarray, str, str]:
+    """(n, 2) coordinates of (n, k) embeddings and the two axis titles.
+
+    With 1-dimensional embeddings the single value is the x axis and y is 0; otherwise the first two
+    principal components, whose axis titles give the share of variance each holds.
+    """
+    n, k = embeddings.shape
+    if k == 1:
+        return np.column_stack((embeddings[:, 0], np.zeros(n))), "embedding (1 dimension)", ""
+    if n > 1 and float(np.var(embeddings, axis=0).sum()) > 0:
+        # PCA needs n >= 2 for two components; pad the second axis when there is only one.
+        from sklearn.decomposition import PCA  # loads on first use
+
+        projected = PCA(n_components=min(2, n)).fit_transform(embeddings)
+    else:
+        projected = np.zeros((n, 2))  # one point, or all points equal: nothing to spread out
+    shares = _explained_share(embeddings, projected)
+    if projected.shape[1] < 2:
+        projected = np.column_stack((projected, np.zeros(n)))
+        shares = np.append(shares, 0.0)
+    return projected, f"PC1 ({shares[0]:.1%} of variance)", f"PC2 ({shares[1]:.1%} of variance)"
+
+
+def embedding_figure(embeddings, colour_by, *, title: str | None = None, hover=None) -> go.Figure:
+    """A 2-D PCA view of embeddings, one point per embedding and one trace (and legend entry) per class.
+
+    Give each sample once: a sample passed twice is drawn twice. The axis titles give the share of
+    variance each axis holds (see `_projection`).
+
+    Args:
+        embeddings: (n, k) embeddings, one per sample.
+        colour_by: (n,) the class of each sample, treated as categories.
+        title: The figure's title.
+        hover: (n,) optional text shown when hovering over each point (such as the sample's id).
+
+    Returns:
+        The figure, with traces in sorted category order, each named with its number of samples.
+
+    Raises:
+        DataError: No embeddings, non-finite values, or `colour_by`/`hover` of another length.
+    """
+    embeddings = _checked_embeddings(embeddings)
     n, k = embeddings.shape
     colour_by = np.asarray(colour_by).reshape(-1)
     if colour_by.size != n:
@@ -309,40 +370,23 @@ def embedding_figure(embeddings, colour_by, *, title: str | None = None, hover=N
         hover = np.asarray(hover, dtype=object).reshape(-1)
         if hover.size != n:
             raise DataError(f"hover must have one entry per embedding; received {hover.size} for {n}")
-
-    if k == 1:
-        coordinates = np.column_stack((embeddings[:, 0], np.zeros(n)))
-        x_title, y_title = "embedding (1 dimension)", ""
-    else:
-        if n > 1 and float(np.var(embeddings, axis=0).sum()) > 0:
-            # PCA needs n >= 2 for two components; pad the second axis when there is only one.
-            from sklearn.decomposition import PCA  # loads on first use
-
-            projected = PCA(n_components=min(2, n)).fit_transform(embeddings)
-        else:
-            projected = np.zeros((n, 2))  # one point, or all points equal: nothing to spread out
-        shares = _explained_share(embeddings, projected)
-        if projected.shape[1] < 2:
-            projected = np.column_stack((projected, np.zeros(n)))
-            shares = np.append(shares, 0.0)
-        coordinates = projected
-        x_title = f"PC1 ({shares[0]:.1%} of variance)"
-        y_title = f"PC2 ({shares[1]:.1%} of variance)"
+    coordinates, x_title, y_title = _projection(embeddings)
 
     scatter = go.Scattergl if n > WEBGL_POINTS else go.Scatter
     categories = colour_by.astype(str)
     figure = go.Figure()
     for category in sorted(set(categories.tolist())):
         mask = categories == category
+        shown = plotly_text(category)
         figure.add_trace(
             scatter(
                 x=coordinates[mask, 0],
                 y=coordinates[mask, 1],
                 mode="markers",
-                name=f"{category} (n={int(mask.sum()):,})",
-                text=None if hover is None else hover[mask].astype(str),
+                name=f"{shown} (n={int(mask.sum()):,})",
+                text=None if hover is None else [plotly_text(value) for value in hover[mask]],
                 hovertemplate=(
-                    f"{category}<br>%{{x:.3g}}, %{{y:.3g}}"
+                    f"{shown}<br>%{{x:.3g}}, %{{y:.3g}}"
                     + ("" if hover is None else "<br>%{text}")
                     + "<extra></extra>"
                 ),
@@ -354,6 +398,86 @@ def embedding_figure(embeddings, colour_by, *, title: str | None = None, hover=N
         xaxis_title=x_title,
         yaxis_title=y_title,
         legend_title_text="class",
+    )
+    return figure
+
+
+def pair_embedding_figure(left, right, labels, *, title: str | None = None, hover=None) -> go.Figure:
+    """A 2-D PCA view of pairs: each pair a line between its two samples' embeddings, coloured by label.
+
+    For pairs without classes (a pair file), where a point's own colour could only repeat its pair's.
+    Both sides are projected together (see `_projection`).
+
+    Args:
+        left: (n, k) embeddings of each pair's first sample.
+        right: (n, k) embeddings of each pair's second sample.
+        labels: (n,) 0 for similar, 1 for dissimilar.
+        title: The figure's title.
+        hover: (n, 2) optional text for each pair's first and second sample (such as "row 4, first").
+
+    Returns:
+        The figure: trace 0 the similar pairs, trace 1 the dissimilar ones, each named with its number of
+        pairs. Each pair is three entries of x and y: the first sample, the second, then None (a gap).
+
+    Raises:
+        DataError: No pairs, sides of other shapes, non-finite values, or labels/hover of another length.
+    """
+    left = _checked_embeddings(left)
+    right = _checked_embeddings(right)
+    if left.shape != right.shape:
+        raise DataError(
+            f"both sides must have the same shape; received {left.shape} and {right.shape} embeddings"
+        )
+    n, k = left.shape
+    labels = np.asarray(labels, dtype=np.float64).reshape(-1)
+    if labels.size != n:
+        raise DataError(f"labels must have one entry per pair; received {labels.size} for {n} pairs")
+    if hover is not None:
+        hover = np.asarray(hover, dtype=object)
+        if hover.shape != (n, 2):
+            raise DataError(f"hover must be (n, 2), one text per sample of each pair; received {hover.shape}")
+    coordinates, x_title, y_title = _projection(np.concatenate((left, right)))
+    ends = np.stack((coordinates[:n], coordinates[n:]), axis=1)  # (n, 2 sides, 2 axes)
+
+    scatter = go.Scattergl if 2 * n > WEBGL_POINTS else go.Scatter
+    figure = go.Figure()
+    similar_mask = labels == SIMILAR
+    for name, mask, colour in (
+        ("similar", similar_mask, SIMILAR_COLOUR),
+        ("dissimilar", ~similar_mask, DISSIMILAR_COLOUR),
+    ):
+        count = int(mask.sum())
+        # x1, x2, None per pair: one trace draws every pair of a kind as separate segments.
+        x = np.full((count, 3), None, dtype=object)
+        y = np.full((count, 3), None, dtype=object)
+        x[:, :2], y[:, :2] = ends[mask, :, 0], ends[mask, :, 1]
+        text = None
+        if hover is not None:
+            text = np.full((count, 3), None, dtype=object)
+            text[:, :2] = np.vectorize(plotly_text, otypes=[object])(hover[mask])
+            text = text.reshape(-1)
+        figure.add_trace(
+            scatter(
+                x=x.reshape(-1),
+                y=y.reshape(-1),
+                mode="lines+markers",
+                name=f"{name} pairs (n={count:,})",
+                text=text,
+                hovertemplate=(
+                    f"{name} pair<br>%{{x:.3g}}, %{{y:.3g}}"
+                    + ("" if hover is None else "<br>%{text}")
+                    + "<extra></extra>"
+                ),
+                line={"color": colour, "width": 1},
+                marker={"color": colour, "size": 5},
+                opacity=0.6,
+            )
+        )
+    figure.update_layout(
+        title=title or f"Pairs in embedding space ({k} dimension{'s' if k != 1 else ''}, PCA to 2-D)",
+        xaxis_title=x_title,
+        yaxis_title=y_title,
+        legend_title_text="pair label",
     )
     return figure
 

@@ -37,13 +37,46 @@ class LabelMapping:
     n_dissimilar: int = 0
     reason: str = ""
 
-    def describe(self) -> str:
-        """One line such as "similar: label 0, 1,234 pairs; dissimilar: label 1, 1,180 pairs"."""
-        column = shown(self.column)
+    def describe(self, *, counts: bool = True) -> str:
+        """One line such as "similar: label = 0 (1,234 pairs); dissimilar: label = 1 (1,180 pairs)".
+
+        Args:
+            counts: Give the pairs of each kind (False for a mapping kept without them, in a model file).
+        """
+        return "; ".join(self.sides(counts=counts))
+
+    def sides(self, *, counts: bool = True) -> tuple[str, str]:
+        """The similar and the dissimilar side of `describe`, such as "similar: same = 'same' (10 pairs)".
+
+        Words are quoted and numbers are not, so a column named like one of its values still reads as a
+        condition: "same = 'same'", never "same same".
+        """
         return (
-            f"similar: {column} {listed(self.similar_values, 8)}, {self.n_similar:,} pairs; "
-            f"dissimilar: {column} {listed(self.dissimilar_values, 8)}, {self.n_dissimilar:,} pairs"
+            f"similar: {self._condition(self.similar_values)}"
+            + (f" ({_pairs(self.n_similar)})" if counts else ""),
+            f"dissimilar: {self._condition(self.dissimilar_values)}"
+            + (f" ({_pairs(self.n_dissimilar)})" if counts else ""),
         )
+
+    def _condition(self, values: list[str]) -> str:
+        column = shown(self.column)
+        if len(values) == 1:
+            return f"{column} = {_quoted(values[0])}"
+        return f"{column} is one of {listed(values, 8, each=_quoted)}"
+
+
+def _quoted(value: object) -> str:
+    """A label value for `LabelMapping.describe`: a number as it is, anything else in quotes."""
+    text = shown(value)
+    try:
+        float(str(value))
+    except ValueError:
+        return f"'{text}'"
+    return text
+
+
+def _pairs(count: int) -> str:
+    return f"{count:,} pair" + ("" if count == 1 else "s")
 
 
 @dataclass
@@ -92,7 +125,8 @@ class PairSet:
             -1 for generated pairs.
         info: What the loader read and decided.
         sample_rows: (n, 2) int64, the 1-based rows of the two samples in a samples file, for pairs
-            generated from labeled samples or given by reference; None for wide pair files.
+            generated from labeled samples; None for wide pair files and pairs by reference.
+        sample_ids: (n, 2) the ids (text) of the two samples, for pairs given by reference; else None.
     """
 
     left: np.ndarray
@@ -102,6 +136,7 @@ class PairSet:
     rows: np.ndarray | None = None
     info: LoadInfo | None = None
     sample_rows: np.ndarray | None = None
+    sample_ids: np.ndarray | None = None
 
     def __post_init__(self):
         if self.rows is None:
@@ -128,6 +163,7 @@ class PairSet:
             labels=self.labels[index],
             rows=self.rows[index],
             sample_rows=None if self.sample_rows is None else self.sample_rows[index],
+            sample_ids=None if self.sample_ids is None else self.sample_ids[index],
         )
 
 
@@ -218,6 +254,7 @@ def align_features(target, pairs: PairSet, *, what: str = "the model") -> PairSe
             rows=pairs.rows,
             info=pairs.info,
             sample_rows=pairs.sample_rows,
+            sample_ids=pairs.sample_ids,
         )
     missing = [name for name in expected if name not in set(pairs.feature_names)]
     source = pairs.info.source if pairs.info else None

@@ -455,6 +455,7 @@ def _time_left(config: TrainConfig, started: float) -> float | None:
 
 
 SAMPLE_SKETCH = 4096  # distinct samples counted exactly up to this many, estimated beyond (about 1.6%)
+COUNT_HASH_SEED = 2**63 + 1  # outside the seeds of splits ([0, 2**32)), so a split is no sample of its hash
 
 
 def count_samples(chunks) -> int:
@@ -462,11 +463,13 @@ def count_samples(chunks) -> int:
 
     Exact up to `SAMPLE_SKETCH` distinct samples; beyond, the k-minimum-values estimate over the samples'
     64-bit hashes (`sample_fractions`: equal vectors hash equal), so a stream is counted in one pass
-    with memory for `SAMPLE_SKETCH` numbers. Relative error about 1 / sqrt(SAMPLE_SKETCH).
+    with memory for `SAMPLE_SKETCH` numbers. Relative error about 1 / sqrt(SAMPLE_SKETCH). The hash is
+    one no split uses (`COUNT_HASH_SEED`): a split keeps the samples of a range of its own hash, and
+    counted with that hash its part would hold the same smallest values as the whole.
     """
     smallest = np.empty(0)
     for left, right, *_ in chunks:
-        fractions = sample_fractions(np.concatenate([left, right]))
+        fractions = sample_fractions(np.concatenate([left, right]), COUNT_HASH_SEED)
         smallest = np.unique(np.concatenate([smallest, fractions]))[:SAMPLE_SKETCH]
     if len(smallest) < SAMPLE_SKETCH:
         return len(smallest)

@@ -1,13 +1,12 @@
 """A standalone HTML report of an evaluation, readable offline.
 
 The page carries plotly.js inline once, in its head, and every figure after that is a bare `<div>`
-drawing with it. Everything that comes from user files (model info, rows) is escaped.
+drawing with it. Everything that comes from user files (model info, file names, rows) is escaped.
 """
 
 from __future__ import annotations
 
 import html
-import json
 import math
 
 import plotly.graph_objects as go
@@ -16,6 +15,7 @@ from plotly.offline import get_plotlyjs
 from siamese_core.evaluation import EvalResult, hardest_pairs
 from siamese_core.figures import distance_histogram, loss_figure, roc_figure
 from siamese_core.outputs import atomic_write
+from siamese_core.pairs import LabelMapping
 
 FIGURE_HEIGHT = "460px"
 
@@ -44,17 +44,30 @@ def _number(value, *, percent: bool = False) -> str:
     return f"{value:.1%}" if percent else f"{value:.4f}"
 
 
-def _table(header: list[str], rows: list[list[str]], *, numeric_columns: tuple[int, ...] = ()) -> str:
-    """An HTML table; every cell is escaped here, so callers pass raw text."""
-    head = "".join(f"<th>{html.escape(str(cell))}</th>" for cell in header)
+def _table(header: list[str] | None, rows: list[list[str]], *, numeric_columns: tuple[int, ...] = ()) -> str:
+    """An HTML table (no header row when `header` is None); every cell is escaped here, so callers pass raw
+    text, or `_Markup` for a cell that is HTML already."""
+    head = (
+        ""
+        if header is None
+        else "<thead><tr>" + "".join(f"<th>{_escaped(c)}</th>" for c in header) + "</tr></thead>"
+    )
     body = []
     for row in rows:
         cells = []
         for index, cell in enumerate(row):
             css = ' class="number"' if index in numeric_columns else ""
-            cells.append(f"<td{css}>{html.escape(str(cell))}</td>")
+            cells.append(f"<td{css}>{_escaped(cell)}</td>")
         body.append(f"<tr>{''.join(cells)}</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    return f"<table>{head}<tbody>{''.join(body)}</tbody></table>"
+
+
+class _Markup(str):
+    """HTML built here from escaped parts, which `_table` puts in a cell as it is."""
+
+
+def _escaped(cell) -> str:
+    return cell if isinstance(cell, _Markup) else html.escape(str(cell))
 
 
 def _metrics_table(result: EvalResult) -> str:
@@ -97,10 +110,67 @@ def _confusion_table(result: EvalResult) -> str:
     )
 
 
-def _info_value(value) -> str:
-    if isinstance(value, (dict, list, tuple)):
-        return json.dumps(value, default=str, ensure_ascii=False)
+def _info_value(value) -> str | _Markup:
+    """A model fact for the Model table: a label mapping as a list of its two sides and how it was decided,
+    other mappings (settings, versions) as a table of their own, lists as comma-separated values."""
+    if isinstance(value, dict):
+        if "similar_values" in value or "rule" in value:
+            items = "".join(f"<li>{html.escape(line)}</li>" for line in _mapping_lines(value))
+            return _Markup(f"<ul>{items}</ul>")
+        return _Markup(
+            _table(None, [[str(key).replace("_", " "), _plain(item)] for key, item in value.items()])
+        )
+    return _plain(value)
+
+
+def _plain(value) -> str:
+    """A setting's value as a person writes it: 256, 256 for a list; 0.003 for a float; none for None."""
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_plain(item) for item in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{key}: {_plain(item)}" for key, item in value.items())
+    if value is None:
+        return "none"
+    if isinstance(value, float):
+        return f"{value:g}"
     return str(value)
+
+
+def _mapping_lines(mapping: dict) -> list[str]:
+    """A model file's label mapping (see `SiameseBundle.label_mapping`) in words, one line per fact."""
+    if "similar_values" not in mapping:
+        return [f"class column {mapping.get('column', '')}: {mapping.get('rule', '')}"]
+
+    def values(key: str) -> list[str]:  # a model file may come from anywhere: any JSON may be here
+        found = mapping.get(key)
+        return [str(value) for value in found] if isinstance(found, list) else [_plain(found)]
+
+    described = LabelMapping(
+        column=str(mapping.get("column", "")),
+        similar_values=values("similar_values"),
+        dissimilar_values=values("dissimilar_values"),
+    )
+    reason = mapping.get("reason")
+    return [*described.sides(counts=False), *([f"decided by: {reason}"] if reason else [])]
+
+
+def _data_table(result: EvalResult, data_file: str | None, split: str | None) -> str:
+    """The data evaluated, and how the model's training data were split (pairs dropped included)."""
+    rows = []
+    if data_file:
+        rows.append(["data file", data_file])
+    rows.append(
+        [
+            "pairs evaluated",
+            f"{result.n_pairs:,} ({result.n_similar:,} similar, {result.n_dissimilar:,} dissimilar)",
+        ]
+    )
+    if isinstance(split, str) and split:
+        # The split's parts, joined with "; " by `FitOutcome.describe_splits`: the counts per split, the
+        # pairs dropped because their two samples fell into different splits, the refit, the measure.
+        items = "".join(f"<li>{html.escape(part)}</li>" for part in split.split("; ") if part)
+        rows.append(["training (as the model file records it)", _Markup(f"<ul>{items}</ul>")])
+    return _table(None, rows)
 
 
 def _figure_div(figure: go.Figure) -> str:
@@ -117,6 +187,8 @@ def render_report(
     model_info: dict | None = None,
     history: dict | None = None,
     rows=None,
+    data_file: str | None = None,
+    split: str | None = None,
 ) -> str:
     """A standalone HTML page of an evaluation.
 
@@ -125,9 +197,13 @@ def render_report(
         distances: (n,) the distances it was computed from (for the histogram and the hardest pairs).
         labels: (n,) their labels, 0 similar and 1 dissimilar.
         title: The page's title.
-        model_info: Key/value facts about the model (architecture, margin, data file...); shown escaped.
+        model_info: Key/value facts about the model (margin, threshold, settings...); shown escaped, a
+            label mapping dict as a list, other dicts as tables.
         history: A training history ("loss", optionally "val_loss") for the loss curve.
         rows: (n,) the data row of each pair, for the hardest pairs table.
+        data_file: The name of the file the pairs come from.
+        split: How the model's training data were split and used (`FitOutcome.describe_splits`, kept in
+            the model file's metrics as "split"), shown as a list.
 
     Returns:
         The page as one string, plotly.js included once.
@@ -144,6 +220,9 @@ def render_report(
         items = "".join(f"<li>{html.escape(warning)}</li>" for warning in result.warnings)
         sections.append(f'<div class="warnings"><strong>Warnings</strong><ul>{items}</ul></div>')
 
+    sections.append("<h2>Data</h2>")
+    sections.append(_data_table(result, data_file, split))
+
     sections.append("<h2>Metrics</h2>")
     sections.append(_metrics_table(result))
     sections.append("<h3>Confusion matrix</h3>")
@@ -151,7 +230,7 @@ def render_report(
 
     if model_info:
         sections.append("<h2>Model</h2>")
-        sections.append(_table(["", ""], [[key, _info_value(value)] for key, value in model_info.items()]))
+        sections.append(_table(None, [[key, _info_value(value)] for key, value in model_info.items()]))
 
     sections.append("<h2>Distances</h2>")
     sections.append(

@@ -425,6 +425,7 @@ class PairStream:
             column=error.column,
             row=error.row,
             value=error.value,
+            settings=error.settings,
         )
 
     def _split_codes(self, left: np.ndarray, right: np.ndarray) -> np.ndarray:
@@ -741,8 +742,9 @@ def _count_labels(raw: pd.Series, rows: np.ndarray, counts: dict, name: str, col
         listed = ", ".join(f"'{shown(_display(v))}'" for v in list(counts)[:5])
         raise LabelError(
             f"has more than {MAX_LABEL_VALUES:,} distinct label values ({listed}, ...); a label column holds a "
-            "few values such as 0/1 or same/different: pass label_column=... (CLI: --label-column)",
+            "few values such as 0/1 or same/different: name the label column",
             source=name,
+            settings=[("label_column", "...")],
             column=column,
         )
 

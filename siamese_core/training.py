@@ -78,7 +78,7 @@ class TrainResult:
             to a multiple of the replicas).
         epochs_run: Epochs actually run.
         best_epoch: The epoch whose weights were kept (1-based).
-        stopped_early: True when early stopping ended training.
+        stopped_early: True when early stopping ended training before its last epoch.
         stopped_by_user: True when the progress callback asked to stop.
         stopped_by_time: True when `config.max_seconds` ended training.
         scaling: The feature scaling used ("per_feature", "global" or "none"; "auto" resolved).
@@ -577,7 +577,7 @@ def run_epochs(
         config=config,
         epochs_run=epochs_run,
         best_epoch=(best.best_epoch or epochs_run) if steps is None else epochs_run,
-        stopped_early=best.stopped,
+        stopped_early=best.stopped and epochs_run < config.epochs,  # not when patience ran out at the end
         stopped_by_user=stopped_by_user,
         stopped_by_time=stopped_by_time,
         scaling=scaling,

@@ -364,8 +364,8 @@ def test_label_mapping_shows_values_safely_and_briefly():
     labels = pd.Series(["ok", "\x1b[2J", "9" * 5000, "ok"] + [f"other {i}" for i in range(10)])
     _, mapping = map_labels(labels, column="label", similar_label="ok")
     assert mapping.describe() == (
-        f"similar: label ok, 2 pairs; dissimilar: label {'9' * 60}... (5,000 characters), \\x1b[2J, other 0, "
-        "other 1, other 2, other 3, other 4, other 5, ... (12 in all), 12 pairs"
+        f"similar: label = 'ok' (2 pairs); dissimilar: label is one of {'9' * 60}... (5,000 characters), "
+        "'\\x1b[2J', 'other 0', 'other 1', 'other 2', 'other 3', 'other 4', 'other 5', ... (12 in all) (12 pairs)"
     )
 
 
@@ -483,7 +483,8 @@ def test_a_label_columns_name_is_shown_escaped_by_the_api_and_the_cli(tmp_path, 
     rows = "".join(f"{i % 2},n,{i},{i + 3 * (i % 2)}\n" for i in range(10))
     data.write_text(f"label,note{ESC},a_x,b_x\n{rows}")
     mapping = LabelMapping(f"label{ESC}", ["0"], ["1"], 1, 2)
-    assert mapping.describe() == "similar: label\\x1b[2J 0, 1 pairs; dissimilar: label\\x1b[2J 1, 2 pairs"
+    described = "similar: label\\x1b[2J = 0 (1 pair); dissimilar: label\\x1b[2J = 1 (2 pairs)"
+    assert mapping.describe() == described
     # 10 pairs split by sample leave no dissimilar training pair: exit 2 after the loaded data is described
     assert main(["train", str(data), "--out", str(tmp_path / "m.keras")]) == 2
     err = capsys.readouterr().err

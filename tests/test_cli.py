@@ -6,6 +6,7 @@ import re
 import shutil
 import subprocess
 import sys
+from html import escape
 from pathlib import Path
 
 import pandas as pd
@@ -92,11 +93,14 @@ def test_score_keeps_the_inputs_distance_and_similar_columns_and_says_so(
     assert ((scored["distance_2"] <= 0.5) == scored["similar_2"]).all()
 
 
-def test_report_writes_html(model_file, pair_csv, tmp_path):
+def test_report_writes_html(model_file, pair_csv, tmp_path, tiny_outcome):
     out = tmp_path / "report.html"
     assert main(["report", model_file, pair_csv, "-o", str(out)]) == 0
     html = out.read_text()
     assert "<html" in html and "ROC" in html and "AUC" in html
+    assert "<td>data file</td><td>pairs.csv</td>" in html.replace("\n", "")
+    first_part = tiny_outcome.describe_splits().split("; ")[0]  # the split the model file records
+    assert f"<li>{escape(first_part)}</li>" in html
 
 
 @pytest.mark.parametrize(
@@ -154,6 +158,26 @@ def test_bad_input_exits_2_with_one_line(args, message, model_file, pair_csv, tm
     assert message in err
     assert len(err.strip().splitlines()) == 1
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("rows", "advice"),
+    [
+        (
+            ["0,1,2", "1,,4", "0,3,4"],
+            "1 of 3 rows has missing values (empty cells), the first here; fill them "
+            "in, or drop those rows (pass --drop-missing)",
+        ),
+        (["0,1,2", "maybe,3,4", "1,3,4"], "say which value means similar (pass --similar-label ...)"),
+    ],
+)
+def test_the_command_line_names_its_own_flags_in_advice(rows, advice, tmp_path, capsys):
+    data = tmp_path / "gaps.csv"
+    data.write_text("label,a_x,b_x\n" + "\n".join(rows) + "\n")
+    assert main(["train", str(data), "--out", str(tmp_path / "m.keras")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("siamese: error: gaps.csv, column ") and err.endswith(f"{advice}\n")
+    assert "=True" not in err and "similar_label" not in err
 
 
 OUT_OF_PLACE = [

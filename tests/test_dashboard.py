@@ -23,11 +23,27 @@ def new_app() -> AppTest:
 
 
 def train(at: AppTest, **settings) -> AppTest:
-    for key, value in {**SMALL_TRAINING, **settings}.items():
+    """Train with small settings (these override them) and wait for the end: the model is the session's."""
+    start_training(at, **{**SMALL_TRAINING, **settings})
+    return finish_training(at)
+
+
+def start_training(at: AppTest, **settings):
+    """Click Train with these settings; the run returns while the session's job trains. The job."""
+    for key, value in settings.items():
         widget = at.text_input(key=key) if key == "hidden" else at.number_input(key=key)
         widget.set_value(value)
     at.button(key="train").click().run()
     assert not at.exception
+    return at.session_state["training_job"]
+
+
+def finish_training(at: AppTest) -> AppTest:
+    """Wait for the session's training (a worker thread) to end, then run: the run adopts its model."""
+    assert at.session_state["training_job"].wait(300), "training did not end within 300 s"
+    at.run()
+    assert not at.exception
+    assert "training_job" not in at.session_state
     return at
 
 
@@ -58,9 +74,8 @@ def test_first_page_paints_without_tensorflow():
 def test_demo_opens_ready_to_train_and_trains_end_to_end():
     at = new_app()
     assert "11,304 pairs, 64 features per sample." in texts(at.success)
-    assert "similar: label 0, 5,652 pairs; dissimilar: label 1, 5,652 pairs" in at.markdown[0].value.replace(
-        "\\", ""
-    )
+    labels = "similar: label = 0 (5,652 pairs); dissimilar: label = 1 (5,652 pairs)"
+    assert labels in at.markdown[0].value.replace("\\", "")
     assert at.button(key="train").label == "Train"
     assert at.selectbox(key="batch_size").value == "auto"
     train(at)
@@ -195,7 +210,7 @@ def test_model_page_download_upload_and_refusal(trained_app, tmp_path):
         (b"label,a_x,b_x\n0,1,oops\n1,2,3\n", "is not a number"),
         (b"label,a_x,a_y,b_x\n0,1,2,3\n1,2,3,4\n", "sides of unequal width"),
         (b"\x00\x01\x02binary\xff", "binary"),
-        (b"label,a_x,b_x\n0,1,\n1,2,3\n0,1,1\n1,5,3\n0,2,2\n", "drop_missing"),
+        (b"label,a_x,b_x\n0,1,\n1,2,3\n0,1,1\n1,5,3\n0,2,2\n", 'tick "Drop rows with missing values"'),
         (b"label,a_x,b_x\n2,1,1\n1,2,3\n0,1,1\n", "'2'"),
     ],
 )
@@ -213,7 +228,7 @@ def test_flip_swaps_the_label_mapping():
     at = new_app()
     at.toggle(key="flip_labels").set_value(True).run()
     assert not at.exception
-    assert "similar: label 1, 5,652 pairs; dissimilar: label 0" in at.markdown[0].value.replace("\\", "")
+    assert "similar: label = 1 (5,652 pairs); dissimilar: label = 0" in at.markdown[0].value.replace("\\", "")
 
 
 def test_missing_values_can_be_dropped():
@@ -221,7 +236,9 @@ def test_missing_values_can_be_dropped():
     at.radio(key="source").set_value("pairs").run()
     csv = b"label,a_x,b_x\n0,1,\n1,2,3\n0,1,1\n1,5,3\n0,2,2\n1,9,1\n"
     at.file_uploader(key="pair_file").set_value(("gaps.csv", csv, "text/csv")).run()
-    assert "drop_missing" in " ".join(texts(at.error))
+    assert " ".join(texts(at.error)).endswith(
+        'fill them in, or drop those rows (tick "Drop rows with missing values" under Columns and labels)'
+    )
     at.checkbox(key="drop_missing").check().run()
     assert not at.exception and not at.error
     assert "5 pairs, 1 feature per sample." in texts(at.success)

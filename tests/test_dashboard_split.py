@@ -12,7 +12,16 @@ import pytest
 from siamese_core.data import load_pair_csv, load_samples_csv
 from siamese_core.pairs import PairSet
 from siamese_core.splits import make_splits, plan_text
-from tests.test_dashboard import ROOT, new_app, small_pair_csv, texts, train
+from tests.test_dashboard import (
+    ROOT,
+    SMALL_TRAINING,
+    finish_training,
+    new_app,
+    small_pair_csv,
+    start_training,
+    texts,
+    train,
+)
 
 DEMO_CSV = ROOT / "examples" / "digits_pairs.csv"
 SAMPLES_CSV = ROOT / "examples" / "digits_samples.csv"
@@ -82,7 +91,8 @@ def test_plan_is_shown_before_training_with_the_exact_counts_and_follows_the_sha
 def test_refit_on_and_off_are_said_in_the_result_and_measured_honestly(demo):
     at = new_app()
     assert at.checkbox(key="refit").value is True
-    train(at, **TINY)
+    job = start_training(at, **{**SMALL_TRAINING, **TINY})
+    finish_training(at)
     outcome = at.session_state["outcome"]
     message = result_message(at)
     assert outcome.selection is not None and outcome.final_pairs == demo.n_pairs
@@ -91,8 +101,8 @@ def test_refit_on_and_off_are_said_in_the_result_and_measured_honestly(demo):
         f"Held-out metrics from the selection model (trained on {outcome.splits.train.n_pairs:,} of "
         f"{demo.n_pairs:,} pairs, never saw the test samples): AUC {outcome.test.auc:.4f}"
     ) in message
-    progress = at.get("progress")[0].proto.text
-    assert progress.startswith(f"Refitting on all {demo.n_pairs:,} pairs: epoch")
+    # The progress the page showed last, while the refit ran.
+    assert job.snapshot().text.startswith(f"Refitting on all {demo.n_pairs:,} pairs: epoch")
 
     # Evaluate: the selection model's distances on the test split, titled with what was measured.
     at.switch_page("views/evaluate.py").run()
@@ -107,14 +117,15 @@ def test_refit_on_and_off_are_said_in_the_result_and_measured_honestly(demo):
 
     at.switch_page("views/data_train.py").run()
     at.checkbox(key="refit").uncheck().run()
-    train(at, **TINY)
+    job = start_training(at, **{**SMALL_TRAINING, **TINY})
+    finish_training(at)
     outcome = at.session_state["outcome"]
     message = result_message(at)
     assert outcome.selection is None and outcome.final_pairs == outcome.splits.train.n_pairs
     assert "the final model was not refit on all pairs" in message
     assert "was refit on all" not in message and "final model refit on all" not in message
     assert "Held-out metrics from the final model" in message
-    assert at.get("progress")[0].proto.text.startswith("Training: epoch")
+    assert job.snapshot().text.startswith("Training: epoch")
 
     # No held-out pairs: Evaluate says the numbers are on pairs the model trained on.
     at.slider(key="test_fraction").set_value(0.0)

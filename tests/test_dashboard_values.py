@@ -172,8 +172,10 @@ def test_compare_verdict_follows_the_distance_and_the_threshold(trained):
         assert not at.exception
         at.switch_page("views/compare.py").run()
         assert not at.exception
-        at.number_input(key="pick_A").set_value(row + 1)
-        at.number_input(key="pick_B").set_value(data.n_pairs + row + 1).run()  # the pair's second sample
+        # A: the pair's row, first side (as it begins); B: the same row, second side (as it begins).
+        at.number_input(key="pick_A_row").set_value(int(data.rows[row]))
+        at.number_input(key="pick_B_row").set_value(int(data.rows[row])).run()
+        assert (at.radio(key="pick_A_side").value, at.radio(key="pick_B_side").value) == (0, 1)
         assert [caption for caption in texts(at.caption) if caption.startswith("row ")][:2] == [
             f"row {data.rows[row]}, first sample",
             f"row {data.rows[row]}, second sample",
@@ -239,7 +241,11 @@ def test_a_model_of_another_width_says_so_and_still_scores_and_evaluates(model_f
     assert texts(at.warning) == [mismatch]
     at.switch_page("views/compare.py").run()
     assert not at.exception
-    assert texts(at.error) == ["sample A has 64 features but the model expects 6 (f0, f1, f2, f3, ...)"]
+    assert texts(at.error) == [
+        "digits demo pairs: the model has 6 features per sample but the file has 64; missing for example "
+        "f0, f1, f2, f3, ... (6 in all). Load data with the model's features on **Data & training**, or "
+        "choose **Type or paste two vectors** above."
+    ]
 
     # What works: scoring a file with the model's features, and evaluating on such data.
     model = load_model(content)
@@ -261,3 +267,30 @@ def test_a_model_of_another_width_says_so_and_still_scores_and_evaluates(model_f
     assert np.abs(distances - model.threshold).min() > 1e-5  # no verdict hangs on the last float bit
     expected = shown_metrics(distances, pairs.labels, model.threshold)
     assert {label: shown(at)[label] for label in expected} == expected
+
+
+def test_compare_puts_the_samples_features_in_the_models_order(model_file):
+    """Labeled samples whose file holds the model's six features in reverse order: Compare's distance for
+    rows 1 and 2 is the model's for those samples with their columns put back in the model's order (it
+    used to pass the file's order, a wrong distance with no word)."""
+    import pandas as pd
+
+    from siamese_core.bundle import load_model
+    from tests.conftest import FEATURES, clustered_samples
+
+    features, classes = clustered_samples(n_per_class=5)
+    frame = pd.DataFrame(features, columns=FEATURES)[FEATURES[::-1]]  # f5, f4, ..., f0
+    frame.insert(0, "class", classes)
+    model = load_model(model_file)
+    expected = float(model_distances(model.model, features[:1], features[1:2])[0])
+
+    at = new_app()
+    at.switch_page("views/model.py").run()
+    at.file_uploader(key="model_file").set_value(("m.keras", Path(model_file).read_bytes(), "x")).run()
+    at.switch_page("views/data_train.py").run()
+    at.radio(key="source").set_value("samples").run()
+    at.file_uploader(key="samples_file").set_value(("rev.csv", frame.to_csv(index=False).encode(), "x")).run()
+    at.switch_page("views/compare.py").run()
+    assert not at.exception and not at.error
+    assert [at.number_input(key="pick_A_row").value, at.number_input(key="pick_B_row").value] == [1, 2]
+    assert shown(at)["Distance"] == f"{expected:.4f}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import tempfile
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from siamese_core.data import (
     load_samples_csv,
     map_labels,
     read_csv,
+    read_header,
 )
 from siamese_core.errors import DataError, LabelError, SiameseError
 from siamese_core.pairs import PairSet, SampleSet
@@ -304,7 +306,8 @@ def test_missing_values_are_an_error_by_default():
     error = caught.value
     assert (error.column, error.row) == ("a_x", 2)
     assert "2 of 5 rows have missing values" in str(error)
-    assert "drop_missing=True (CLI: --drop-missing)" in str(error)
+    assert str(error).endswith("the first here; fill them in, or drop those rows (pass drop_missing=True)")
+    assert error.settings == (("drop_missing", "True"),)
 
 
 def test_drop_missing_drops_and_records():
@@ -378,7 +381,7 @@ def test_detect_label_column_priority_and_case():
 def test_no_label_column():
     message = error_of(load_pair_csv, pair_csv("kind,a_x,b_x", ["0,1,2"]))
     assert "no label column" in message and "kind, a_x, b_x" in message
-    assert "label_column=... (CLI: --label-column)" in message
+    assert message.endswith("; name the label column (pass label_column=...)")
 
 
 def test_shuffled_columns_pair_by_name():
@@ -475,7 +478,10 @@ def test_override_errors():
     assert "left_columns has 2 columns but right_columns has 1" in error_of(
         load_pair_csv, data, left_columns=["u", "v"], right_columns=["w"]
     )
-    assert "both left_columns and right_columns" in error_of(load_pair_csv, data, left_columns=["u"])
+    assert error_of(load_pair_csv, data, left_columns=["u"]).endswith(
+        "give the feature columns of both samples, or of neither "
+        "(pass left_columns=[...] and pass right_columns=[...])"
+    )
     assert "no column named 'kind'" in error_of(load_pair_csv, data, label_column="kind")
 
 
@@ -500,7 +506,7 @@ def test_numbers_follow_the_loss_convention(values):
 def test_mapping_display_values():
     _, mapping = map_labels(pd.Series([0.0, 1.0, 1.0]), column="label")
     assert (mapping.similar_values, mapping.dissimilar_values) == (["0"], ["1"])
-    assert mapping.describe() == "similar: label 0, 1 pairs; dissimilar: label 1, 2 pairs"
+    assert mapping.describe() == "similar: label = 0 (1 pair); dissimilar: label = 1 (2 pairs)"
 
 
 def test_labels_written_in_other_forms_are_one_value():
@@ -508,7 +514,7 @@ def test_labels_written_in_other_forms_are_one_value():
     the same whether pandas parsed it as text or as numbers); other text as written, stripped."""
     labels, mapping = map_labels(pd.Series(["01", "1", "1.0", " 0", "+0", 1, 0.0, "1e0"]), column="label")
     np.testing.assert_array_equal(labels, [1, 1, 1, 0, 0, 1, 0, 1])
-    assert mapping.describe() == "similar: label 0, 3 pairs; dissimilar: label 1, 5 pairs"
+    assert mapping.describe() == "similar: label = 0 (3 pairs); dissimilar: label = 1 (5 pairs)"
     _, mapping = map_labels(pd.Series(["TRUE", "false", True, "False "]), column="label")
     assert (mapping.similar_values, mapping.dissimilar_values) == (["false"], ["true"])
     with pytest.raises(LabelError) as caught:
@@ -590,7 +596,8 @@ def test_unknown_value_names_value_count_and_first_row():
     error = caught.value
     assert (error.column, error.row, error.value) == ("label", 3, "2")
     assert "label value '2' (3 rows, the first here)" in str(error)
-    assert "similar_label=... (CLI: --similar-label)" in str(error)
+    assert str(error).endswith("say which value means similar (pass similar_label=...)")
+    assert error.settings == (("similar_label", "..."),)
     assert "maybe" in error_of(map_labels, pd.Series(["same", "maybe"]), column="label", kind=LabelError)
 
 
@@ -650,7 +657,7 @@ def test_samples_numeric_classes_are_text_and_feature_override():
 def test_samples_class_override_and_no_class():
     data = b"kind,p0,p1\na,0,1\na,1,1\nb,2,2\n"
     assert load_samples_csv(data, class_column="kind").classes.tolist() == ["a", "a", "b"]
-    assert "class_column=... (CLI: --class-column)" in error_of(load_samples_csv, data)
+    assert error_of(load_samples_csv, data).endswith("; name it (pass class_column=...)")
 
 
 def test_samples_text_in_a_mostly_numeric_column():
@@ -703,6 +710,9 @@ def test_pairs_by_reference_values():
     assert pairs.info.kind == "reference" and pairs.info.source == "pairs.csv + s.csv"
     assert pairs.info.id_column == "id" and "class" in pairs.info.ignored_columns
     np.testing.assert_array_equal(pairs.rows, [1, 2, 3, 4])
+    # Each pair names its two samples by id (" 9" stripped, as matched), and keeps them when subset.
+    assert pairs.sample_ids.tolist() == [["7", "8"], ["8", "9"], ["9", "x"], ["7", "x"]]
+    assert pairs.subset(np.array([3, 1])).sample_ids.tolist() == [["7", "x"], ["8", "9"]]
 
 
 def test_pairs_by_reference_overrides():
@@ -1294,3 +1304,269 @@ def test_range_count():
     assert data._range_count(5 * 2**20, 129, 64) == 5
     assert data._range_count(10 * 2**20, 3, 4) == 12
     assert data._range_count(1024, 129, 8) == 1
+
+
+# --------------------------------------------------------------------------------------------------
+# Sources, sniffing and the header: each message in full
+# --------------------------------------------------------------------------------------------------
+
+
+class _Pipe:
+    """A readable stream that can neither seek nor give its value, with no name (as a socket's file)."""
+
+    def __init__(self, data: bytes):
+        self._data = data
+
+    def read(self) -> bytes:
+        return self._data
+
+
+def test_streams_are_read_whole_and_named_after_their_file(tmp_path):
+    """A text stream's value is encoded as UTF-8; a file object read from before is rewound; a stream that
+    cannot seek is read from where it is; only a non-empty text name names the file."""
+    pairs = load_pair_csv(io.StringIO(PAIRS.decode().replace("label", "étiquette")), label_column="étiquette")
+    assert pairs.info.label_column == "étiquette" and pairs.info.source == "the uploaded file"
+    path = tmp_path / "pairs.csv"
+    path.write_bytes(PAIRS)
+    with open(path, "rb") as stream:
+        stream.read(10)
+        pairs = load_pair_csv(stream)
+    assert pairs.n_pairs == 4 and pairs.info.source == "pairs.csv"
+    assert load_pair_csv(_Pipe(PAIRS)).info.source == "the uploaded file"
+    for name in ("", 3):
+        assert load_pair_csv(_named_stream(PAIRS, name)).info.source == "the uploaded file"
+
+
+def test_sources_that_are_not_files_are_refused(tmp_path):
+    missing, folder, pipe = tmp_path / "nope.csv", tmp_path / "dir", tmp_path / "pipe.csv"
+    folder.mkdir()
+    os.mkfifo(pipe)
+    assert error_of(load_pair_csv, missing) == f"nope.csv: file not found: {missing}"
+    assert error_of(load_pair_csv, folder) == f"dir: is a folder, not a file: {folder}"
+    assert error_of(load_pair_csv, pipe) == (
+        f"pipe.csv: is not a regular file (a pipe, a device or a socket, which could keep the reader waiting "
+        f"forever): {pipe}; pass a file"
+    )
+    assert error_of(load_pair_csv, "label,a_x\n0,1") == (
+        "is not a file path (it contains a line break); pass CSV text as bytes instead"
+    )
+    with pytest.raises(TypeError, match=r"^source must be a path, bytes or a binary file-like object\. "):
+        load_pair_csv(123)
+
+
+@pytest.mark.parametrize(
+    ("head", "message"),
+    [
+        (b"\xff\xfel\x00", "is UTF-16 text; save it as UTF-8 (CSV UTF-8 in Excel)"),
+        (
+            b"PK\x03\x04rest",
+            "looks like an Excel workbook (.xlsx) or a zip archive, not a CSV; in Excel use File > Save As > CSV "
+            "UTF-8",
+        ),
+        (
+            b"\xd0\xcf\x11\xe0rest",
+            "looks like an old Excel workbook (.xls), not a CSV; in Excel use File > Save As > CSV UTF-8",
+        ),
+        (b"\x1f\x8brest", "is gzip-compressed; decompress it and pass the CSV inside"),
+        (
+            b"a\x00b\x00",  # four bytes, every other one NUL: ASCII written as UTF-16
+            "looks like UTF-16 text without a byte order mark (every other byte is NUL); save it as UTF-8 (CSV "
+            "UTF-8 in Excel)",
+        ),
+        (
+            "label,a\n".encode("utf-16-be"),
+            "looks like UTF-16 text without a byte order mark (every other byte is NUL); save it as UTF-8 (CSV "
+            "UTF-8 in Excel)",
+        ),
+        (
+            b"a\x00b",  # three bytes are too few to call UTF-16
+            "looks like a binary file, not a CSV (it contains NUL bytes); pass a comma, semicolon or tab "
+            "separated text file saved as UTF-8",
+        ),
+    ],
+)
+def test_files_that_are_not_csv_text_are_named(head, message):
+    assert error_of(load_pair_csv, head, name="f.csv") == f"f.csv: {message}"
+
+
+def test_invalid_utf8_is_located_after_a_byte_order_mark():
+    """3 bytes of BOM, 14 of header and 4 of "0,1,": the byte 0xff is byte 21, on line 2."""
+    assert error_of(load_pair_csv, b"\xef\xbb\xbflabel,a_x,b_x\n0,1,\xff\n", name="f.csv") == (
+        "f.csv: is not UTF-8 text (invalid byte 0xff at byte 21, line 2); save it as UTF-8 (CSV UTF-8 in Excel)"
+    )
+
+
+def test_a_character_cut_by_the_end_of_the_sniffed_bytes_is_not_an_error():
+    """The 64 KiB sniffed end in the middle of "é" (2 bytes): the rest of the file completes it."""
+    header = b"label,a_x,b_x,note\n"
+    row = b"0,1,2,n\n"
+    rows = row * ((64 * 1024 - len(header) - 64) // len(row))
+    padding = 64 * 1024 - 1 - len(header) - len(rows) - len(b"1,3,4,")
+    data = header + rows + b"1,3,4," + b"x" * padding + "é\n".encode() + b"1,5,6,n\n"
+    assert data.index("é".encode()) == 64 * 1024 - 1
+    pairs = load_pair_csv(data)
+    assert pairs.n_pairs == len(rows) // len(row) + 2
+
+
+def test_invalid_utf8_after_the_sniffed_bytes_is_named_by_its_byte():
+    rows = [f"{i % 2},{i},{i}" for i in range(8000)]  # about 100 KB, beyond the 64 KB sniffed
+    data = pair_csv("label,a_x,b_x", rows) + b"1,2,\xff\n"
+    message = "f.csv: is not UTF-8 text (invalid byte 0xff after the first 64 KB); save it as UTF-8 (CSV UTF-8 in Excel)"
+    assert error_of(read_csv, data, name="f.csv") == message
+    assert error_of(load_pair_csv, data, name="f.csv") == message
+
+
+def test_a_quote_left_open_in_the_last_value_is_reported():
+    """The last row has the header's three fields (the third runs to the end of the file), so the row check
+    passes it and pandas reports the open quote, on data row 2."""
+    data = b'label,a_x,b_x\n0,1,2\n1,2,"3\n'
+    assert error_of(read_csv, data, name="q.csv") == (
+        'q.csv: a quote (") opened near data row 2 is never closed; close or remove it'
+    )
+
+
+def test_a_header_longer_than_the_sniffed_bytes_is_read_whole(tmp_path):
+    """8,000 columns of about 10 bytes: the header alone is beyond 64 KiB, read as bytes or from a path."""
+    names = [f"a_feat{i:04d}" for i in range(4000)] + [f"b_feat{i:04d}" for i in range(4000)]
+    data = pair_csv(",".join(["label", *names]), [f"{y}" + ",1" * 8000 for y in (0, 1, 0, 1)])
+    assert data.index(b"\n") > 64 * 1024
+    path = tmp_path / "wide.csv"
+    path.write_bytes(data)
+    for source in (data, path):
+        pairs = load_pair_csv(source)
+        assert pairs.left.shape == (4, 4000) and pairs.feature_names[-1] == "feat3999"
+
+
+def test_a_header_of_more_than_ten_thousand_columns_is_refused():
+    header = ",".join(f"c{i}" for i in range(10_001))
+    assert error_of(read_csv, (header + "\n" + ",1" * 10_000 + "\n").encode(), name="w.csv") == (
+        "w.csv: has 10,001 columns, more than the limit of 10,000; keep only the columns you need (fewer features, "
+        "e.g. after PCA) and save it again"
+    )
+    assert read_csv((header[: header.rindex(",")] + "\n" + ",1" * 9_999 + "\n").encode()).shape == (1, 10_000)
+
+
+@pytest.mark.parametrize(
+    ("read", "needs"),
+    [
+        (load_pair_csv, "a label column and feature columns"),
+        (load_samples_csv, "a class column and feature columns"),
+        (
+            lambda source, name: load_pairs_by_reference(source, b"id,f\n1,2\n", pairs_name=name),
+            "two id columns and a label column",
+        ),
+        (
+            lambda source, name: load_pairs_by_reference(
+                b"id_a,id_b,label\n1,2,0\n", source, samples_name=name
+            ),
+            "an id column and feature columns",
+        ),
+        (read_header, "a label column and feature columns"),
+    ],
+    ids=["pairs", "samples", "reference pairs", "reference samples", "read_header"],
+)
+def test_a_file_of_one_column_says_what_it_needs(read, needs):
+    assert error_of(read, b"kind\n1\n", name="o.csv") == (
+        f"o.csv: has only one column ('kind'); it needs at least {needs}; no comma, semicolon or tab was found in "
+        "the header"
+    )
+
+
+@pytest.mark.parametrize(
+    ("header", "seen"), [(b"a|b", "'|'"), (b"a:b", "':'"), (b"a b", "' '")], ids=["pipe", "colon", "space"]
+)
+def test_a_file_of_one_column_names_the_separator_it_seems_to_use(header, seen):
+    """One separator in the header is enough to name it; | is looked for first, then :, then a space."""
+    assert error_of(load_pair_csv, header + b"\n1\n", name="o.csv") == (
+        f"o.csv: has only one column ('{header.decode()}'); it needs at least a label column and feature columns; "
+        f"it seems to be separated by {seen}; save it with commas, semicolons or tabs"
+    )
+
+
+def test_mixed_delimiters_name_the_header_and_the_line():
+    assert error_of(read_csv, b"label\n0;1;2\n", name="m.csv") == (
+        "m.csv, row 1 (line 2): mixed delimiters: the header has no comma, semicolon or tab (1 column) but line 2 "
+        "is separated by ';' (3 fields); use the same delimiter on every line"
+    )
+    assert error_of(read_csv, b"a,b\n0;1;2\n", name="m.csv") == (
+        "m.csv, row 1 (line 2): mixed delimiters: the header is separated by ',' (2 columns) but line 2 is "
+        "separated by ';' (3 fields); use the same delimiter on every line"
+    )
+
+
+@pytest.mark.parametrize(
+    ("read", "first_line", "example"),
+    [
+        (load_samples_csv, "0,1", "class,f0"),
+        (load_samples_csv, "0,1,2,3,4,5,6", "class,f0,f1,f2,f3,f4,f5"),
+        (load_samples_csv, "0,1,2,3,4,5,6,7", "class,f0,f1,...,f5,f6"),
+        (load_pair_csv, "0,1", "label,a_f0,b_f0"),
+        (load_pair_csv, "0,1,2,3,4,5,6,7,8", "label,a_f0,a_f1,...,b_f2,b_f3"),
+        (load_pair_csv, "0;1,5;2", "label;a_f0;b_f0"),
+        (load_pair_csv, "0,,1", "label,a_f0,b_f0"),
+    ],
+    ids=["2 samples", "7 samples", "8 samples", "2 pairs", "9 pairs", "decimal comma", "an empty name"],
+)
+def test_a_first_line_of_numbers_asks_for_a_header_like_the_file_needs(read, first_line, example):
+    """The example has the file's number of fields and its delimiter (a pair file: a label, then one feature
+    per side at least); beyond seven names it shows the first three and the last two."""
+    data = (first_line + "\n" + first_line + "\n").encode()
+    assert error_of(read, data, name="d.csv") == (
+        f"d.csv: the first line looks like data, not column names ({first_line}); add a header row such as {example}"
+    )
+
+
+@pytest.mark.parametrize(
+    ("header", "message"),
+    [
+        (
+            "a,b,c,",
+            "column 4 of the header has no name (an extra ',' at the end of the lines adds an unnamed column)",
+        ),
+        (
+            "a\tb\t",
+            "column 3 of the header has no name (an extra tab at the end of the lines adds an unnamed column)",
+        ),
+        (
+            ",b,c,",
+            "column 1, 4 of the header has no name (files written by pandas' to_csv without index=False start "
+            "with an unnamed index column; an extra ',' at the end of the lines adds an unnamed column)",
+        ),
+        ("a,,c", "column 2 of the header has no name"),
+        (
+            "," * 11 + "a,b",  # eleven unnamed columns: the first ten are named
+            "column 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 of the header has no name (files written by pandas' to_csv "
+            "without index=False start with an unnamed index column)",
+        ),
+    ],
+)
+def test_unnamed_columns_are_named_by_position_with_the_likely_cause(header, message):
+    delimiter = "\t" if "\t" in header else ","
+    data = (header + "\n" + delimiter.join(["1"] * (header.count(delimiter) + 1)) + "\n").encode()
+    assert error_of(load_pair_csv, data, name="u.csv") == f"u.csv: {message}; name it or delete that column"
+
+
+def test_duplicate_column_names_are_all_named_with_their_positions():
+    assert error_of(load_pair_csv, b"label,a_x,b_x,a_x,b_x,label\n0,1,2,3,4,5\n", name="d.csv") == (
+        "d.csv: has duplicate column names: 'label' (columns 1, 6); 'a_x' (columns 2, 4); 'b_x' (columns 3, 5); "
+        "give every column a unique name"
+    )
+    header = ",".join(["label", *["x"] * 11])
+    assert error_of(read_csv, (header + "\n" + "1," * 11 + "1\n").encode()) == (
+        "the uploaded file: has duplicate column names: 'x' (columns 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, ... (11 in "
+        "all)); give every column a unique name"
+    )
+
+
+def test_read_header_gives_the_stripped_names_from_the_first_bytes():
+    assert read_header(b" id ,name,\tvalue\n1,ann,0.5\n") == ["id", "name", "value"]
+    assert read_header(io.BytesIO(b"a;b\n1;2\n")) == ["a", "b"]
+
+
+def test_a_label_just_beyond_2_to_the_53_in_a_float_range_goes_to_the_careful_read(monkeypatch, small_ranges):
+    """With "1.0" among them, a range parses its labels as float64, where 9007199254740993 (2**53 + 1) becomes
+    9007199254740992: the careful read keeps its text."""
+    source = _with_labels(["0.0", "1.0", "9007199254740993"], n_rows=300)
+    pairs = load_pair_csv(source, similar_label="0")
+    assert small_ranges == [False]
+    assert pairs.info.label_mapping.dissimilar_values == ["1", "9007199254740993"]

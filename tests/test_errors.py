@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from siamese_core.errors import DataError, listed, shown
+from siamese_core.errors import ConfigError, DataError, listed, shown
 
 
 def test_shown_writes_out_what_would_act_on_a_terminal_or_break_the_line():
@@ -30,3 +30,21 @@ def test_listed_shows_the_first_values_escaped_then_how_many_there_are():
 def test_a_data_errors_column_is_shown_escaped():
     error = DataError("is empty", source="f.csv", column="a\u2028b", row=3)
     assert str(error) == "f.csv, column 'a\\u2028b', row 3 (line 4): is empty"
+
+
+def test_each_interface_names_the_settings_that_fix_an_error_in_its_own_words():
+    error = DataError(
+        "give the columns of both samples",
+        source="f.csv",
+        settings=[("left_columns", "[...]"), ("right_columns", "[...]")],
+    )
+    assert str(error) == (
+        "f.csv: give the columns of both samples (pass left_columns=[...] and pass right_columns=[...])"
+    )
+    assert (
+        error.worded(lambda name, value: name.upper())
+        == "f.csv: give the columns of both samples (LEFT_COLUMNS and RIGHT_COLUMNS)"
+    )
+    assert (
+        ConfigError("margin must be > 0").worded(lambda name, value: "never called") == "margin must be > 0"
+    )

@@ -220,7 +220,8 @@ def test_inverted_labels_warning():
     message = inverted_labels_warning([0.8, 0.9, 0.1, 0.2], [0, 0, 1, 1])
     assert message is not None
     assert "inverted" in message
-    assert "--similar-label" in message and "similar_label" in message
+    assert "say which value means similar when loading it" in message  # in words true in every interface
+    assert "--similar-label" not in message and "similar_label" not in message
     assert inverted_labels_warning(*SEPARATED) is None
     assert inverted_labels_warning([0.1], [0]) is None
     result = evaluate_distances([0.8, 0.9, 0.1, 0.2], [0, 0, 1, 1])
@@ -418,8 +419,8 @@ def test_inverted_labels_warning_in_full_and_not_at_equal_means():
     assert inverted_labels_warning([2.0, 1.0], [0, 1]) == (
         "Similar pairs (label 0) are farther apart on average (mean distance 2) than dissimilar pairs "
         "(label 1, mean distance 1): the labels are probably inverted. Here 0 must mean similar and 1 "
-        "dissimilar; if your file uses another value for similar, say which with similar_label "
-        "(CLI: --similar-label), or flip the labels (1 - label)."
+        "dissimilar; if your file uses another value for similar, say which value means similar when "
+        "loading it, or flip the labels (1 - label)."
     )
 
 

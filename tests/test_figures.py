@@ -11,10 +11,12 @@ from siamese_core.errors import ConfigError, DataError
 from siamese_core.evaluation import evaluate_distances, metrics_at_threshold
 from siamese_core.figures import (
     confusion_figure,
+    decimals_to_tell_apart,
     distance_histogram,
     embedding_figure,
     format_distance,
     loss_figure,
+    pair_embedding_figure,
     roc_figure,
     shared_bins,
 )
@@ -148,6 +150,75 @@ def test_embedding_figure_errors():
         embedding_figure(np.zeros((3, 2)), [0, 1])
     with pytest.raises(DataError, match="not finite"):
         embedding_figure(np.array([[0.0, np.nan]]), [0])
+
+
+def test_pair_embedding_figure_draws_each_pair_as_one_segment_coloured_by_its_label():
+    """1-D embeddings are the x axis as they are (y = 0). Pairs (0, 2) similar, (1, 5) dissimilar and
+    (3, 4) similar: the similar trace holds 2 pairs, x = 0, 2, gap, 3, 4, gap; the dissimilar one 1 pair."""
+    figure = pair_embedding_figure(
+        [[0.0], [1.0], [3.0]],
+        [[2.0], [5.0], [4.0]],
+        [0, 1, 0],
+        hover=[["row 1, first", "row 1, second"], ["row 2, first", "row 2, second"], ["r3a", "r3b"]],
+    )
+    similar, dissimilar = figure.data
+    assert (similar.name, dissimilar.name) == ("similar pairs (n=2)", "dissimilar pairs (n=1)")
+    assert list(similar.x) == [0.0, 2.0, None, 3.0, 4.0, None]
+    assert list(similar.y) == [0.0, 0.0, None, 0.0, 0.0, None]
+    assert list(dissimilar.x) == [1.0, 5.0, None]
+    assert list(similar.text) == ["row 1, first", "row 1, second", None, "r3a", "r3b", None]
+    assert list(dissimilar.text) == ["row 2, first", "row 2, second", None]
+    assert similar.mode == dissimilar.mode == "lines+markers"
+    assert similar.line.color != dissimilar.line.color
+    figure.to_json()
+
+
+def test_names_from_a_users_file_show_as_written_not_as_markup_or_template():
+    """Plotly reads tags, entities and `%{...}` in names, hover templates and hover text."""
+    figure = embedding_figure(
+        [[0.0, 1.0], [1.0, 0.0]], ["<b>x</b>", "50%{y}"], hover=["id <i>7</i>", "id %{x}"]
+    )
+    assert sorted(trace.name for trace in figure.data) == ["&lt;b&gt;x&lt;/b&gt; (n=1)", "50&#37;{y} (n=1)"]
+    templates = " ".join(trace.hovertemplate for trace in figure.data)
+    assert "<b>x" not in templates and "%{y}<" not in templates and templates.count("%{x:.3g}") == 2
+    assert sorted(text for trace in figure.data for text in trace.text) == [
+        "id &#37;{x}",
+        "id &lt;i&gt;7&lt;/i&gt;",
+    ]
+    pairs = pair_embedding_figure([[0.0]], [[1.0]], [0], hover=[["<a href='x'>a</a>", "b & c"]])
+    assert list(pairs.data[0].text) == ["&lt;a href='x'&gt;a&lt;/a&gt;", "b &amp; c", None]
+
+
+def test_pair_embedding_figure_projects_both_sides_together():
+    """Pairs (2, 0)-(-2, 0) similar and (0, 1)-(0, -1) dissimilar: the four points have variances 2 and
+    0.5 along the axes, so PC1 holds 2 / 2.5 = 80%; PCA of 2-D points only rotates (and maybe mirrors)
+    them, so the segments keep their lengths, 4 and 2, and both sides of a pair are projected alike."""
+    figure = pair_embedding_figure([[2.0, 0.0], [0.0, 1.0]], [[-2.0, 0.0], [0.0, -1.0]], [0, 1])
+    assert figure.layout.xaxis.title.text == "PC1 (80.0% of variance)"
+    assert figure.layout.yaxis.title.text == "PC2 (20.0% of variance)"
+    for trace, length in zip(figure.data, (4.0, 2.0), strict=True):
+        (x1, x2, gap), (y1, y2, _) = trace.x, trace.y
+        assert gap is None
+        assert np.hypot(x2 - x1, y2 - y1) == pytest.approx(length)
+
+
+def test_pair_embedding_figure_errors():
+    with pytest.raises(DataError, match="same shape"):
+        pair_embedding_figure(np.zeros((2, 3)), np.zeros((3, 3)), [0, 1])
+    with pytest.raises(DataError, match="one entry per pair"):
+        pair_embedding_figure(np.zeros((2, 3)), np.ones((2, 3)), [0])
+    with pytest.raises(DataError, match="hover must be"):
+        pair_embedding_figure(np.zeros((2, 3)), np.ones((2, 3)), [0, 1], hover=["a", "b"])
+
+
+def test_decimals_to_tell_apart():
+    """0.68431 and 0.68449 differ at the 4th decimal (0.6843, 0.6845); 0.684301 and 0.684304 at the
+    6th, whatever a third value; equal values need no more than the least asked for."""
+    assert decimals_to_tell_apart([0.68431, 0.68449]) == 4
+    assert decimals_to_tell_apart([0.684301, 0.684304, 0.78]) == 6
+    assert decimals_to_tell_apart([0.684301, 0.684301]) == 4
+    assert decimals_to_tell_apart([0.21, 0.24], at_least=1) == 2  # 0.2 and 0.2, then 0.21 and 0.24
+    assert decimals_to_tell_apart([0.1, 0.1 + 1e-15]) == 12  # at_most: closer values stay alike
 
 
 def test_confusion_figure():

@@ -18,6 +18,7 @@ from siamese_core.splits import (
     make_splits,
     pair_samples_seen,
     sample_folds,
+    sample_splits,
 )
 from siamese_core.training import predict_distances
 from tests.conftest import FEATURES, clustered_samples
@@ -161,6 +162,21 @@ def test_counting_samples_is_exact_when_few_and_close_when_many():
     assert count_samples([(samples[:100], samples[50:150])]) == 150
     estimate = count_samples([(samples[:15_000], samples[10_000:20_000]), (samples[20_000:], samples[:10])])
     assert abs(estimate / 30_000 - 1) < 0.05  # 1 / sqrt(4096) = 1.6% typical error
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2**32 - 1])
+def test_counting_the_samples_of_a_split_is_not_fooled_by_the_split_hash(seed):
+    """The training split keeps the samples whose split hash is below a bound: about half of them here.
+
+    Counted with that same hash, its smallest hashes would be the whole set's and the estimate the
+    whole set's count (30,000, as the refit of seed 0 once used); counted apart, about 14,800.
+    """
+    samples = np.random.default_rng(0).normal(size=(30_000, 3)).astype(np.float32)
+    codes = sample_splits(samples, validation_fraction=0.15, test_fraction=0.15, seed=seed)
+    train = samples[codes == 0]
+    assert 14_000 < len(train) < 16_000
+    estimate = count_samples([(train, train)])
+    assert abs(estimate / len(train) - 1) < 0.05
 
 
 TINY = TrainConfig(hidden=(16,), embedding_dim=4, epochs=3, batch_size=32, seed=0)

@@ -69,7 +69,7 @@ def test_user_text_is_escaped(page):
     assert "<script>alert" not in page
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in page
     assert "<b>x</b>" not in page and "Report &lt;b&gt;x&lt;/b&gt;" in page
-    assert "[64, 32]" in page
+    assert "64, 32" in page and "[64, 32]" not in page  # a list as a person writes it
 
 
 def test_warnings_and_no_history():
@@ -104,3 +104,59 @@ def test_failed_write_leaves_existing_report_intact(tmp_path, monkeypatch):
     )
     assert target.read_text(encoding="utf-8") == "old report"
     assert os.listdir(tmp_path) == ["report.html"]  # the temporary file is gone too
+
+
+def test_settings_label_mapping_data_file_and_split_read_as_text_not_json():
+    """Settings and versions are tables, the label mapping a list of its two sides and its rule, and the
+    Data table names the file and the pairs: 4 evaluated, 2 similar (0.1, 0.5) and 2 dissimilar (0.4, 0.9);
+    the split's parts are listed one per item, the dropped pairs among them."""
+    split = (
+        "pairs: train 8, test 2 (split by samples); 3 pairs whose two samples fell into different splits "
+        "are left out of all three (no sample is shared between splits); final model trained on 8 pairs"
+    )
+    page = render_report(
+        evaluate_distances(DISTANCES, LABELS),
+        DISTANCES,
+        LABELS,
+        model_info={
+            "label mapping": {
+                "column": "same",
+                "similar_values": ["same"],
+                "dissimilar_values": ["different"],
+                "reason": "words mapped by meaning: same = similar, different = dissimilar",
+            },
+            "training settings": {"hidden": [64, 32], "learning_rate": 0.003, "max_seconds": None},
+            "versions": {"keras": "3.15.1"},
+        },
+        data_file="<b>my</b>_pairs.csv",
+        split=split,
+    )
+    body = page[page.index("<body>") : page.index('<div class="figure">')]  # plotly.js holds any text
+    assert "similar_values" not in body and '{"' not in body  # no JSON
+    assert (
+        "<ul><li>similar: same = &#x27;same&#x27;</li><li>dissimilar: same = &#x27;different&#x27;</li>"
+        "<li>decided by: words mapped by meaning: same = similar, different = dissimilar</li></ul>"
+    ) in page
+    assert "<tr><td>hidden</td><td>64, 32</td></tr>" in page
+    assert "<tr><td>learning rate</td><td>0.003</td></tr>" in page
+    assert "<tr><td>max seconds</td><td>none</td></tr>" in page
+    assert "<tr><td>keras</td><td>3.15.1</td></tr>" in page
+    assert "<tr><td>data file</td><td>&lt;b&gt;my&lt;/b&gt;_pairs.csv</td></tr>" in page
+    assert "<tr><td>pairs evaluated</td><td>4 (2 similar, 2 dissimilar)</td></tr>" in page
+    assert (
+        "<li>pairs: train 8, test 2 (split by samples)</li><li>3 pairs whose two samples fell into different "
+        "splits are left out of all three (no sample is shared between splits)</li>"
+        "<li>final model trained on 8 pairs</li>"
+    ) in page
+
+
+def test_a_class_column_mapping_reads_as_its_rule():
+    page = render_report(
+        evaluate_distances(DISTANCES, LABELS),
+        DISTANCES,
+        LABELS,
+        model_info={
+            "label mapping": {"column": "<i>species</i>", "rule": "pairs of the same class are similar"}
+        },
+    )
+    assert "<li>class column &lt;i&gt;species&lt;/i&gt;: pairs of the same class are similar</li>" in page

@@ -1,16 +1,26 @@
-"""Tests of siamese_core.sources: finding a folder's files and checking their headers.
+"""Tests of siamese_core.sources: finding a folder's files, checking their headers, and reading whole tables
+a chunk at a time.
 
-(Reading the files in chunks is tested through `PairStream` in tests/test_streaming.py.)
+(Reading pairs in chunks is tested through `PairStream` in tests/test_streaming.py.)
 """
 
 from __future__ import annotations
 
+import datetime
+import decimal
+import io
+import re
+import warnings
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
 from siamese_core.errors import DataError
-from siamese_core.sources import open_files, open_table
+from siamese_core.sources import PairColumns, Piece, RangeTrouble, check_unchanged, open_files, open_table
 
 HEADER = "label,a_x,b_x\n"
 
@@ -141,3 +151,402 @@ def test_column_limit_and_duplicate_names_name_the_file(tmp_path):
     with pytest.raises(DataError) as caught:
         open_table(str(duplicated))
     assert caught.value.source == "dup.parquet"
+
+
+# --------------------------------------------------------------------------------------------------
+# Whole tables, a chunk at a time (what scoring reads)
+# --------------------------------------------------------------------------------------------------
+
+TABLE = "id , label,a_x,b_x\n7,same,1.5,2\n8,different,3,4\n9,same,5,6.25\n"
+
+
+def test_a_csv_table_comes_in_chunks_with_its_file_rows_as_index(tmp_path):
+    """Three rows in chunks of two: rows 0-1, then row 2; names stripped; each chunk's own dtypes (the
+    second chunk's b_x holds 6.25 only, a float, the first's the integers 2 and 4)."""
+    path = tmp_path / "t.csv"
+    path.write_text(TABLE)
+    table = open_table(str(path))
+    assert (table.name, table.format, table.is_folder, table.warnings) == ("t.csv", "csv", False, [])
+    chunks = list(table.table_chunks(2))
+    assert [file.name for file, _ in chunks] == ["t.csv", "t.csv"]
+    first, second = (frame for _, frame in chunks)
+    assert list(first.columns) == ["id", "label", "a_x", "b_x"] and list(first.index) == [0, 1]
+    assert first["label"].tolist() == ["same", "different"] and first["b_x"].tolist() == [2, 4]
+    assert first["b_x"].dtype == np.int64 and second["b_x"].dtype == np.float64
+    assert list(second.index) == [2] and second["a_x"].tolist() == [5.0]
+
+
+def test_a_table_given_as_bytes_is_named_as_asked():
+    table = open_table(TABLE.encode(), name="upload.csv")
+    assert (table.name, table.format, [file.name for file in table.files]) == (
+        "upload.csv",
+        "csv",
+        ["upload.csv"],
+    )
+    frames = [frame for _, frame in table.table_chunks(10)]
+    assert len(frames) == 1 and frames[0]["id"].tolist() == [7, 8, 9]
+    assert open_table(io.BytesIO(TABLE.encode())).name == "the uploaded file"
+
+
+def test_a_folder_table_gives_every_file_in_the_first_files_column_order(tmp_path):
+    (tmp_path / "a.csv").write_text("label,a_x,b_x\nsame,1,2\n")
+    (tmp_path / "b.csv").write_text("b_x,label,a_x\n4,different,3\n6,same,5\n")
+    table = open_table(tmp_path)
+    assert table.is_folder and table.name == tmp_path.name
+    chunks = list(table.table_chunks(1))
+    assert [file.name.split("/")[-1] for file, _ in chunks] == ["a.csv", "b.csv", "b.csv"]
+    assert all(list(frame.columns) == ["label", "a_x", "b_x"] for _, frame in chunks)
+    assert [frame.iloc[0].tolist() for _, frame in chunks] == [
+        ["same", 1, 2],
+        ["different", 3, 4],
+        ["same", 5, 6],
+    ]
+    assert [list(frame.index) for _, frame in chunks] == [[0], [0], [1]]
+
+
+def test_a_csv_table_with_a_quote_left_open_names_it(tmp_path):
+    path = tmp_path / "q.csv"
+    path.write_text('label,a_x,b_x\nsame,1,2\ndifferent,2,"3\n')
+    with pytest.raises(DataError) as caught:
+        list(open_table(str(path)).table_chunks(1))
+    assert (
+        str(caught.value) == 'q.csv: a quote (") opened near data row 2 is never closed; close or remove it'
+    )
+
+
+def test_a_parquet_table_comes_in_batches_with_values_not_categories(tmp_path):
+    """Row groups of 2 read in batches of 2: rows 0-1 and 2; the dictionary-encoded label comes back as its
+    values; the names are stripped."""
+    path = tmp_path / "t.parquet"
+    labels = pa.array(["same", "different", "same"]).dictionary_encode()
+    pq.write_table(pa.table({"label": labels, " a_x ": [1.5, 3.0, 5.0]}), path, row_group_size=2)
+    table = open_table(str(path))
+    assert (table.name, table.format) == ("t.parquet", "parquet")
+    assert table.files[0].group_rows == [2, 1]
+    frames = [frame for _, frame in table.table_chunks(2)]
+    assert [list(frame.index) for frame in frames] == [[0, 1], [2]]
+    assert all(list(frame.columns) == ["label", "a_x"] for frame in frames)
+    assert frames[0]["label"].tolist() == ["same", "different"] and frames[1]["label"].tolist() == ["same"]
+    assert not isinstance(frames[0]["label"].dtype, pd.CategoricalDtype)
+    assert frames[1]["a_x"].tolist() == [5.0]
+
+
+def test_a_parquet_table_with_a_nested_column_is_refused(tmp_path):
+    path = tmp_path / "n.parquet"
+    pq.write_table(pa.table({"label": ["same"], "tags": [[1, 2]]}), path)
+    with pytest.raises(DataError) as caught:
+        list(open_table(str(path)).table_chunks(10))
+    assert (caught.value.source, caught.value.column) == ("n.parquet", "tags")
+    assert str(caught.value) == (
+        "n.parquet, column 'tags': holds values of type list<element: int64>, which a CSV cell cannot hold "
+        "(scores are written as CSV); drop that column or flatten it into columns of plain values"
+    )
+
+
+def test_parquet_files_that_cannot_be_used_are_refused(tmp_path):
+    empty, junk, no_rows = tmp_path / "e.parquet", tmp_path / "j.parquet", tmp_path / "z.parquet"
+    empty.write_bytes(b"")
+    junk.write_bytes(b"PAR1 but not Parquet")
+    pq.write_table(pa.table({"label": pa.array([], pa.string()), "a_x": pa.array([], pa.float64())}), no_rows)
+    with pytest.raises(DataError) as caught:
+        open_table(str(empty))
+    assert str(caught.value) == "e.parquet: is empty; it needs columns and data rows"
+    with pytest.raises(DataError) as caught:
+        open_table(str(junk))
+    assert str(caught.value).startswith("j.parquet: cannot be read as Parquet (")
+    assert str(caught.value).endswith(
+        "); pass a Parquet file written by pandas, pyarrow, Spark or DuckDB, or a CSV file"
+    )
+    with pytest.raises(DataError) as caught:
+        open_table(str(no_rows))
+    assert str(caught.value) == "z.parquet: has no data rows"
+
+
+def test_a_file_is_parquet_by_its_suffix_or_its_first_bytes(tmp_path):
+    """A Parquet file named .bin is read as Parquet (it starts with PAR1); a .PQ file too."""
+    table = pa.table({"label": ["same"], "a_x": [1.0]})
+    pq.write_table(table, tmp_path / "data.bin")
+    pq.write_table(table, tmp_path / "data.PQ")
+    assert open_files(tmp_path / "data.bin").format == "parquet"
+    assert open_files(tmp_path / "data.PQ").format == "parquet"
+    (tmp_path / "short.bin").write_bytes(b"PA")
+    with pytest.raises(DataError) as caught:
+        open_files(tmp_path / "short.bin")  # two bytes, not PAR1: read as CSV
+    assert str(caught.value) == (
+        "short.bin: has only one column ('PA'); it needs at least a label column and feature columns; no comma, "
+        "semicolon or tab was found in the header"
+    )
+
+
+def test_check_unchanged_names_a_file_changed_or_gone(tmp_path):
+    path = tmp_path / "p.csv"
+    path.write_text(HEADER + "0,1,2\n")
+    file = open_files(path).files[0]
+    check_unchanged(file)  # as it was
+    path.write_text(HEADER + "0,1,2\n1,3,4\n")
+    message = "p.csv: has changed (or gone) since it was scanned; make a new PairStream to scan it again"
+    with pytest.raises(DataError, match=re.escape(message)):
+        check_unchanged(file)
+    path.unlink()
+    with pytest.raises(DataError, match=re.escape(message)):
+        check_unchanged(file)
+    check_unchanged(open_table(b"label,a_x\n0,1\n").files[0])  # bytes: nothing to compare
+
+
+# --------------------------------------------------------------------------------------------------
+# A CSV file's pairs in byte ranges (the pieces that `PairStream` shares out)
+# --------------------------------------------------------------------------------------------------
+
+COLUMNS = PairColumns("label", ["a_x"], ["b_x"])
+RANGE_HEADER = "label,a_x,note,b_x\n"  # 19 bytes
+
+
+def range_rows(n: int = 100) -> list[str]:
+    """Rows of 17 bytes each with their line feed: row i has a_x = i + 0.5 and b_x = i."""
+    return [f"{i % 2},{i:03d}.5,n{i:03d},{i:03d}" for i in range(n)]
+
+
+def write_rows(path, rows: list[str], header: str = RANGE_HEADER, prefix: bytes = b"") -> None:
+    path.write_bytes(prefix + (header + "\n".join(rows) + "\n").encode())
+
+
+def all_blocks(file, pieces: list[Piece], chunk_rows: int) -> list:
+    """The blocks of every piece, each piece starting at the data row after the last one's (as PairStream
+    numbers them)."""
+    blocks = []
+    for piece in pieces:
+        first_row = sum(len(block.rows) for block in blocks)
+        blocks += list(file.blocks(replace(piece, first_row=first_row), COLUMNS, chunk_rows))
+    return blocks
+
+
+def test_a_plain_csv_file_is_cut_into_ranges_at_line_starts(tmp_path):
+    """1,700 bytes of rows after a 19-byte header, 17 bytes a row, 10 rows a chunk: round(1700 / 170) = 10
+    ranges. Each cut, at 19 + 170 k, falls on a line start, and the range begins after that line, at
+    36 + 170 k; the file ends at byte 1,719."""
+    path = tmp_path / "r.csv"
+    write_rows(path, range_rows())
+    file = open_files(path).files[0]
+    starts = [19] + [36 + 170 * k for k in range(1, 10)]
+    assert file.range_plan(3, 10) == [
+        Piece(3, "range", start, stop) for start, stop in zip(starts, [*starts[1:], 1719], strict=True)
+    ]
+    assert len(file.range_plan(0, 2)) == 50  # round(1700 / 34), the header not counted
+
+
+def test_a_small_file_is_one_range(tmp_path):
+    """Three rows, 51 bytes, in chunks of 10 rows (170 bytes): round(0.3) = 0 ranges, so one."""
+    path = tmp_path / "r.csv"
+    write_rows(path, range_rows(3))
+    assert open_files(path).files[0].range_plan(0, 10) == [Piece(0, "range", 19, 70)]
+
+
+def test_the_row_length_is_judged_on_the_first_64_kib(tmp_path):
+    """4,000 rows of 17 bytes, then 1,000 of 117: the 64 KiB after the first row hold 3,855 whole short rows
+    and a byte, so a row is 65,553 / 3,856 = 17.0 bytes, and 185,000 bytes in chunks of 1,000 rows make
+    round(10.88) = 11 ranges (rows of 37 bytes on average over the whole file would make 5)."""
+    rows = [f"{i % 2},001.5,n001,001" for i in range(4000)] + [
+        f"{i % 2},1.5,{'n' * 108},2" for i in range(1000)
+    ]
+    path = tmp_path / "r.csv"
+    write_rows(path, rows)
+    assert path.stat().st_size == 19 + 4000 * 17 + 1000 * 117
+    assert len(open_files(path).files[0].range_plan(0, 1000)) == 11
+
+
+def test_the_ranges_give_every_row_with_its_number_and_text_labels(tmp_path):
+    """Every range after the first is parsed after the header and the first row, dropped again; a block
+    holds at most a chunk of rows; labels are the text written; a value's text is read back from the
+    file. With a byte order mark, too."""
+    for prefix in (b"", b"\xef\xbb\xbf"):
+        path = tmp_path / "r.csv"
+        write_rows(path, range_rows(), prefix=prefix)
+        file = open_files(path).files[0]
+        blocks = all_blocks(file, file.range_plan(0, 10), 10)
+        assert all(1 <= len(block.rows) <= 10 and block.unit == 0 for block in blocks)
+        rows = np.concatenate([block.rows for block in blocks])
+        np.testing.assert_array_equal(rows, np.arange(100))
+        assert rows.dtype == np.int64
+        left = np.concatenate([block.left for block in blocks])
+        np.testing.assert_array_equal(left[:, 0], np.arange(100) + 0.5)
+        assert left.dtype == np.float32
+        np.testing.assert_array_equal(np.concatenate([block.right for block in blocks])[:, 0], np.arange(100))
+        assert [label for block in blocks for label in block.labels.tolist()] == [
+            str(i % 2) for i in range(100)
+        ]
+        assert blocks[-1].value_text(len(blocks[-1].rows) - 1, "a_x") == "099.5"
+
+
+def test_a_range_with_a_quote_or_a_word_is_left_to_the_read_in_order(tmp_path):
+    """Row 50 has a quoted note (a line break could be inside it), row 70 a word in a_x: their ranges
+    raise RangeTrouble, saying why; the others read."""
+    rows = range_rows()
+    rows[50] = rows[50].replace(",n050,", ',"n,050",')
+    rows[70] = rows[70].replace("070.5", "oops")
+    path = tmp_path / "q.csv"
+    write_rows(path, rows)
+    file = open_files(path).files[0]
+    troubles = []
+    for piece in file.range_plan(0, 10):
+        try:
+            list(file.blocks(piece, COLUMNS, 10))
+        except RangeTrouble as trouble:
+            troubles.append(str(trouble))
+    assert troubles == ["a quote or bytes that are not UTF-8", "could not convert string to float: 'oops'"]
+
+
+def test_files_with_unusual_first_lines_or_given_as_bytes_are_read_in_order(tmp_path):
+    path = tmp_path / "q.csv"
+    rows = range_rows(20)
+    rows[0] = rows[0].replace(",n000,", ',"n000",')
+    write_rows(path, rows)
+    file = open_files(path).files[0]
+    assert file.range_plan(0, 10) is None
+    blocks = list(file.blocks(Piece(0, "file"), COLUMNS, 8))
+    assert [block.unit for block in blocks] == [0, 1, 2]
+    assert [block.rows.tolist() for block in blocks] == [
+        list(range(8)),
+        list(range(8, 16)),
+        list(range(16, 20)),
+    ]
+    np.testing.assert_array_equal(blocks[2].left[:, 0], [16.5, 17.5, 18.5, 19.5])
+    assert open_table(path.read_bytes()).files[0].range_plan(0, 10) is None
+
+
+def test_a_csv_file_keeps_its_sniffed_layout(tmp_path):
+    path = tmp_path / "s.csv"
+    path.write_text("label;a_x;b_x\n0;1,5;2\n1;3,5;4\n")
+    file = open_files(path).files[0]
+    assert (file.delimiter, file.decimal, file.columns) == (";", ",", ["label", "a_x", "b_x"])
+    assert file.positions == {"label": 0, "a_x": 1, "b_x": 2}
+    assert file.warnings == ["read ',' as the decimal mark (numbers such as '1,5')"]
+    blocks = all_blocks(file, file.range_plan(0, 10), 10)
+    np.testing.assert_array_equal(blocks[0].left[:, 0], np.float32([1.5, 3.5]))
+
+
+# --------------------------------------------------------------------------------------------------
+# A Parquet file's pairs, a row group at a time
+# --------------------------------------------------------------------------------------------------
+
+
+def parquet(path, columns: dict, **options):
+    pq.write_table(pa.table(columns), path, **options)
+    return open_files(path).files[0]
+
+
+def test_parquet_pieces_are_the_row_groups_that_have_rows(tmp_path):
+    """Row groups of 2, 0 and 3 rows, in chunks of 2: the empty group has no piece; the last starts at data
+    row 2 and has ceil(3 / 2) = 2 units."""
+    path = tmp_path / "g.parquet"
+    schema = pa.schema([("label", pa.string()), ("a_x", pa.float64()), ("b_x", pa.float64())])
+    with pq.ParquetWriter(path, schema) as writer:
+        for labels in (["0", "1"], [], ["0", "1", "0"]):
+            n = len(labels)
+            writer.write_table(pa.table({"label": labels, "a_x": [1.0] * n, "b_x": [2.0] * n}, schema=schema))
+    file = open_files(path).files[0]
+    assert file.group_rows == [2, 0, 3]
+    assert file.pieces(4, 2) == [Piece(4, "group", 0, 0, 0, 2, 1), Piece(4, "group", 2, 0, 2, 3, 2)]
+
+
+def test_parquet_blocks_cut_a_row_group_into_units_of_chunk_rows(tmp_path):
+    """A row group of 45 rows in chunks of 20: units 0, 1, 2 of 20, 20 and 5 rows, numbered from the
+    piece's first row."""
+    file = parquet(
+        tmp_path / "p.parquet",
+        {"label": ["0", "1"] * 45, "a_x": np.arange(90.0), "b_x": -np.arange(90.0)},
+        row_group_size=45,
+    )
+    piece = file.pieces(0, 20)[1]
+    blocks = list(file.blocks(replace(piece, first_row=45), COLUMNS, 20))
+    assert [block.unit for block in blocks] == [0, 1, 2]
+    assert [(block.rows[0], block.rows[-1]) for block in blocks] == [(45, 64), (65, 84), (85, 89)]
+    assert all(block.rows.dtype == np.int64 for block in blocks)
+    np.testing.assert_array_equal(blocks[2].left[:, 0], [85, 86, 87, 88, 89])
+    np.testing.assert_array_equal(blocks[2].right[:, 0], [-85, -86, -87, -88, -89])
+    assert blocks[2].labels.tolist() == ["1", "0", "1", "0", "1"]
+
+
+def test_parquet_feature_values_of_every_kind_become_float32(tmp_path):
+    """Integers (2**53 + 1 rounds to 2**53), booleans, a column of nulls, decimals, dictionary-encoded text,
+    text with pandas' missing words; empty cells are NaN."""
+    columns = {
+        "label": pa.array(["0", "1", "0"]).dictionary_encode(),
+        "a_i": pa.array([2**53 + 1, -3, None], pa.int64()),
+        "a_b": pa.array([True, False, None]),
+        "a_n": pa.array([None, None, None], pa.null()),
+        "b_i": pa.array([decimal.Decimal("1.25"), decimal.Decimal("-2"), None], pa.decimal128(5, 2)),
+        "b_b": pa.array(["1.5", "NA", None]).dictionary_encode(),
+        "b_n": pa.array(["", " 2", "-inf"]),
+    }
+    file = parquet(tmp_path / "k.parquet", columns)
+    block = next(
+        file.blocks(
+            file.pieces(0, 10)[0], PairColumns("label", ["a_i", "a_b", "a_n"], ["b_i", "b_b", "b_n"]), 10
+        )
+    )
+    np.testing.assert_array_equal(block.left, np.float32([[2**53, 1, np.nan], [-3, 0, np.nan], [np.nan] * 3]))
+    np.testing.assert_array_equal(
+        block.right, np.float32([[1.25, 1.5, np.nan], [-2, np.nan, 2], [np.nan, np.nan, -np.inf]])
+    )
+    assert block.labels.tolist() == ["0", "1", "0"]
+
+
+def test_parquet_values_too_large_for_float32_become_infinite_quietly_and_read_as_written(tmp_path):
+    file = parquet(tmp_path / "big.parquet", {"label": ["0"], "a_x": [1e39], "b_x": ["1e39"]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        block = next(file.blocks(file.pieces(0, 10)[0], COLUMNS, 10))
+    np.testing.assert_array_equal(block.left, [[np.inf]])
+    np.testing.assert_array_equal(block.right, [[np.inf]])
+    assert (block.value_text(0, "a_x"), block.value_text(0, "b_x")) == ("1e+39", "1e39")
+
+
+@pytest.mark.parametrize(
+    ("a_x", "b_x", "column", "row", "value"),
+    [
+        (["1", "2", "zzz"], ["1", "yyy", "2"], "b_x", 2, "yyy"),  # the earlier row, whichever column
+        (["1", "zzz"], ["1", "aaa"], "b_x", 2, "aaa"),  # the same row: the column first in the file
+    ],
+)
+def test_parquet_text_that_is_not_a_number_is_named_at_its_first_place(
+    tmp_path, a_x, b_x, column, row, value
+):
+    """b_x is before a_x in the file."""
+    file = parquet(tmp_path / "t.parquet", {"label": ["0"] * len(a_x), "b_x": b_x, "a_x": a_x})
+    with pytest.raises(DataError) as caught:
+        list(file.blocks(file.pieces(0, 10)[0], COLUMNS, 10))
+    error = caught.value
+    assert (error.source, error.column, error.row, error.value) == ("t.parquet", column, row, value)
+    assert str(error) == (
+        f"t.parquet, column '{column}', row {row} (line {row + 1}): value '{value}' is not a number; feature "
+        "values must be numbers; fix or remove that value"
+    )
+
+
+def test_a_parquet_feature_of_another_type_is_refused(tmp_path):
+    file = parquet(tmp_path / "d.parquet", {"label": ["0"], "a_x": [datetime.date(2026, 1, 1)], "b_x": [1.0]})
+    with pytest.raises(DataError) as caught:
+        list(file.blocks(file.pieces(0, 10)[0], COLUMNS, 10))
+    assert (caught.value.source, caught.value.column) == ("d.parquet", "a_x")
+    assert str(caught.value) == (
+        "d.parquet, column 'a_x': holds values of type date32[day], not numbers; feature columns must be numbers"
+    )
+
+
+def test_a_damaged_parquet_file_is_named_when_its_pages_are_read(tmp_path):
+    """The footer is intact, so the file opens; the first column's data page is not."""
+    path = tmp_path / "c.parquet"
+    pq.write_table(
+        pa.table({"label": ["0", "1"] * 50, "a_x": np.arange(100.0), "b_x": np.arange(100.0)}),
+        path,
+        compression="snappy",
+    )
+    data = bytearray(path.read_bytes())
+    data[60:100] = b"\xff" * 40
+    path.write_bytes(bytes(data))
+    file = open_files(path).files[0]
+    with pytest.raises(DataError) as caught:
+        list(file.blocks(file.pieces(0, 10)[0], COLUMNS, 10))
+    assert caught.value.source == "c.parquet"
+    assert str(caught.value).startswith("c.parquet: cannot be read as Parquet (")
+    assert "pass a Parquet file" not in str(caught.value)

@@ -403,6 +403,21 @@ def test_early_stopping_keeps_the_epoch_of_the_best_validation_auc():
     assert roc_auc(distances, validation.labels) == pytest.approx(aucs[best], abs=1e-6)
 
 
+@pytest.mark.parametrize(("epochs", "stopped_early"), [(2, False), (3, True)])
+def test_stopped_early_only_when_patience_cut_the_run_short(epochs, stopped_early):
+    """Validation pairs of a sample with itself: every distance 0, so the AUC (0.5, all tied) and the loss
+    never improve after epoch 1, and a patience of 1 runs out at epoch 2: the last epoch of 2 (training
+    ended anyway) or short of 3."""
+    pairs = _pairs()
+    same = PairSet(
+        left=pairs.left[:40], right=pairs.left[:40], labels=pairs.labels[:40], feature_names=FEATURES
+    )
+    config = TrainConfig(**{**SMALL, "epochs": epochs, "early_stopping_patience": 1})
+    result = train(pairs, same, config)
+    assert result.history["val_auc"] == [0.5, 0.5]
+    assert (result.epochs_run, result.best_epoch, result.stopped_early) == (2, 1, stopped_early)
+
+
 @pytest.mark.parametrize("n_pairs", [16, 24, 13, 5, 1])
 def test_distances_and_embeddings_match_a_numpy_forward_pass_of_the_saved_weights(model_file, n_pairs):
     """Batches of 8: 16 and 24 pairs fill whole batches; 13 end on a batch of 5 and 5 are one batch of 5,

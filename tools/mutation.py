@@ -51,7 +51,12 @@ MODULES: dict[str, list[str]] = {
     "scoring": ["tests/test_scoring.py", "tests/test_scoring_streaming.py"],
     "bundle": ["tests/test_bundle.py"],
     "sources": ["tests/test_sources.py", "tests/test_streaming.py"],
-    "data": ["tests/test_data.py"],
+    "data": [
+        "tests/test_data.py",
+        "tests/test_data_columns.py",
+        "tests/test_data_labels.py",
+        "tests/test_data_values.py",
+    ],
 }
 # Modules whose tests train or run a model. mutmut forks each mutant's process from one that has run the
 # tests, and TensorFlow's thread pools do not survive a fork: the child hangs until mutmut's time limit

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-import itertools
-import time
 
 import streamlit as st
 
-from dashboard import state
-from dashboard.text import plain
+from dashboard import state, training_job
+from dashboard.text import error_text, plain
 from siamese_core.errors import SiameseError, listed
 from siamese_core.figures import loss_figure
 from siamese_core.pairs import SampleSet
@@ -22,10 +20,29 @@ SOURCES = {
     "reference": "Pairs by reference (two CSVs)",
 }
 AUTO = state.AUTO
-MAX_TRAIN_SECONDS = 600  # one training run in the dashboard; the CLI has no limit
 MAX_PAIRS = 2_000_000  # pairs (or samples) the dashboard trains on
 UPLOAD_HELP = f"CSV, comma, semicolon or tab separated, UTF-8; up to {state.MAX_UPLOAD_MB} MB."
 TEST_FILE_LABEL = "Test file (optional): pairs (or labeled samples) from other samples"
+COLUMNS_PANEL = "columns_panel"  # the key of the data's "Columns and labels" panel, opened by `_show_error`
+DROP_MISSING = "Drop rows with missing values"
+LABEL_COLUMN = "Label column"
+SIMILAR_LABEL = "Value meaning 'similar'"
+LEFT_COLUMNS, RIGHT_COLUMNS = (
+    "First sample's features (blank: detected)",
+    "Second sample's features (blank: detected)",
+)
+CLASS_COLUMN = "Class column"
+SAMPLES_ID_COLUMN = "Samples' id column"
+CONTROLS = {  # what to do here for each setting an error names (`SiameseError.settings`)
+    "drop_missing": f'tick "{DROP_MISSING}" under Columns and labels',
+    "label_column": f'pick the "{LABEL_COLUMN}" under Columns and labels',
+    "similar_label": f'pick the "{SIMILAR_LABEL}" under Columns and labels',
+    "left_columns": f'pick "{LEFT_COLUMNS}"',
+    "right_columns": f'"{RIGHT_COLUMNS}" under Columns and labels',
+    "class_column": f'pick the "{CLASS_COLUMN}" under Columns and labels',
+    "id_column": f'pick the "{SAMPLES_ID_COLUMN}" under Columns and labels',
+    "id_columns": "name the pairs file's two id columns id_a and id_b",
+}
 
 
 def render_intro() -> None:
@@ -38,15 +55,9 @@ def render_intro() -> None:
 
 def _uploader(label: str, key: str) -> tuple[str, bytes] | None:
     """An uploaded file as (name, bytes); kept in the session so it survives a visit to another page."""
-    upload = st.file_uploader(
-        label, type=["csv", "tsv", "txt"], key=key, help=UPLOAD_HELP, max_upload_size=state.MAX_UPLOAD_MB
-    )
+    upload = state.uploaded(label, key, help=UPLOAD_HELP)
     kept_key = f"{key}_kept"
     if upload is not None:
-        too_big = state.upload_error(upload)
-        if too_big:
-            st.error(plain(too_big), icon=":material/error:")
-            return None
         st.session_state[kept_key] = (upload.name, upload.getvalue())
         return st.session_state[kept_key]
     kept = st.session_state.get(kept_key)
@@ -92,8 +103,27 @@ def render_source():
             return _waiting("both files")
         return _reference_with_options(pairs_upload, samples_upload)
     except SiameseError as error:
-        st.error(plain(error), icon=":material/error:")
+        _show_error(error)
         return None, None, None, None
+
+
+def _show_error(error: SiameseError) -> None:
+    """The error, naming the control that fixes it; the panel holding that control is opened (a rerun)."""
+    st.error(error_text(error, CONTROLS), icon=":material/error:")
+    if (
+        error.settings
+        and "id_columns" not in dict(error.settings)
+        and not st.session_state.get(COLUMNS_PANEL)
+    ):
+        st.session_state["open_columns_panel"] = True
+        st.rerun()
+
+
+def _columns_panel():
+    """The "Columns and labels" panel of the data; open when an error pointed to one of its controls."""
+    if st.session_state.pop("open_columns_panel", False):
+        st.session_state[COLUMNS_PANEL] = True
+    return st.expander("Columns and labels", key=COLUMNS_PANEL, on_change="rerun")
 
 
 def _waiting(what: str):
@@ -124,7 +154,7 @@ def _choice(label: str, options: list[str], key: str, help: str | None = None) -
 def _label_options(content: bytes, name: str, key_prefix: str, columns: list[str]) -> dict:
     """Label column, which value means similar, and the flip control."""
     options = {}
-    options["label_column"] = _choice("Label column", columns, f"{key_prefix}_label_column")
+    options["label_column"] = _choice(LABEL_COLUMN, columns, f"{key_prefix}_label_column")
     column = options["label_column"]
     values: list[str] = []
     if column is not None:
@@ -132,7 +162,7 @@ def _label_options(content: bytes, name: str, key_prefix: str, columns: list[str
     if st.session_state.get(f"{key_prefix}_similar_label") not in values:
         st.session_state[f"{key_prefix}_similar_label"] = AUTO
     similar = st.selectbox(
-        "Value meaning 'similar'",
+        SIMILAR_LABEL,
         [AUTO, *values],
         key=f"{key_prefix}_similar_label",
         help="Y = 0 (similar) / 1 (dissimilar) is the default for numbers; words map by meaning. "
@@ -144,22 +174,17 @@ def _label_options(content: bytes, name: str, key_prefix: str, columns: list[str
 
 def _pairs_with_options(name: str, content: bytes):
     columns = _columns(content, name)
-    with st.expander("Columns and labels", expanded=False):
+    with _columns_panel():
         options = _label_options(content, name, "pairs", columns)
         left, right = st.columns(2)
         for key in ("left_columns", "right_columns"):  # drop choices made for another file
             st.session_state[key] = [c for c in st.session_state.get(key, []) if c in columns]
-        options["left_columns"] = (
-            left.multiselect("First sample's features (blank: detected)", columns, key="left_columns") or None
-        )
-        options["right_columns"] = (
-            right.multiselect("Second sample's features (blank: detected)", columns, key="right_columns")
-            or None
-        )
+        options["left_columns"] = left.multiselect(LEFT_COLUMNS, columns, key="left_columns") or None
+        options["right_columns"] = right.multiselect(RIGHT_COLUMNS, columns, key="right_columns") or None
         if bool(options["left_columns"]) != bool(options["right_columns"]):
             st.warning("Pick the columns of both samples, or neither.")
             options["left_columns"] = options["right_columns"] = None
-        options["drop_missing"] = st.checkbox("Drop rows with missing values", key="drop_missing")
+        options["drop_missing"] = st.checkbox(DROP_MISSING, key="drop_missing")
     options = _flip(options, lambda opts: state.parse_pairs(content, name, **opts))
     return (
         state.parse_pairs(content, name, **options),
@@ -181,11 +206,11 @@ def _flip(options: dict, parse) -> dict:
 
 def _samples_with_options(name: str, content: bytes):
     columns = _columns(content, name)
-    with st.expander("Columns", expanded=False):
+    with _columns_panel():
         options = {
-            "class_column": _choice("Class column", columns, "class_column"),
+            "class_column": _choice(CLASS_COLUMN, columns, "class_column"),
             "id_column": _choice("Id column", columns, "id_column"),
-            "drop_missing": st.checkbox("Drop rows with missing values", key="samples_drop_missing"),
+            "drop_missing": st.checkbox(DROP_MISSING, key="samples_drop_missing"),
         }
     return (
         state.parse_samples(content, name, **options),
@@ -197,12 +222,12 @@ def _samples_with_options(name: str, content: bytes):
 
 def _reference_with_options(pairs_upload: tuple[str, bytes], samples_upload: tuple[str, bytes]):
     (pairs_name, pairs_content), (samples_name, samples_content) = pairs_upload, samples_upload
-    with st.expander("Columns and labels", expanded=False):
+    with _columns_panel():
         options = _label_options(pairs_content, pairs_name, "reference", _columns(pairs_content, pairs_name))
         options["id_column"] = _choice(
-            "Samples' id column", _columns(samples_content, samples_name), "ref_id_column"
+            SAMPLES_ID_COLUMN, _columns(samples_content, samples_name), "ref_id_column"
         )
-        options["drop_missing"] = st.checkbox("Drop rows with missing values", key="reference_drop_missing")
+        options["drop_missing"] = st.checkbox(DROP_MISSING, key="reference_drop_missing")
 
     def parse(opts):
         return state.parse_reference(pairs_content, pairs_name, samples_content, samples_name, **opts)
@@ -388,11 +413,11 @@ def render_plan(loaded, data_key: str, settings: dict, test_source: str | None) 
             )
             cached = (cache_key, text, None)
         except SiameseError as error:
-            cached = (cache_key, None, str(error))
+            cached = (cache_key, None, error_text(error, CONTROLS))
         st.session_state["plan"] = cached
     _, text, error = cached
     if error:
-        st.error(plain(error), icon=":material/error:")
+        st.error(error, icon=":material/error:")
         return False
     st.info(f"**Before you train:** {plain(text)}.", icon=":material/call_split:")
     then = (
@@ -424,7 +449,7 @@ def _train_config(settings: dict):
         **settings["config"],
         "hidden": sizes,
         "validation_fraction": settings["validation_fraction"],
-        "max_seconds": MAX_TRAIN_SECONDS,
+        "max_seconds": training_job.MAX_SECONDS,
     }
     return TrainConfig(**values)
 
@@ -436,57 +461,38 @@ def _settings_error(message: str):
 
 
 def render_training(loaded, settings: dict, *, test_pairs=None, data_key=None, ready: bool = True) -> None:
-    """The Train button; while training, a Stop button, a progress bar and a loss curve that grows.
+    """The Train button, which starts training in a worker thread (`training_job`) and returns at once.
 
-    Any click during training (Stop, or any other widget) makes Streamlit stop this script run and start
-    a new one. The training loop notices at its next progress report, stops, and hands the model (the
-    best weights so far) to the new run through a job object (`state.TrainingJob`), because this run may
-    no longer write to the session once it has been told to stop.
-
-    Training is disabled (`ready` False) while the test file or the split cannot be used.
+    The run goes on while the visitor uses other pages, and only Stop ends it early; its progress, Stop
+    button and growing loss curve are drawn below this page (see `app.py`), and at the top of the others.
+    Training is disabled (`ready` False) while the test file or the split cannot be used, and while a run
+    is going on.
     """
-    if not st.button("Train", type="primary", key="train", icon=":material/play_arrow:", disabled=not ready):
+    running = training_job.current() is not None
+    clicked = st.button(
+        "Train",
+        type="primary",
+        key="train",
+        icon=":material/play_arrow:",
+        disabled=not ready or running,
+        help="A training is running: stop it, or let it end, to train again." if running else None,
+    )
+    if not clicked or running:  # a click on the button drawn before the job began starts nothing
         return
-    with st.spinner("Loading TensorFlow..."):
-        from siamese_core.pipeline import fit
     config = _train_config(settings)
-    status = st.status("Training...", expanded=True)
-    with status:
-        st.button("Stop training", key="stop", icon=":material/stop:", help="Keeps the best weights so far.")
-        bar = st.progress(0.0, text="Starting...")
-        chart = st.empty()
-    job = state.start_training_job(data_key)
-    last_draw = [0.0]
-    charts = itertools.count()  # one key per drawing: a fit can run several trainings, each from epoch 1
     everything = (
         "all pairs made from the samples"
         if isinstance(loaded, SampleSet)
         else f"all {loaded.n_pairs:,} pairs"
     )
-
-    def on_progress(progress):
-        if job.interrupted is not None:
-            return False
-        try:
-            now = time.monotonic()
-            if progress.stage == "epoch" or now - last_draw[0] > 0.25:
-                last_draw[0] = now
-                text = (
-                    f"{_phase_text(progress.phase, everything)}: epoch {progress.epoch}/{progress.epochs}, "
-                    f"loss {progress.loss:.4f}"
-                )
-                if progress.val_loss is not None:
-                    text += f", validation loss {progress.val_loss:.4f}"
-                bar.progress(progress.fraction, text=text)
-            if progress.stage == "epoch":
-                chart.plotly_chart(loss_figure(progress.history), key=f"live_loss_{next(charts)}")
-        except BaseException as error:  # Streamlit's stop or rerun: finish cleanly, keep the model
-            job.interrupted = error
-            return False
-        return True
-
     extra = {k: settings[k] for k in ("pairs_per_sample", "hard_negatives") if k in settings}
-    try:
+
+    def run(job):  # in the worker thread: no Streamlit calls
+        from siamese_core.pipeline import fit
+
+        def on_progress(progress):
+            return job.report(progress.fraction, _progress_text(progress, everything), progress.history)
+
         outcome = fit(
             loaded,
             config,
@@ -496,14 +502,20 @@ def render_training(loaded, settings: dict, *, test_pairs=None, data_key=None, r
             on_progress=on_progress,
             **extra,
         )
-        job.finish(outcome, _result_message(outcome, stopped=job.interrupted is not None))
-    except BaseException as error:
-        job.fail(error)
-        raise
-    if job.interrupted is not None:
-        raise job.interrupted  # the new run adopts the model from the job
-    state.adopt_finished_training()
-    status.update(label="Training finished", state="complete", expanded=False)
+        return outcome, training_job.result_message(outcome, stopped=job.stopped)
+
+    training_job.start(run, data_key)
+    st.rerun()  # draws the page anew: the Train button disabled, the progress below
+
+
+def _progress_text(progress, everything: str) -> str:
+    text = (
+        f"{_phase_text(progress.phase, everything)}: epoch {progress.epoch}/{progress.epochs}, "
+        f"loss {progress.loss:.4f}"
+    )
+    if progress.val_loss is not None:
+        text += f", validation loss {progress.val_loss:.4f}"
+    return text
 
 
 def _phase_text(phase: str, everything: str) -> str:
@@ -515,63 +527,32 @@ def _phase_text(phase: str, everything: str) -> str:
     return "Training"
 
 
-def _result_message(outcome, *, stopped: bool) -> str:
-    """How training went, how the pairs were used, and which model the held-out metrics belong to."""
-    chooser = outcome.selection or outcome.result  # the training whose kept epoch set the length
-    how = "stopped by you" if stopped else ("stopped early" if chooser.stopped_early else "finished")
-    if chooser.stopped_by_time or outcome.result.stopped_by_time:
-        how = f"stopped at the dashboard's {MAX_TRAIN_SECONDS // 60}-minute limit (the CLI has none)"
-    use = outcome.describe_splits()
-    return f"Training {how}. {use[:1].upper()}{use[1:]}. {_held_out_text(outcome)}."
-
-
-def _held_out_text(outcome) -> str:
-    splits, final_pairs = outcome.splits, outcome.final_pairs
-    if outcome.selection is not None:
-        final = f"the final model was refit on all {final_pairs:,} pairs"
-    elif splits.validation is None and splits.test is None and not splits.dropped_pairs:
-        final = f"the final model trained on all {final_pairs:,} pairs (none were held out)"
-    else:
-        final = (
-            f"the final model was not refit on all pairs: it trained on the {final_pairs:,} pairs of the "
-            "training split"
-        )
-    test = outcome.test
-    if test is None:
-        return (
-            "No held-out metrics (no test pairs with both similar and dissimilar pairs: raise the test share "
-            f"or add a test file); {final}"
-        )
-    metrics = (
-        f"AUC {test.auc:.4f}, accuracy {test.at_threshold.accuracy:.2%} at threshold {test.threshold:.3f} "
-        f"(chosen on the {outcome.threshold_source})"
-    )
-    if splits.test is None:  # no test split: the held-out pairs are a test file's
-        pairs = outcome.test_pairs
-        source = pairs.info.source if pairs.info is not None else "the test file"
-        who = (
-            f"the test file {source} (the final model on {pairs.n_pairs:,} of its pairs, whose samples it "
-            "never saw)"
-        )
-    elif outcome.selection is not None:
-        who = (
-            f"the selection model (trained on {splits.train.n_pairs:,} of {final_pairs:,} pairs, never saw "
-            "the test samples)"
-        )
-    else:
-        who = f"the final model (trained on {splits.train.n_pairs:,} pairs, never saw the test samples)"
-    return f"Held-out metrics from {who}: {metrics}; {final}"
-
-
 def render_result() -> None:
-    message = st.session_state.get("train_message")
-    if message and state.bundle() is not None:
-        st.success(plain(message), icon=":material/check_circle:")
-        for warning in st.session_state.get("train_warnings", []):
-            st.warning(plain(warning), icon=":material/warning:")
-        left, right = st.columns(2)
-        left.page_link("views/evaluate.py", label="See the evaluation", icon=":material/insights:")
-        right.page_link("views/compare.py", label="Compare two samples", icon=":material/compare_arrows:")
+    """How the last training went, until the next one: its message, warnings and loss curve, or why it
+    failed or was lost (`training_job`)."""
+    problem = st.session_state.get("train_problem")
+    if problem is not None:
+        kind, what = problem
+        if kind == "error":
+            st.error(error_text(what, CONTROLS), icon=":material/error:")
+        else:
+            st.warning(plain(what), icon=":material/warning:")
+    message, outcome = st.session_state.get("train_message"), st.session_state.get("outcome")
+    if not message or outcome is None or state.bundle() is None:
+        return  # nothing trained here, or a model uploaded since
+    st.success(plain(message), icon=":material/check_circle:")
+    for warning in st.session_state.get("train_warnings", []):
+        st.warning(plain(warning), icon=":material/warning:")
+    chooser = outcome.selection or outcome.result
+    st.plotly_chart(loss_figure(chooser.history), key="result_loss")
+    st.caption(
+        "The selection model's losses: it chose how long to train and the threshold, before the refit."
+        if outcome.selection is not None
+        else "The model's losses per epoch."
+    )
+    left, right = st.columns(2)
+    left.page_link("views/evaluate.py", label="See the evaluation", icon=":material/insights:")
+    right.page_link("views/compare.py", label="Compare two samples", icon=":material/compare_arrows:")
 
 
 def main() -> None:
@@ -597,7 +578,7 @@ def main() -> None:
     try:
         render_training(loaded, settings, test_pairs=test_pairs, data_key=key, ready=ready)
     except SiameseError as error:
-        st.error(plain(error), icon=":material/error:")
+        st.error(error_text(error, CONTROLS), icon=":material/error:")
     render_result()
 
 

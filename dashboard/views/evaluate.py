@@ -6,9 +6,11 @@ import numpy as np
 import streamlit as st
 
 from dashboard import state
+from dashboard.evaluation_panel import render_charts, render_metrics
 from dashboard.text import plain
 from siamese_core.evaluation import evaluate_distances, hardest_pairs, metrics_at_threshold
-from siamese_core.figures import confusion_figure, distance_histogram, embedding_figure, roc_figure
+from siamese_core.figures import decimals_to_tell_apart, embedding_figure, pair_embedding_figure
+from siamese_core.pairs import SampleSet
 
 EMBEDDING_POINTS = 2000
 
@@ -40,47 +42,124 @@ def render_threshold(result, distances: np.ndarray) -> float:
         format="%.4f",
         on_change=_set_threshold,
     )
+    trained = _recorded(state.bundle().metrics, "threshold", (int, float))
+    shown = [result.best_threshold, result.eer_threshold, *([] if trained is None else [trained])]
+    decimals = decimals_to_tell_apart(shown)
     middle.button(
-        f"Best accuracy ({result.best_threshold:.3f})",
+        f"Best accuracy ({result.best_threshold:.{decimals}f})",
         key="preset_best",
         on_click=_set_threshold,
         args=(result.best_threshold,),
     )
     right.button(
-        f"Equal error rate ({result.eer_threshold:.3f})",
+        f"Equal error rate ({result.eer_threshold:.{decimals}f})",
         key="preset_eer",
         on_click=_set_threshold,
         args=(result.eer_threshold,),
     )
+    st.caption(_presets_text(result.n_pairs, trained, decimals))
     return float(threshold)
 
 
-def render_metrics(metrics, result) -> None:
-    cells = st.columns(6)
-    cells[0].metric("ROC AUC", f"{result.auc:.4f}")
-    cells[1].metric("Equal error rate", f"{result.eer:.2%}")
-    cells[2].metric("Accuracy", f"{metrics.accuracy:.2%}")
-    cells[3].metric(
-        "Precision", f"{metrics.precision:.2%}", help="Of the pairs called similar, the share that are."
+def _presets_text(n_pairs: int, trained: float | None, decimals: int) -> str:
+    """Which pairs the presets were chosen on, and which the model's own threshold was."""
+    text = (
+        f"The presets are the thresholds with the best accuracy and with equal error rates on the {n_pairs:,} "
+        "pairs measured here; chosen on the pairs they are measured on, they flatter the model."
     )
-    cells[4].metric("Recall", f"{metrics.recall:.2%}", help="Of the similar pairs, the share called similar.")
-    cells[5].metric("F1", f"{metrics.f1:.4f}")
+    source = _recorded(state.bundle().metrics, "threshold_source", str)
+    if trained is not None and source:
+        text += (
+            f" The model's threshold as trained, {trained:.{decimals}f}, was chosen on its {plain(source)}."
+        )
+    elif source:
+        text += f" The model's threshold as trained was chosen on its {plain(source)}."
+    return text
+
+
+def _recorded(metrics: dict, key: str, kind):
+    """A value the model file records of its training, or None when it is missing or not a `kind` (a model
+    file may come from anywhere; `load_model` checks only that its metrics are an object)."""
+    value = metrics.get(key)
+    if not isinstance(value, kind) or isinstance(value, bool):
+        return None
+    return None if isinstance(value, float) and not np.isfinite(value) else value
 
 
 def render_embeddings(evaluation) -> None:
-    bundle = state.bundle()
-    pairs = evaluation.pairs
-    count = min(pairs.n_pairs, EMBEDDING_POINTS // 2)
-    rows = np.random.default_rng(0).choice(pairs.n_pairs, size=count, replace=False)
-    samples = np.concatenate([pairs.left[rows], pairs.right[rows]])
-    if evaluation.classes is not None:
-        colour = np.concatenate([evaluation.classes[rows], evaluation.classes[rows]])
-        title = "Embeddings (PCA), coloured by class"
+    """Each sample once, coloured by its class, for labeled samples; else each pair as a line."""
+    samples = _samples_of(evaluation)
+    if samples is not None and _render_samples(evaluation.pairs, samples):
+        return
+    _render_pairs(evaluation.pairs)
+
+
+def _samples_of(evaluation) -> SampleSet | None:
+    """The loaded labeled samples whose rows the evaluated pairs' `sample_rows` name, or None.
+
+    `Evaluation.classes` is set only when they are (pairs made from the loaded samples file).
+    """
+    loaded = state.dataset()
+    if (
+        evaluation.classes is None
+        or evaluation.pairs.sample_rows is None
+        or not isinstance(loaded, SampleSet)
+    ):
+        return None
+    return loaded
+
+
+def _render_samples(pairs, samples: SampleSet) -> bool:
+    """Plot the distinct samples of `pairs`; False (nothing drawn) if a row is not in `samples`."""
+    rows = pairs.sample_rows.reshape(-1)  # first, second, first, second, ...
+    features = np.stack((pairs.left, pairs.right), axis=1).reshape(-1, pairs.n_features)  # model order
+    rows, first = np.unique(rows, return_index=True)
+    features = features[first]
+    n_samples = rows.size
+    if n_samples > EMBEDDING_POINTS:
+        keep = np.sort(np.random.default_rng(0).choice(n_samples, EMBEDDING_POINTS, replace=False))
+        rows, features = rows[keep], features[keep]
+    position = {int(row): index for index, row in enumerate(samples.rows.tolist())}
+    index = np.array([position.get(int(row), -1) for row in rows])
+    if (index < 0).any():
+        return False
+    if samples.ids is None:
+        hover = [f"row {row}" for row in rows]
     else:
-        label = np.where(pairs.labels[rows] == 0, "in a similar pair", "in a dissimilar pair")
-        colour = np.concatenate([label, label])
-        title = "Embeddings (PCA), coloured by the label of their pair"
-    figure = embedding_figure(bundle.embed(samples), colour, title=title)
+        hover = [f"id {ident} (row {row})" for ident, row in zip(samples.ids[index], rows, strict=True)]
+    title = f"{rows.size:,} samples of these pairs, each drawn once, coloured by class"
+    if rows.size < n_samples:
+        st.caption(f"A random {rows.size:,} of the {n_samples:,} samples in these pairs.")
+    figure = embedding_figure(
+        state.bundle().embed(features), samples.classes[index], title=title, hover=hover
+    )
+    st.plotly_chart(figure, key="embeddings")
+    return True
+
+
+def _render_pairs(pairs) -> None:
+    count = min(pairs.n_pairs, EMBEDDING_POINTS // 2)
+    rows = np.sort(np.random.default_rng(0).choice(pairs.n_pairs, size=count, replace=False))
+    if count < pairs.n_pairs:
+        st.caption(f"A random {count:,} of the {pairs.n_pairs:,} pairs.")
+    ids = None if pairs.sample_ids is None else pairs.sample_ids[rows]
+    hover = np.array(
+        [
+            [
+                ("" if ids is None else f"id {ids[i, side]}, ") + f"row {row}, {name} sample"
+                for side, name in enumerate(("first", "second"))
+            ]
+            for i, row in enumerate(pairs.rows[rows])
+        ]
+    )
+    embeddings = state.bundle().embed(np.concatenate([pairs.left[rows], pairs.right[rows]]))
+    figure = pair_embedding_figure(
+        embeddings[:count],
+        embeddings[count:],
+        pairs.labels[rows],
+        hover=hover,
+        title=f"{count:,} pairs: a line from each pair's first sample to its second, coloured by its label",
+    )
     st.plotly_chart(figure, key="embeddings")
 
 
@@ -105,20 +184,9 @@ def main() -> None:
         st.warning(plain(warning), icon=":material/warning:")
 
     render_threshold(result, distances)
-    threshold = state.threshold()
-    metrics = metrics_at_threshold(distances, labels, threshold)
+    metrics = metrics_at_threshold(distances, labels, state.threshold())
     render_metrics(metrics, result)
-    st.plotly_chart(
-        distance_histogram(distances, labels, margin=bundle.margin, threshold=threshold), key="histogram"
-    )
-    if result.dissimilar_inside_margin is not None:
-        st.caption(f"{result.dissimilar_inside_margin:.1%} of dissimilar pairs are still inside the margin.")
-
-    left, right = st.columns(2)
-    with left:
-        st.plotly_chart(confusion_figure(metrics), key="confusion")
-    with right:
-        st.plotly_chart(roc_figure(result), key="roc")
+    render_charts(distances, labels, result, metrics, margin=bundle.margin)
 
     st.subheader("Hardest pairs")
     st.caption(

@@ -5,11 +5,13 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import state
-from dashboard.text import plain
+from dashboard.evaluation_panel import render_charts, render_metrics
+from dashboard.text import error_text, plain
 from siamese_core import data as core_data
-from siamese_core.errors import SiameseError
+from siamese_core.errors import LabelError, SiameseError
 
 MODEL_LIMIT_MB = 200
+LEAVE_MISSING = "Leave rows with missing values unscored"
 
 
 def render_download() -> None:
@@ -67,16 +69,18 @@ def _report(evaluation) -> str:
         model_info=info,
         history=bundle.history or None,
         rows=evaluation.pairs.rows,
+        data_file=evaluation.pairs.info.source if evaluation.pairs.info else None,
+        split=bundle.metrics.get("split") if isinstance(bundle.metrics.get("split"), str) else None,
     )
 
 
 def render_upload() -> None:
     st.subheader("Use a model file")
-    upload = st.file_uploader(
+    upload = state.uploaded(
         "Model file (.keras) saved by this tool",
-        type=["keras"],
-        key="model_file",
-        max_upload_size=MODEL_LIMIT_MB,
+        "model_file",
+        kinds=(".keras",),
+        limit_mb=MODEL_LIMIT_MB,
         help="Loaded with safe_mode=True: files with code in them (Lambda layers) or unknown parts are refused.",
     )
     if upload is None or st.session_state.get("uploaded_model_id") == upload.file_id:
@@ -99,24 +103,23 @@ def render_upload() -> None:
 
 def render_scoring() -> None:
     st.subheader("Score a pair CSV")
-    upload = st.file_uploader(
-        "Pair CSV with the model's features on both sides (a label column is not needed)",
-        type=["csv", "tsv", "txt"],
-        key="score_file",
-        max_upload_size=state.MAX_UPLOAD_MB,
+    upload = state.uploaded(
+        "Pair CSV with the model's features on both sides (a label column is not needed)", "score_file"
     )
     if upload is None:
         return
     from siamese_core.scoring import ScoreColumns, csv_bytes, neutralise_formulas, score_frame
 
     bundle = state.bundle()
-    drop = st.checkbox("Leave rows with missing values unscored", key="score_drop_missing")
+    drop = st.checkbox(LEAVE_MISSING, key="score_drop_missing")
     threshold = state.threshold()
     try:
         frame = core_data.read_csv(upload.getvalue(), name=upload.name)
         scored = score_frame(bundle, frame, threshold=threshold, drop_missing=drop, name=upload.name)
     except SiameseError as error:
-        st.error(plain(error), icon=":material/error:")
+        st.error(
+            error_text(error, {"drop_missing": f'tick "{LEAVE_MISSING}" above'}), icon=":material/error:"
+        )
         return
     columns = ScoreColumns.for_table(frame.columns)
     similar = int(scored[columns.similar].sum())
@@ -125,7 +128,9 @@ def render_scoring() -> None:
         f"Scored {scored[columns.distance].notna().sum():,} pairs at threshold {threshold:.4f}: {similar:,} called "
         "similar." + (f" Note: {plain(renamed)}." if renamed else "")
     )
-    st.dataframe(scored.head(50), hide_index=True, key="scores_preview")
+    first = [columns.distance, columns.similar]  # the results first: a file's features fill the screen
+    preview = scored[first + [column for column in scored.columns if column not in first]]
+    st.dataframe(preview.head(50), hide_index=True, key="scores_preview")
     st.download_button(
         "Download the scores CSV",
         csv_bytes(neutralise_formulas(scored)),
@@ -135,6 +140,63 @@ def render_scoring() -> None:
         on_click="ignore",
         icon=":material/download:",
     )
+    render_scored_metrics(frame, scored, columns, threshold, upload.name)
+
+
+def render_scored_metrics(frame, scored, columns, threshold: float, name: str) -> None:
+    """How well the model does on a scored file with a label column, as Evaluate shows it."""
+    from siamese_core.evaluation import evaluate_distances
+
+    label = core_data.detect_label_column(list(frame.columns))
+    if label is None:
+        st.caption(
+            "The file has no label column (such as label, y or same), so there are scores but no metrics. "
+            "Score a file with labels to see how the model does on new data."
+        )
+        return
+    st.subheader("How the model does on this file")
+    bundle = state.bundle()
+    scored_rows = scored[columns.distance].notna().to_numpy()
+    distances = scored[columns.distance].to_numpy(dtype=float)[scored_rows]
+    try:
+        labels, mapping, how = _labels(frame[label][scored_rows], label, name)
+        result = evaluate_distances(distances, labels, threshold=threshold, margin=bundle.margin)
+    except SiameseError as error:
+        st.warning(f"No metrics: {plain(error)}", icon=":material/warning:")
+        return
+    unscored = int((~scored_rows).sum())
+    st.caption(
+        f"{result.n_pairs:,} scored pairs ({result.n_similar:,} similar, {result.n_dissimilar:,} dissimilar) "
+        f"at threshold {threshold:.4f}"
+        + (f"; {unscored:,} unscored rows left out" if unscored else "")
+        + f". Labels: {plain(mapping.describe())} ({plain(how)})."
+    )
+    for warning in result.warnings:
+        st.warning(plain(warning), icon=":material/warning:")
+    render_metrics(result.at_threshold, result)
+    render_charts(distances, labels, result, result.at_threshold, margin=bundle.margin, key="scored_")
+
+
+def _labels(values, column: str, name: str):
+    """The file's labels, their mapping, and how it was chosen: as the model's training labels were when
+    the model says how and its similar value is in the file; else by the usual rules (`map_labels`)."""
+    trained = state.bundle().label_mapping or {}
+    similar_values = trained.get("similar_values")
+    if (
+        str(trained.get("column", "")).lower() == column.lower()
+        and isinstance(similar_values, list)
+        and len(similar_values) == 1
+    ):
+        try:
+            labels, mapping = core_data.map_labels(
+                values, column=column, similar_label=similar_values[0], source=name
+            )
+        except LabelError:
+            pass  # the file writes its labels otherwise: the rules below, and the caption says which
+        else:
+            return labels, mapping, "as in the model's training data"
+    labels, mapping = core_data.map_labels(values, column=column, source=name)
+    return labels, mapping, mapping.reason
 
 
 def main() -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from dashboard import launch
+from tests.e2e.pages import STEP_MS, open_visitor
 
 CHROMIUM = Path("/usr/bin/chromium")
 
@@ -15,7 +16,9 @@ CHROMIUM = Path("/usr/bin/chromium")
 def chromium_path() -> str:
     if not CHROMIUM.exists():
         pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
-    pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed")
+    # `expect` waits 5 s by default; a rerun that loads TensorFlow on a busy 2-core machine takes longer.
+    sync_api.expect.set_options(timeout=STEP_MS)
     return str(CHROMIUM)
 
 
@@ -42,3 +45,13 @@ def browser(chromium_path):
             yield launched
         finally:
             launched.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    """A new visitor on the demo data (`open_visitor`); its context is closed after the test."""
+    context, opened = open_visitor(browser, server)
+    try:
+        yield opened
+    finally:
+        context.close()

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 
-STEP_MS = 60_000  # any rerun
+STEP_MS = 90_000  # any rerun, TensorFlow's first import on a busy 2-core machine included
+VIEWPORT = {"width": 1400, "height": 1000}
+DEMO_LOADED = "11,304 pairs, 64 features per sample"  # what the Data page says once the demo is read
 
 
 def wait_idle(page, timeout_ms: int = STEP_MS) -> None:
@@ -28,3 +30,26 @@ def split_counts(text: str) -> dict[str, int]:
     dropped = re.search(r"; ([\d,]+) pairs whose two samples fell into different splits", text)
     counts["dropped"] = int(dropped.group(1).replace(",", "")) if dropped else 0
     return counts
+
+
+def open_visitor(browser, url: str):
+    """A new visitor (a browser context of its own: its own Streamlit session) on the app, the demo data
+    read; returns (context, page). The caller closes the context."""
+    context = browser.new_context(viewport=VIEWPORT, accept_downloads=True)
+    context.set_default_timeout(STEP_MS)
+    page = context.new_page()
+    page.goto(url, wait_until="domcontentloaded")
+    page.get_by_text(DEMO_LOADED).first.wait_for()
+    wait_idle(page)
+    return context, page
+
+
+def set_number(page, label: str, value: int) -> None:
+    """Type into a number input and wait for the rerun."""
+    from playwright.sync_api import expect
+
+    field = page.get_by_label(label)
+    field.fill(str(value))
+    field.press("Enter")
+    expect(field).to_have_value(str(value))
+    wait_idle(page)

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from dashboard import launch
 from tests.e2e.conftest import CHROMIUM
-from tests.e2e.pages import STEP_MS
-from tests.e2e.test_browser import VIEWPORT, demo_flow
+from tests.e2e.pages import STEP_MS, VIEWPORT
+from tests.e2e.test_browser import demo_flow
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 

@@ -18,14 +18,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.pages import choose_source, split_counts, wait_idle
+from tests.e2e.pages import STEP_MS, VIEWPORT, choose_source, set_number, split_counts, wait_idle
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
-VIEWPORT = {"width": 1400, "height": 1000}
 TRAIN_MS = 180_000  # four trainings at once on a small machine, including TensorFlow's first import
-STEP_MS = 60_000  # any other rerun
 COUNTS = (300, 360, 420, 480)  # rows of each visitor's pair CSV: they identify the session
 STOP_WITHIN_S = 15.0
 SELECTING = "Choosing how long to train and the threshold"  # the progress text of the selection phase
@@ -48,16 +46,6 @@ def _screenshots(pages: dict, directory: Path) -> None:
         except Exception:  # a closed page must not hide the real failure
             pass
     print(f"screenshots in {directory}")
-
-
-def _set_number(page, label: str, value: int) -> None:
-    """Type into a number input of the (open) Training settings and wait for the rerun."""
-    expect = pytest.importorskip("playwright.sync_api").expect
-    field = page.get_by_label(label)
-    field.fill(str(value))
-    field.press("Enter")
-    expect(field).to_have_value(str(value))
-    wait_idle(page)
 
 
 def _wait_for_epoch(page, epoch: int, epochs: int) -> int:
@@ -130,7 +118,7 @@ def test_four_sessions_each_see_only_their_own_data_and_model(browser, server, t
             page.get_by_text(f"{count} pairs, 64 features per sample.").wait_for()
             wait_idle(page)
             page.get_by_text("Training settings").click()
-            _set_number(page, "Most epochs", 3)
+            set_number(page, "Most epochs", 3)
 
         # All four train at once: click Train everywhere without waiting in between.
         started = time.monotonic()
@@ -197,9 +185,9 @@ def test_stop_ends_training_promptly_and_keeps_the_app_usable(browser, server, t
         page.get_by_text("11,304 pairs, 64 features per sample").wait_for(timeout=STEP_MS)
         wait_idle(page)
         page.get_by_text("Training settings").click()
-        _set_number(page, "Most epochs", 500)
+        set_number(page, "Most epochs", 500)
         # No early stopping, so only the Stop button can end the run before epoch 500 (about a minute).
-        _set_number(page, "Early-stopping patience (0: off)", 0)
+        set_number(page, "Early-stopping patience (0: off)", 0)
 
         _train_button(page).click()
         _wait_for_epoch(page, 2, 500)
@@ -245,7 +233,8 @@ def test_stop_ends_training_promptly_and_keeps_the_app_usable(browser, server, t
         page.locator('[data-testid="stSidebarNav"]').get_by_text("Data & training", exact=True).click()
         page.get_by_role("heading", name="Siamese similarity").first.wait_for()
         page.get_by_text("11,304 pairs, 64 features per sample").wait_for()
-        expect(page.get_by_text(re.compile(r"^Training stopped by you"))).to_be_visible()
+        main_block = page.get_by_test_id("stMainBlockContainer")  # not the toast that said it on Evaluate
+        expect(main_block.get_by_text(re.compile(r"^Training stopped by you\. Pairs: "))).to_be_visible()
         expect(_train_button(page)).to_be_enabled()
         assert page.locator('[data-testid="stException"]').count() == 0
         assert _health(server) == 200
