@@ -3,14 +3,22 @@ Evaluate (the loaded data) and Model files & scoring (a scored file with labels)
 
 from __future__ import annotations
 
+import math
+
 import streamlit as st
 
-from siamese_core.evaluation import EvalResult, ThresholdMetrics
+from dashboard.text import plain
+from siamese_core.evaluation import EvalResult, ThresholdMetrics, dissimilar_pairs_needed
 from siamese_core.figures import confusion_figure, distance_histogram, roc_figure
 
 
-def render_metrics(metrics: ThresholdMetrics, result: EvalResult) -> None:
-    """AUC and equal error rate, then accuracy, precision, recall and F1 at the threshold."""
+def render_metrics(metrics: ThresholdMetrics, result: EvalResult, intervals=None) -> None:
+    """AUC and equal error rate, then accuracy, precision, recall and F1 at the threshold, then the true
+    acceptance rates at the common false-match rates (`render_tar_metrics`).
+
+    `intervals` (a `siamese_core.intervals.MetricIntervals` at `metrics.threshold`, or None) puts each
+    metric's bootstrap interval under it, and how they were made under the row.
+    """
     cells = st.columns(6)
     cells[0].metric("ROC AUC", f"{result.auc:.4f}")
     cells[1].metric("Equal error rate", f"{result.eer:.2%}")
@@ -20,6 +28,57 @@ def render_metrics(metrics: ThresholdMetrics, result: EvalResult) -> None:
     )
     cells[4].metric("Recall", f"{metrics.recall:.2%}", help="Of the similar pairs, the share called similar.")
     cells[5].metric("F1", f"{metrics.f1:.4f}")
+    if intervals is not None:
+        render_intervals(cells, intervals)
+    render_tar_metrics(result)
+
+
+# Each metric's interval, written as the metric is: (attribute of `MetricIntervals`, format).
+_INTERVAL_FORMATS = (
+    ("auc", ".4f"),
+    ("eer", ".2%"),
+    ("accuracy", ".2%"),
+    ("precision", ".2%"),
+    ("recall", ".2%"),
+)
+
+
+def render_intervals(cells, intervals) -> None:
+    """Under each metric cell (the first five of `render_metrics`), "95% CI low to high"; then one line
+    on how the intervals were made."""
+    level = f"{intervals.confidence:.0%}"
+    for cell, (name, form) in zip(cells, _INTERVAL_FORMATS, strict=False):
+        interval = getattr(intervals, name)
+        if interval is not None:
+            low, high = (
+                "n/a" if math.isnan(end) else format(end, form) for end in (interval.low, interval.high)
+            )
+            cell.caption(f"{level} CI {low} to {high}")
+    st.caption(plain(intervals.describe()))
+
+
+def render_tar_metrics(result: EvalResult) -> None:
+    """The true acceptance rate at each common false-match rate (`EvalResult.tar_at_far`), "n/a" where the
+    pairs have too few dissimilar ones to measure that rate."""
+    cells = st.columns(6)
+    for cell, (far, tar) in zip(cells, result.tar_at_far.items(), strict=False):
+        rate = f"{far * 100:g}%"
+        if tar is None:
+            needed = dissimilar_pairs_needed(far)
+            cell.metric(
+                f"TAR at FAR {rate}",
+                "n/a",
+                help=f"Not measured: a false-match rate of {rate} needs at least {needed:,} dissimilar pairs "
+                f"(one false match in {needed:,}); these pairs have {result.n_dissimilar:,}.",
+            )
+        else:
+            cell.metric(
+                f"TAR at FAR {rate}",
+                f"{tar:.2%}",
+                help=f"True acceptance rate: the share of similar pairs called similar at the threshold that "
+                f"calls at most {rate} of the dissimilar pairs similar. That threshold is chosen on these "
+                "pairs, so this flatters the model.",
+            )
 
 
 def render_charts(

@@ -192,6 +192,8 @@ def set_model(new_bundle, *, outcome=None, source: str, data_key: str | None = N
     st.session_state["model_source"] = source
     st.session_state.pop("evaluation", None)
     st.session_state.pop("model_bytes", None)
+    for slot in INTERVAL_SLOTS:
+        st.session_state.pop(slot, None)
 
 
 def evaluation() -> Evaluation | None:
@@ -209,6 +211,91 @@ def evaluation() -> Evaluation | None:
             cached = (key, None, str(error))
         st.session_state["evaluation"] = cached
     return cached[1]
+
+
+# Where each page keeps its bootstrap (`kept_intervals`): Evaluate's evaluation, and a scored file's.
+EVALUATION_INTERVALS = "evaluation_intervals"
+SCORED_INTERVALS = "scored_intervals"
+INTERVAL_SLOTS = (EVALUATION_INTERVALS, SCORED_INTERVALS)
+
+
+def kept_intervals(slot: str, key, threshold: float, distances, labels, sample_ids):
+    """Bootstrap intervals (`siamese_core.intervals`) of `distances` and `labels` at `threshold`.
+
+    The bootstrap is kept in the session under `slot` while `key` (which model, which pairs) stays the
+    same: AUC and EER are measured once, accuracy, precision and recall once per threshold (about a
+    second per 100,000 pairs each time), so moving the threshold back and forth costs nothing new.
+
+    Args:
+        slot: Where in the session (one of `INTERVAL_SLOTS`).
+        key: What the pairs are; a new key builds a new bootstrap.
+        threshold: The threshold of accuracy, precision and recall.
+        distances: (n,) distances.
+        labels: (n,) 0 similar, 1 dissimilar.
+        sample_ids: A function giving the (n, 2) sample of each pair's sides (`pair_sample_ids`), called
+            only when a bootstrap is built, so that pairs that share a sample are resampled together.
+
+    Returns:
+        `MetricIntervals`.
+    """
+    from siamese_core.intervals import PairBootstrap
+
+    cached = st.session_state.get(slot)
+    with st.spinner("Computing bootstrap intervals..."):  # shown only past half a second
+        if cached is None or cached[0] != key:
+            cached = (key, PairBootstrap(distances, labels, sample_ids=sample_ids()))
+            st.session_state[slot] = cached
+        return cached[1].intervals(threshold)
+
+
+def intervals(threshold: float):
+    """Bootstrap intervals of the current evaluation (`evaluation()`) at `threshold`, kept per model and
+    data (`kept_intervals`); None when there is no evaluation."""
+    from siamese_core.intervals import pair_sample_ids
+
+    current = evaluation()
+    if current is None:
+        return None
+    pairs = current.pairs
+    return kept_intervals(
+        EVALUATION_INTERVALS,
+        st.session_state["evaluation"][0],
+        threshold,
+        current.distances,
+        pairs.labels,
+        lambda: pair_sample_ids(pairs.left, pairs.right),
+    )
+
+
+def scored_intervals(
+    frame: pd.DataFrame, scored_rows: np.ndarray, distances, labels, threshold: float, name: str
+):
+    """Bootstrap intervals of a scored file's labelled pairs (Model files & scoring) at `threshold`, kept
+    while the model and the file's distances and labels stay the same (`kept_intervals`).
+
+    Args:
+        frame: The file's table.
+        scored_rows: (rows,) which rows were scored (and are in `distances`).
+        distances: The scored rows' distances.
+        labels: Their labels, 0 similar and 1 dissimilar.
+        threshold: The threshold of accuracy, precision and recall.
+        name: The file's name, for messages.
+    """
+    import hashlib
+
+    from siamese_core.intervals import pair_sample_ids
+    from siamese_core.scoring import pair_features
+
+    def sample_ids():
+        left, right = pair_features(frame, bundle(), name=name)
+        return pair_sample_ids(left[scored_rows], right[scored_rows])
+
+    distances = np.asarray(distances, dtype=np.float64)
+    labels = np.asarray(labels, dtype=np.float64)
+    digest = hashlib.blake2b(distances.tobytes() + labels.tobytes(), digest_size=16).hexdigest()
+    return kept_intervals(
+        SCORED_INTERVALS, (id(bundle()), name, digest), threshold, distances, labels, sample_ids
+    )
 
 
 def evaluation_error() -> str | None:

@@ -34,8 +34,9 @@ def error_text(error: Exception, controls: Mapping[str, str]) -> str:
             in the Python API, such as {"drop_missing": 'tick "Drop rows with missing values" above'}.
 
     Returns:
-        Markdown-safe text; where the page has no control for a setting, it says to fix the file.
+        Markdown-safe text; a setting the page has no control for is left unsaid (the message says what
+        to change in the file).
     """
     if not isinstance(error, SiameseError):
         return plain(error)
-    return plain(error.worded(lambda name, value: controls.get(name, "fix it in the file")))
+    return plain(error.worded(lambda name, value: controls.get(name, "")))

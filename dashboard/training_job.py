@@ -15,6 +15,7 @@ while training shares the training).
 
 from __future__ import annotations
 
+import os
 import secrets
 import threading
 import time
@@ -32,6 +33,10 @@ MAX_SECONDS = 600  # one training run in the dashboard; the CLI has no limit
 PARAM = "training"  # the query parameter holding the visitor's job token
 POLL_SECONDS = 1.0
 KEEP_FINISHED_SECONDS = 3600  # a finished job nobody came back for is dropped after this long
+# A running job no page has shown for this long is stopped: its tab was closed (a hidden tab still polls,
+# throttled by the browser to about once a minute).
+ABANDONED_SECONDS = 300
+MAX_RUNNING = max(4, os.cpu_count() or 1)  # trainings at once in this server process
 LOST = (
     "The training this page was running is no longer here: the server restarted, or another tab showing "
     "the same training took its model. Train again to get a model."
@@ -71,6 +76,7 @@ class TrainingJob:
         self._error: BaseException | None = None
         self._collected = False
         self.finished_at: float | None = None
+        self._seen_at = time.monotonic()
         self._thread = threading.Thread(target=self._work, args=(run,), name="training", daemon=True)
 
     def start(self) -> None:
@@ -87,12 +93,23 @@ class TrainingJob:
         self._done.set()
 
     def report(self, fraction: float, text: str, history: dict[str, list[float]]) -> bool:
-        """Record the progress (from the worker); False once Stop was clicked, which stops training."""
+        """Record the progress (from the worker); False once Stop was clicked, which stops training, or
+        once no page has shown the job for `ABANDONED_SECONDS` (its tab was closed)."""
         with self._lock:
             self._snapshot = Snapshot(fraction, text, history)
             if self._stop.is_set():
                 self._stopped = True
-            return not self._stopped
+            abandoned = time.monotonic() - self._seen_at > ABANDONED_SECONDS
+            return not (self._stopped or abandoned)
+
+    def seen(self) -> None:
+        """A page shows the job: it is not abandoned."""
+        with self._lock:
+            self._seen_at = time.monotonic()
+
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive() and not self._done.is_set()
 
     @property
     def stopped(self) -> bool:
@@ -129,17 +146,26 @@ class _Jobs:
         self._lock = threading.Lock()
         self._by_token: dict[str, TrainingJob] = {}
 
-    def add(self, job: TrainingJob) -> None:
-        now = time.monotonic()
+    def add(self, job: TrainingJob) -> bool:
+        """Keep `job`; False (not kept) when `MAX_RUNNING` jobs are running already."""
         with self._lock:
-            for token, old in list(self._by_token.items()):
-                if old.finished_at is not None and now - old.finished_at > KEEP_FINISHED_SECONDS:
-                    del self._by_token[token]
+            self._prune()
+            if sum(other.running for other in self._by_token.values()) >= MAX_RUNNING:
+                return False
             self._by_token[job.token] = job
+            return True
 
     def get(self, token: str) -> TrainingJob | None:
         with self._lock:
+            self._prune()
             return self._by_token.get(token)
+
+    def _prune(self) -> None:
+        """Drop finished jobs nobody came back for within `KEEP_FINISHED_SECONDS` (the lock is held)."""
+        now = time.monotonic()
+        for token, old in list(self._by_token.items()):
+            if old.finished_at is not None and now - old.finished_at > KEEP_FINISHED_SECONDS:
+                del self._by_token[token]
 
     def remove(self, token: str) -> None:
         with self._lock:
@@ -152,12 +178,14 @@ def _jobs() -> _Jobs:
     return _Jobs()
 
 
-def start(run: Callable[[TrainingJob], tuple], data_key: str | None = None) -> TrainingJob:
-    """Start training in a worker thread as the visitor's job; forgets how the previous training went."""
+def start(run: Callable[[TrainingJob], tuple], data_key: str | None = None) -> TrainingJob | None:
+    """Start training in a worker thread as the visitor's job; forgets how the previous training went.
+    None, and nothing started, when the server is running `MAX_RUNNING` trainings already."""
     for key in ("train_message", "train_warnings", "train_problem"):
         st.session_state.pop(key, None)
     job = TrainingJob(run, data_key)
-    _jobs().add(job)
+    if not _jobs().add(job):
+        return None
     st.session_state["training_job"] = job
     st.query_params[PARAM] = job.token
     job.start()
@@ -181,6 +209,8 @@ def current() -> TrainingJob | None:
         st.session_state["training_job"] = job
     if job is not None and token != job.token:
         st.query_params[PARAM] = job.token  # a change of page can drop it from the address
+    if job is not None:
+        job.seen()
     return job
 
 
@@ -295,6 +325,7 @@ def _progress(curve: bool) -> None:
     job = st.session_state.get("training_job")
     if job is None:
         return
+    job.seen()
     now = job.snapshot()
     if now.done:
         st.rerun()  # the full run adopts the model (`adopt_finished`) and shows how training went

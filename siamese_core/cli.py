@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 from pathlib import Path
@@ -56,6 +57,29 @@ def _threshold(text: str) -> float:
         return check_threshold(text)
     except ConfigError:  # worded for the command line
         raise argparse.ArgumentTypeError(f"expected a finite distance such as 0.5; got {text!r}") from None
+
+
+def _threshold_target(text: str):
+    from siamese_core.evaluation import ThresholdTarget
+
+    try:
+        return ThresholdTarget.parse(text)
+    except ConfigError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _add_threshold_options(parser: argparse.ArgumentParser, *, on: str) -> None:
+    """--threshold, or --threshold-at an error budget chosen on the labelled pairs that `on` names."""
+    choice = parser.add_mutually_exclusive_group()
+    choice.add_argument("--threshold", type=_threshold, help="decision threshold (default: the model's)")
+    choice.add_argument(
+        "--threshold-at",
+        type=_threshold_target,
+        metavar="far=RATE|precision=SHARE",
+        help="choose the threshold on " + on + ": the most permissive with at most this share of dissimilar "
+        "pairs called similar (far=0.01: 1%% false matches), or the one calling the most similar pairs "
+        "similar with at least this precision (precision=0.99); metrics at it flatter the model",
+    )
 
 
 def _names(text: str) -> list[str]:
@@ -153,7 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("model", metavar="MODEL.keras")
     evaluate.add_argument("data", metavar="DATA.csv")
     evaluate.add_argument("--json", action="store_true", help="print one JSON object on stdout")
-    evaluate.add_argument("--threshold", type=_threshold, help="decision threshold (default: the model's)")
+    _add_threshold_options(evaluate, on="the pairs of DATA.csv")
     _add_data_options(evaluate)
 
     score = commands.add_parser(
@@ -169,14 +193,22 @@ def build_parser() -> argparse.ArgumentParser:
         "data", metavar="DATA", help="a pair CSV, a Parquet file, or a folder of CSV or of Parquet files"
     )
     score.add_argument("-o", "--output", required=True, metavar="OUT.csv")
-    score.add_argument("--threshold", type=_threshold, help="decision threshold (default: the model's)")
+    _add_threshold_options(
+        score, on="the labels of DATA itself (one pair CSV with a label column, read whole)"
+    )
     score.add_argument("--drop-missing", action="store_true", help="skip rows with missing values")
+    score.add_argument(
+        "--label-column", help="with --threshold-at: the pair label column (detected when omitted)"
+    )
+    score.add_argument(
+        "--similar-label", metavar="VALUE", help="with --threshold-at: the label value of 'similar'"
+    )
 
     report = commands.add_parser("report", help="write a standalone HTML report of a model on labeled pairs")
     report.add_argument("model", metavar="MODEL.keras")
     report.add_argument("data", metavar="DATA.csv")
     report.add_argument("-o", "--output", required=True, metavar="REPORT.html")
-    report.add_argument("--threshold", type=_threshold, help="decision threshold (default: the model's)")
+    _add_threshold_options(report, on="the pairs of DATA.csv")
     _add_data_options(report)
     return parser
 
@@ -260,16 +292,20 @@ def _print_metrics(result, stream=None) -> None:
     stream = stream or sys.stdout
     rows = [
         ("pairs", f"{result.n_pairs:,} ({result.n_similar:,} similar, {result.n_dissimilar:,} dissimilar)"),
-        ("ROC AUC", f"{result.auc:.4f}"),
-        ("equal error rate", f"{result.eer:.4f} at distance {result.eer_threshold:.4f}"),
+        ("ROC AUC", f"{result.auc:.4f}{_interval_text(result, 'auc')}"),
+        (
+            "equal error rate",
+            f"{result.eer:.4f}{_interval_text(result, 'eer')} at distance {result.eer_threshold:.4f}",
+        ),
         ("best accuracy", f"{result.best_accuracy:.4f} at distance {result.best_threshold:.4f}"),
         ("threshold", f"{result.threshold:.4f}"),
-        ("accuracy", f"{result.at_threshold.accuracy:.4f}"),
+        ("accuracy", f"{result.at_threshold.accuracy:.4f}{_interval_text(result, 'accuracy')}"),
         (
             "precision / recall / F1",
-            f"{result.at_threshold.precision:.4f} / {result.at_threshold.recall:.4f} / "
-            f"{result.at_threshold.f1:.4f}",
+            f"{result.at_threshold.precision:.4f}{_interval_text(result, 'precision')} / "
+            f"{result.at_threshold.recall:.4f}{_interval_text(result, 'recall')} / {result.at_threshold.f1:.4f}",
         ),
+        _tar_row(result),
         (
             "mean distance",
             f"similar {result.mean_distance_similar:.4f}, dissimilar {result.mean_distance_dissimilar:.4f}",
@@ -277,8 +313,31 @@ def _print_metrics(result, stream=None) -> None:
     ]
     for label, value in rows:
         print(f"  {label:<24} {value}", file=stream)
+    if result.intervals is not None:
+        print(f"  intervals: {result.intervals.describe()}", file=stream)
     for warning in result.warnings:
         print(f"  warning: {warning}", file=stream)
+
+
+def _interval_text(result, metric: str) -> str:
+    """The text after a metric with a bootstrap interval, such as ' (95% CI 0.9912 to 0.9981)'; else ''."""
+    interval = None if result.intervals is None else getattr(result.intervals, metric)
+    if interval is None:
+        return ""
+    low, high = ("n/a" if math.isnan(end) else f"{end:.4f}" for end in (interval.low, interval.high))
+    return f" ({result.intervals.confidence:.0%} CI {low} to {high})"
+
+
+def _tar_row(result) -> tuple[str, str]:
+    """The true acceptance rates at the common false-match rates, "n/a" where too few dissimilar pairs."""
+    from siamese_core.evaluation import dissimilar_pairs_needed
+
+    rates = " / ".join(f"{far * 100:g}%" for far in result.tar_at_far)
+    values = " / ".join(
+        f"n/a (needs {dissimilar_pairs_needed(far):,} dissimilar pairs)" if tar is None else f"{tar:.4f}"
+        for far, tar in result.tar_at_far.items()
+    )
+    return f"TAR at FAR {rates}", values
 
 
 def import_tensorflow_quietly() -> None:
@@ -378,7 +437,9 @@ def _run_train(args) -> int:
                 title=f"Held-out metrics of {outcome.measured}",
                 model_info=_model_info(outcome.bundle),
                 history=(outcome.selection or result).history,  # the training whose metrics these are
-                rows=outcome.test_pairs.rows,
+                rows=outcome.test_pairs.rows
+                if (outcome.test_pairs.rows >= 0).all()
+                else None,  # -1: made pairs
                 data_file=Path(args.test or args.data).name,
                 split=outcome.describe_splits(),
             )
@@ -557,17 +618,33 @@ def _evaluate(args):
     import_tensorflow_quietly()
     from siamese_core.bundle import load_model
     from siamese_core.evaluation import evaluate_distances
+    from siamese_core.intervals import pair_sample_ids
     from siamese_core.pipeline import score_pairs
 
     bundle = load_model(args.model)
     pairs = _labeled_pairs(args)
     distances = score_pairs(bundle, pairs)
     threshold = bundle.threshold if args.threshold is None else args.threshold
+    if args.threshold_at is not None:
+        threshold = args.threshold_at.threshold(distances, pairs.labels)
+        print(
+            f"threshold {threshold!r} chosen for {args.threshold_at.describe()} on the {pairs.n_pairs:,} "
+            f"pairs of {Path(args.data).name}; chosen on the pairs it is measured on, it flatters the model",
+            file=sys.stderr,
+        )
     return (
         bundle,
         pairs,
         distances,
-        evaluate_distances(distances, pairs.labels, threshold=threshold, margin=bundle.margin),
+        # Bootstrap intervals resampling the samples (equal feature vectors), not the pairs alone.
+        evaluate_distances(
+            distances,
+            pairs.labels,
+            threshold=threshold,
+            margin=bundle.margin,
+            intervals=True,
+            sample_ids=pair_sample_ids(pairs.left, pairs.right),
+        ),
     )
 
 
@@ -590,7 +667,7 @@ def _run_report(args) -> int:
         distances,
         pairs.labels,
         title=f"Siamese model report: {Path(args.model).name} on {Path(args.data).name}",
-        model_info=_model_info(bundle),
+        model_info=_model_info(bundle) | _threshold_used(args, result.threshold),
         history=bundle.history,
         rows=pairs.rows,
         data_file=Path(args.data).name,
@@ -601,7 +678,56 @@ def _run_report(args) -> int:
     return 0
 
 
+def _threshold_used(args, threshold: float) -> dict:
+    """The report's line on a threshold chosen by --threshold-at; nothing otherwise."""
+    if args.threshold_at is None:
+        return {}
+    return {
+        "threshold used": f"{threshold:.6g}, chosen for {args.threshold_at.describe()} on the pairs of this "
+        "report (chosen on the pairs it is measured on, it flatters the model)"
+    }
+
+
+def _labelled_to_choose_on(args, bundle):
+    """Score's DATA read whole with its labels, to choose --threshold-at on: (distances, pairs).
+
+    Scoring reads no labels and may stream a folder or a Parquet file; choosing a threshold needs the
+    labels of one pair CSV, so anything else is refused with the way to choose it on labelled pairs.
+    """
+    from siamese_core import data
+    from siamese_core.pipeline import score_pairs
+    from siamese_core.sources import PARQUET_SUFFIXES
+
+    target, path = args.threshold_at, Path(args.data)
+    advice = (
+        f"choose the threshold on labelled pairs with `siamese evaluate MODEL LABELLED.csv --threshold-at "
+        f"{target.kind}={target.value:g}`, then score with the threshold it prints as --threshold"
+    )
+    if path.is_dir() or path.suffix.lower() in PARQUET_SUFFIXES:
+        kind = "a folder" if path.is_dir() else "a Parquet file"
+        raise ConfigError(
+            f"--threshold-at on score chooses the threshold on the labels of one pair CSV, read whole; "
+            f"{path.name} is {kind}: {advice}"
+        )
+    if args.label_column is None and data.detect_label_column(data.read_header(args.data)) is None:
+        raise ConfigError(
+            f"--threshold-at chooses the threshold on labelled pairs, and {path.name} has no label column "
+            f"(such as label, y or same; name another with --label-column): {advice}"
+        )
+    pairs = data.load_pair_csv(
+        args.data,
+        label_column=args.label_column,
+        similar_label=args.similar_label,
+        drop_missing=args.drop_missing,
+    )
+    return score_pairs(bundle, pairs), pairs
+
+
 def _run_score(args) -> int:
+    if args.threshold_at is None and (args.label_column or args.similar_label):
+        raise ConfigError(
+            "--label-column and --similar-label serve --threshold-at only: score reads no labels otherwise"
+        )
     check_outputs({"-o": args.output}, {"model": args.model, "data": args.data})
     import_tensorflow_quietly()
     from siamese_core.bundle import load_model
@@ -609,10 +735,18 @@ def _run_score(args) -> int:
 
     bundle = load_model(args.model)
     threshold = bundle.threshold if args.threshold is None else args.threshold
+    chosen = ""
+    if args.threshold_at is not None:
+        distances, pairs = _labelled_to_choose_on(args, bundle)
+        threshold = args.threshold_at.threshold(distances, pairs.labels)
+        chosen = (
+            f" (chosen for {args.threshold_at.describe()} on the {pairs.n_pairs:,} labelled pairs of "
+            f"{Path(args.data).name}: its verdicts on those very pairs flatter the model)"
+        )
     written = score_file(bundle, args.data, args.output, threshold=threshold, drop_missing=args.drop_missing)
     renamed = written.columns.renamed()
     print(
-        f"scored {written.n_scored:,} pairs at threshold {threshold:.4f}; wrote {args.output}"
+        f"scored {written.n_scored:,} pairs at threshold {threshold:.4f}{chosen}; wrote {args.output}"
         + (f" ({renamed})" if renamed else "")
     )
     return 0

@@ -1229,10 +1229,11 @@ def _check_enough_pairs(mapping: LabelMapping, name: str) -> None:
         raise DataError(
             f"all {n:,} pairs are labelled {kind} "
             f"({shown(mapping.column)} = {shown(', '.join(values), 200)}; "
-            f"{mapping.reason}); training needs both similar and dissimilar pairs "
-            "(pass similar_label=... if the mapping is wrong)",
+            f"{mapping.reason}); training needs both similar and dissimilar pairs: if that mapping is wrong, "
+            "say which value means similar",
             source=name,
             column=mapping.column,
+            settings=[SIMILAR_LABEL],
         )
     check_enough_pairs(n_similar, n_dissimilar, name)
 
@@ -1387,8 +1388,7 @@ def _unequal_sides_message(match: _SideMatch) -> str:
     unmatched = match.unmatched_left + match.unmatched_right
     return (
         f"sides of unequal width: left has {match.n_left} columns, right has {match.n_right}; "
-        f"unmatched: {listed(unmatched, 6)}; give each feature a column on both sides, or pass "
-        "left_columns=... and right_columns=..."
+        f"unmatched: {listed(unmatched, 6)}; give each feature a column on both sides"
     )
 
 
@@ -1768,7 +1768,11 @@ def _detected_sides(
             settings=SIDE_COLUMNS,
         )
     if match.unmatched_left or match.unmatched_right:
-        raise DataError(_unequal_sides_message(match), source=name)
+        raise DataError(
+            f"{_unequal_sides_message(match)}, or name the columns of each sample",
+            source=name,
+            settings=SIDE_COLUMNS,
+        )
     if match.skipped:
         info.warnings.append(
             f"ignored {', '.join(match.skipped)}: they name the samples, they are not features"

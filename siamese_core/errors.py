@@ -82,10 +82,15 @@ class SiameseError(Exception):
         super().__init__(self.worded(python_words))
 
     def worded(self, words: Callable[[str, str], str]) -> str:
-        """The message, then the settings that fix it as `words(name, value)` says them, in brackets."""
+        """The message, then the settings that fix it as `words(name, value)` says them, in brackets: a
+        phrase said for two settings (one control for both) once, an empty one (an interface without the
+        setting) not at all."""
         if not self.settings:
             return self.message
-        return f"{self.message} ({' and '.join(words(name, value) for name, value in self.settings)})"
+        said = [
+            phrase for phrase in dict.fromkeys(words(name, value) for name, value in self.settings) if phrase
+        ]
+        return f"{self.message} ({' and '.join(said)})" if said else self.message
 
 
 class DataError(SiameseError, ValueError):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -20,8 +21,14 @@ import pandas as pd
 from siamese_core.errors import ConfigError, DataError
 from siamese_core.pairs import DISSIMILAR, SIMILAR
 
+if TYPE_CHECKING:
+    from siamese_core.intervals import MetricIntervals
+
 SIMILAR_FAR = "similar, far apart"
 DISSIMILAR_CLOSE = "dissimilar, close"
+# The false-match rates at which `EvalResult.tar_at_far` reports the true acceptance rate: 1% and 0.1%, as
+# face- and speaker-verification results are usually quoted.
+COMMON_FARS = (0.01, 0.001)
 
 
 @dataclass
@@ -96,6 +103,12 @@ class EvalResult:
         roc_thresholds: The distance threshold of each ROC point (finite; the first point, where nothing
             is predicted similar, sits below the smallest distance).
         warnings: Things the user should know, such as labels that look inverted.
+        tar_at_far: The true acceptance rate (share of similar pairs called similar) at each false-match
+            rate of `COMMON_FARS`, keyed by that rate, with the threshold chosen on these pairs
+            (`tar_at_far`); None where too few dissimilar pairs measure that rate (fewer than
+            `dissimilar_pairs_needed`: 100 for 1%, 1,000 for 0.1%).
+        intervals: Bootstrap confidence intervals of AUC, EER, and accuracy, precision and recall at
+            `threshold` (`siamese_core.intervals`), when asked for; else None.
     """
 
     n_pairs: int
@@ -116,9 +129,12 @@ class EvalResult:
     roc_tpr: np.ndarray = field(default_factory=lambda: np.zeros(0))
     roc_thresholds: np.ndarray = field(default_factory=lambda: np.zeros(0))
     warnings: list[str] = field(default_factory=list)
+    tar_at_far: dict[float, float | None] = field(default_factory=dict)
+    intervals: MetricIntervals | None = None
 
     def to_dict(self) -> dict:
-        """A JSON-serialisable summary (plain floats and ints), without the ROC arrays."""
+        """A JSON-serialisable summary (plain floats and ints), without the ROC arrays; the true acceptance
+        rates as "tar_at_far_0.01" and "tar_at_far_0.001" (null where not measurable)."""
         metrics = self.at_threshold
         return {
             "n_pairs": int(self.n_pairs),
@@ -141,7 +157,13 @@ class EvalResult:
             "dissimilar_inside_margin": (
                 None if self.dissimilar_inside_margin is None else float(self.dissimilar_inside_margin)
             ),
+            **{
+                f"tar_at_far_{far:g}": None if tar is None else float(tar)
+                for far, tar in self.tar_at_far.items()
+            },
             "warnings": list(self.warnings),
+            # "auc_ci": [low, high] and the like, with how they were made (`MetricIntervals.to_dict`).
+            **({} if self.intervals is None else self.intervals.to_dict()),
         }
 
 
@@ -182,6 +204,24 @@ def _validated(distances, labels, *, need_both: bool) -> tuple[np.ndarray, np.nd
                 f"{n_similar:,} similar and {n_dissimilar:,} dissimilar"
             )
     return distances, similar_mask
+
+
+def check_distances(distances, labels, *, need_both: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Distances and labels checked as every evaluation here checks them.
+
+    Args:
+        distances: (n,) distances.
+        labels: (n,) 0 for similar, 1 for dissimilar.
+        need_both: Refuse a set without similar or without dissimilar pairs.
+
+    Returns:
+        (distances as float64, boolean mask of the similar pairs).
+
+    Raises:
+        DataError: Empty or mismatched inputs, non-finite distances, labels other than 0/1, or (with
+            `need_both`) only one class present.
+    """
+    return _validated(distances, labels, need_both=need_both)
 
 
 def check_threshold(threshold, *, name: str = "threshold") -> float:
@@ -264,6 +304,34 @@ def metrics_at_threshold(distances, labels, threshold) -> ThresholdMetrics:
     )
 
 
+def _cuts(distances: np.ndarray, similar_mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every different way a threshold splits the pairs, each with a threshold and the pairs it calls similar.
+
+    Sorting the distances once, the pairs called similar by any threshold are a prefix of the sorted order,
+    and a threshold cannot split tied distances: there is one prefix per distinct distance, plus the empty
+    one. Each prefix's threshold is midway between its last distance and the next distinct one; the empty
+    prefix's is below all distances and the full one's above them all (see `_ends`). Where two distinct
+    distances are so close that their midpoint rounds onto the larger, the smaller stands in (D <= it calls
+    exactly the prefix similar), and the threshold below all is kept strictly below the smallest distance.
+
+    Returns:
+        (thresholds, tp, fp), each of length (distinct distances + 1), thresholds increasing: at
+        thresholds[i], tp[i] similar and fp[i] dissimilar pairs are called similar (tp[0] = fp[0] = 0).
+    """
+    order = np.argsort(distances, kind="stable")
+    sorted_distances = distances[order]
+    sorted_similar = similar_mask[order]
+    group_ends = np.flatnonzero(np.append(np.diff(sorted_distances) > 0, True))
+    tp = np.concatenate(([0], np.cumsum(sorted_similar)[group_ends]))
+    fp = np.concatenate(([0], np.cumsum(~sorted_similar)[group_ends]))
+    distinct = sorted_distances[group_ends]
+    below, above = _ends(distinct)
+    below = min(below, float(np.nextafter(distinct[0], -np.inf)))
+    midpoints = (distinct[:-1] + distinct[1:]) / 2
+    midpoints = np.where(midpoints < distinct[1:], midpoints, distinct[:-1])
+    return np.concatenate(([below], midpoints, [above])), tp, fp
+
+
 def best_accuracy_threshold(distances, labels) -> tuple[float, float]:
     """The distance threshold with the best accuracy, in O(n log n).
 
@@ -283,26 +351,227 @@ def best_accuracy_threshold(distances, labels) -> tuple[float, float]:
         DataError: Empty or mismatched inputs, non-finite distances, labels other than 0/1.
     """
     distances, similar_mask = _validated(distances, labels, need_both=False)
-    n = distances.size
-    order = np.argsort(distances, kind="stable")
-    sorted_distances = distances[order]
-    sorted_similar = similar_mask[order]
-    n_dissimilar = int(n - sorted_similar.sum())
-
-    # Correct predictions when the first i + 1 sorted pairs are called similar: the similar among them
-    # plus the dissimilar after them.
-    similar_before = np.cumsum(sorted_similar)
-    dissimilar_before = np.cumsum(~sorted_similar)
-    correct_after = similar_before + (n_dissimilar - dissimilar_before)
-    # A threshold cannot split tied distances, so only the last index of each run of ties is a candidate.
-    group_ends = np.flatnonzero(np.append(np.diff(sorted_distances) > 0, True))
-    correct = np.concatenate(([n_dissimilar], correct_after[group_ends]))
-
-    distinct = sorted_distances[group_ends]
-    below, above = _ends(distinct)
-    thresholds = np.concatenate(([below], (distinct[:-1] + distinct[1:]) / 2, [above]))
+    thresholds, tp, fp = _cuts(distances, similar_mask)
+    n_dissimilar = int(fp[-1])
+    # Correct predictions at each cut: the similar pairs called similar plus the dissimilar ones not.
+    correct = tp + (n_dissimilar - fp)
     best = int(np.argmax(correct))
-    return float(correct[best] / n), float(thresholds[best])
+    return float(correct[best] / distances.size), float(thresholds[best])
+
+
+def _share(value, name: str, *, example: str, zero: bool) -> float:
+    """A rate or a share as a float, refused unless it is a number from 0 (or above 0) to 1."""
+    value = check_threshold(value, name=name)
+    if not 0 <= value <= 1 or (value == 0 and not zero):
+        span = "from 0 to 1" if zero else "above 0 and at most 1"
+        raise ConfigError(f"{name} must be a share {span}, such as {example}. Received: {name}={value:g}")
+    return value
+
+
+def _far(far) -> float:
+    return _share(far, "far", example="0.01 for 1%", zero=True)
+
+
+def _far_cut(fp: np.ndarray, far: float) -> int:
+    """The longest cut whose false-match rate fp / (dissimilar pairs) is at most `far` (the empty cut's is 0).
+
+    fp only grows along the cuts, so the cuts within the budget are the first ones. A count over a count
+    is correctly rounded, so 1 / 100 <= 0.01 holds exactly as written.
+    """
+    return int(np.flatnonzero(fp / fp[-1] <= far)[-1])
+
+
+def threshold_at_far(distances, labels, far) -> float:
+    """The threshold that calls the most pairs similar while calling at most a share `far` of the
+    dissimilar pairs similar: the most permissive threshold whose false-match rate is <= far.
+
+    The false-match rate (FAR) of a threshold t is (dissimilar pairs with D <= t) / (dissimilar pairs). It
+    changes only at the distances, so every threshold from one distinct distance up to (not including) the
+    next has the same rate and the same verdicts; the one returned is midway between the last distance it
+    calls similar and the next distinct distance, as `best_accuracy_threshold` places its thresholds (see
+    `_cuts`). Tied distances are called similar together or not at all, so a dissimilar pair that would
+    break the budget keeps the similar pairs at its very distance out too. When even the closest distance
+    breaks it, the threshold is below all distances and nothing is called similar (FAR 0); when every pair
+    fits (far = 1, or no dissimilar pair below the farthest), it is above them all.
+
+    Args:
+        distances: (n,) distances.
+        labels: (n,) 0 for similar, 1 for dissimilar; both must be present.
+        far: The most false matches allowed, as a share of the dissimilar pairs (0.01 for 1%), 0 to 1.
+
+    Returns:
+        The threshold.
+
+    Raises:
+        DataError: Empty or mismatched inputs, non-finite distances, labels other than 0/1, or only one
+            class present.
+        ConfigError: `far` is not a number from 0 to 1.
+    """
+    far = _far(far)
+    distances, similar_mask = _validated(distances, labels, need_both=True)
+    thresholds, _, fp = _cuts(distances, similar_mask)
+    return float(thresholds[_far_cut(fp, far)])
+
+
+def dissimilar_pairs_needed(far) -> int:
+    """The fewest dissimilar pairs that measure a false-match rate: the smallest n with 1 / n <= far.
+
+    With n dissimilar pairs the rates a threshold can have are 0, 1/n, 2/n, ..., so a rate 0 < far < 1/n
+    allows no false match at all and cannot be told from far = 0. FAR 1% needs 100 dissimilar pairs, 0.1%
+    needs 1,000; far = 0 needs 1 (any dissimilar pair measures "no false match").
+
+    Raises:
+        ConfigError: `far` is not a number from 0 to 1.
+    """
+    far = _far(far)
+    if far == 0:
+        return 1
+    needed = max(1, math.ceil(1 / far))
+    while needed > 1 and 1 / (needed - 1) <= far:  # 1 / far may round either way
+        needed -= 1
+    while 1 / needed > far:
+        needed += 1
+    return needed
+
+
+def tar_at_far(distances, labels, far) -> float | None:
+    """The true acceptance rate (TAR) at a false-match rate: the share of similar pairs called similar at
+    `threshold_at_far(distances, labels, far)`, or None where these pairs cannot measure that rate.
+
+    The rule for None: fewer dissimilar pairs than `dissimilar_pairs_needed(far)`, that is fewer than one
+    false match allowed (FAR 1% needs 100 dissimilar pairs, 0.1% needs 1,000). Below that the threshold
+    would be the one of no false match at all, and its TAR, that of FAR 0, would be reported under a rate
+    it does not measure. The threshold is chosen on the same pairs the TAR is measured on, so the TAR is
+    an optimistic estimate for new pairs.
+
+    Args:
+        distances: (n,) distances.
+        labels: (n,) 0 for similar, 1 for dissimilar; both must be present.
+        far: The false-match rate, as a share of the dissimilar pairs (0.01 for 1%), 0 to 1.
+
+    Returns:
+        The TAR, from 0 to 1, or None.
+
+    Raises:
+        DataError: Empty or mismatched inputs, non-finite distances, labels other than 0/1, or only one
+            class present.
+        ConfigError: `far` is not a number from 0 to 1.
+    """
+    far = _far(far)
+    distances, similar_mask = _validated(distances, labels, need_both=True)
+    _, tp, fp = _cuts(distances, similar_mask)
+    return _tar(tp, fp, far)
+
+
+def _tar(tp: np.ndarray, fp: np.ndarray, far: float) -> float | None:
+    """`tar_at_far` from the counts of `_cuts`."""
+    if fp[-1] < dissimilar_pairs_needed(far):
+        return None
+    return float(tp[_far_cut(fp, far)] / tp[-1])
+
+
+def threshold_at_precision(distances, labels, precision) -> float:
+    """The threshold that calls the most similar pairs similar among those whose precision is at least
+    `precision` (precision: the share of similar pairs among the pairs called similar).
+
+    Precision does not fall steadily as the threshold grows, so every cut is tried (cuts, ties and the
+    placement of thresholds as in `threshold_at_far`). Of the cuts that reach the target, the one calling
+    the most similar pairs similar is taken, and of those the one calling the fewest dissimilar pairs
+    similar (the smallest threshold). A threshold below all distances calls nothing similar and has no
+    precision, so it never qualifies. A threshold between the one returned and a smaller one that also
+    qualifies may fall short of the target.
+
+    Args:
+        distances: (n,) distances.
+        labels: (n,) 0 for similar, 1 for dissimilar; both must be present.
+        precision: The least precision, a share above 0 and at most 1 (0.99 for 99%).
+
+    Returns:
+        The threshold.
+
+    Raises:
+        DataError: Empty or mismatched inputs, non-finite distances, labels other than 0/1, only one class
+            present, or no threshold reaches `precision` on these pairs (the message says the highest
+            precision any threshold reaches).
+        ConfigError: `precision` is not a number above 0 and at most 1.
+    """
+    precision = _share(precision, "precision", example="0.99 for 99%", zero=False)
+    distances, similar_mask = _validated(distances, labels, need_both=True)
+    thresholds, tp, fp = _cuts(distances, similar_mask)
+    tp, fp, thresholds = tp[1:], fp[1:], thresholds[1:]  # the empty cut has no precision
+    reached = tp / (tp + fp)
+    qualifying = np.flatnonzero(reached >= precision)
+    if qualifying.size == 0:
+        best = int(np.flatnonzero(reached == reached.max())[-1])
+        raise DataError(
+            f"no threshold reaches a precision of {precision:g} on these {distances.size:,} pairs: the highest "
+            f"any threshold reaches is {reached[best]:.4g} ({int(tp[best]):,} similar among the "
+            f"{int(tp[best] + fp[best]):,} closest pairs); lower the precision target, or choose the threshold "
+            "by its false-match rate"
+        )
+    # tp only grows along the cuts: the first qualifying cut with the most similar pairs.
+    most = qualifying[tp[qualifying] == tp[qualifying].max()]
+    return float(thresholds[most[0]])
+
+
+THRESHOLD_TARGET_KINDS = ("far", "precision")
+
+
+@dataclass(frozen=True)
+class ThresholdTarget:
+    """An error budget that chooses the threshold on labelled pairs, as verification systems are set.
+
+    Attributes:
+        kind: "far" (at most this share of the dissimilar pairs called similar, `threshold_at_far`) or
+            "precision" (at least this share of similar pairs among those called similar,
+            `threshold_at_precision`).
+        value: The share, 0 to 1 (above 0 for a precision).
+    """
+
+    kind: str
+    value: float
+
+    def __post_init__(self):
+        if self.kind not in THRESHOLD_TARGET_KINDS:
+            raise ConfigError(f"kind must be far or precision. Received: kind={self.kind!r}")
+        if self.kind == "far":
+            object.__setattr__(self, "value", _far(self.value))
+        else:
+            object.__setattr__(
+                self, "value", _share(self.value, "precision", example="0.99 for 99%", zero=False)
+            )
+
+    @classmethod
+    def parse(cls, text: str) -> ThresholdTarget:
+        """A target written as "far=0.01" or "precision=0.99" (shares, not percentages).
+
+        far=1 is refused: it would call every pair similar, and was more likely meant as 1% (far=0.01).
+
+        Raises:
+            ConfigError: Another form, an unknown kind, or a value out of range.
+        """
+        kind, equals, value = str(text).partition("=")
+        kind = kind.strip().lower()
+        if not equals or kind not in THRESHOLD_TARGET_KINDS:
+            raise ConfigError(
+                f"expected far=RATE or precision=SHARE, such as far=0.01 or precision=0.99. Received: {text!r}"
+            )
+        target = cls(kind, value.strip())
+        if target.kind == "far" and target.value == 1:
+            raise ConfigError(
+                "far=1 allows every dissimilar pair through; give a share below 1, such as far=0.01 for 1%"
+            )
+        return target
+
+    def describe(self) -> str:
+        """The target in words, such as "at most 1% false matches" or "at least 99% precision"."""
+        percent = f"{self.value * 100:g}%"
+        return f"at most {percent} false matches" if self.kind == "far" else f"at least {percent} precision"
+
+    def threshold(self, distances, labels) -> float:
+        """The threshold this target chooses on these pairs (`threshold_at_far` or `threshold_at_precision`)."""
+        choose = threshold_at_far if self.kind == "far" else threshold_at_precision
+        return choose(distances, labels, self.value)
 
 
 def _roc(distances: np.ndarray, similar_mask: np.ndarray, *, drop_intermediate: bool):
@@ -386,7 +655,9 @@ def roc_auc(distances, labels) -> float:
     return float(roc_auc_score(similar_mask, -distances))
 
 
-def evaluate_distances(distances, labels, *, threshold=None, margin=None) -> EvalResult:
+def evaluate_distances(
+    distances, labels, *, threshold=None, margin=None, intervals: bool = False, sample_ids=None
+) -> EvalResult:
     """Evaluate how well distances separate similar from dissimilar pairs.
 
     Args:
@@ -394,6 +665,11 @@ def evaluate_distances(distances, labels, *, threshold=None, margin=None) -> Eva
         labels: (n,) 0 for similar pairs, 1 for dissimilar ones; both must be present.
         threshold: The distance threshold to report metrics at; None picks the best-accuracy threshold.
         margin: The contrastive margin m, to report the share of dissimilar pairs inside it.
+        intervals: Also give 95% bootstrap intervals (`siamese_core.intervals.bootstrap_intervals`, 1,000
+            resamples, seed 0). Off by default: they cost about a second per 100,000 pairs.
+        sample_ids: (n, 2) the sample of each pair's two sides (`intervals.pair_sample_ids(left, right)`),
+            so that the intervals resample samples; None resamples pairs (too narrow where pairs share
+            samples).
 
     Returns:
         An `EvalResult`.
@@ -418,6 +694,8 @@ def evaluate_distances(distances, labels, *, threshold=None, margin=None) -> Eva
     used_threshold = best_threshold if threshold is None else threshold
     at_threshold = metrics_at_threshold(distances, labels, used_threshold)
     fpr, tpr, roc_thresholds = _roc(distances, similar_mask, drop_intermediate=True)
+    _, tp, fp = _cuts(distances, similar_mask)
+    tar = {far: _tar(tp, fp, far) for far in COMMON_FARS}
 
     dissimilar_distances = distances[~similar_mask]
     inside = None if margin is None else float(np.mean(dissimilar_distances < margin))
@@ -442,7 +720,15 @@ def evaluate_distances(distances, labels, *, threshold=None, margin=None) -> Eva
         roc_tpr=tpr,
         roc_thresholds=roc_thresholds,
         warnings=[] if warning is None else [warning],
+        tar_at_far=tar,
+        intervals=_intervals(distances, labels, used_threshold, sample_ids) if intervals else None,
     )
+
+
+def _intervals(distances, labels, threshold: float, sample_ids) -> MetricIntervals:
+    from siamese_core.intervals import bootstrap_intervals  # it imports this module
+
+    return bootstrap_intervals(distances, labels, sample_ids=sample_ids, threshold=threshold)
 
 
 def hardest_pairs(distances, labels, *, k=10, rows=None) -> pd.DataFrame:

@@ -66,13 +66,14 @@ class LabelMapping:
 
 
 def _quoted(value: object) -> str:
-    """A label value for `LabelMapping.describe`: a number as it is, anything else in quotes."""
+    """A label value for `LabelMapping.describe`: a number as it is, anything else (the words "nan" and
+    "inf" too) in quotes."""
     text = shown(value)
     try:
         float(str(value))
     except ValueError:
         return f"'{text}'"
-    return text
+    return text if any(char.isdigit() for char in str(value)) else f"'{text}'"  # "nan", "inf": words
 
 
 def _pairs(count: int) -> str:

@@ -29,6 +29,7 @@ th { background: #f3f3f3; }
 td.number { text-align: right; font-variant-numeric: tabular-nums; }
 .warnings { background: #fff4e5; border-left: 4px solid #ff9800; padding: 0.5rem 1rem; margin: 1rem 0; }
 .figure { margin: 1rem 0 2rem; }
+.note { color: #555; font-size: 0.9rem; margin-top: -1rem; }
 """
 
 
@@ -76,16 +77,23 @@ def _metrics_table(result: EvalResult) -> str:
         ["pairs", _number(result.n_pairs)],
         ["similar pairs (label 0)", _number(result.n_similar)],
         ["dissimilar pairs (label 1)", _number(result.n_dissimilar)],
-        ["ROC AUC", _number(result.auc)],
-        ["equal error rate (EER)", _number(result.eer)],
+        ["ROC AUC", _number(result.auc), "auc"],
+        ["equal error rate (EER)", _number(result.eer), "eer"],
         ["threshold at the EER", _number(result.eer_threshold)],
         ["best accuracy", _number(result.best_accuracy)],
         ["threshold of best accuracy", _number(result.best_threshold)],
         ["threshold used below", _number(result.threshold)],
-        ["accuracy at the threshold", _number(metrics.accuracy)],
-        ["precision at the threshold (similar = positive)", _number(metrics.precision)],
-        ["recall at the threshold", _number(metrics.recall)],
+        ["accuracy at the threshold", _number(metrics.accuracy), "accuracy"],
+        ["precision at the threshold (similar = positive)", _number(metrics.precision), "precision"],
+        ["recall at the threshold", _number(metrics.recall), "recall"],
         ["F1 at the threshold", _number(metrics.f1)],
+        *(
+            [
+                f"true acceptance rate at {far:.1%} false matches (threshold chosen on these pairs)",
+                "n/a (too few dissimilar pairs)" if tar is None else _number(tar),
+            ]
+            for far, tar in result.tar_at_far.items()
+        ),
         ["mean distance, similar pairs", _number(result.mean_distance_similar)],
         ["mean distance, dissimilar pairs", _number(result.mean_distance_dissimilar)],
         ["margin m", _number(result.margin)],
@@ -94,7 +102,20 @@ def _metrics_table(result: EvalResult) -> str:
             _number(result.dissimilar_inside_margin, percent=True),
         ],
     ]
-    return _table(["metric", "value"], rows, numeric_columns=(1,))
+    intervals = result.intervals
+    if intervals is None:
+        return _table(["metric", "value"], [row[:2] for row in rows], numeric_columns=(1,))
+    # A third column: the bootstrap interval of the metrics that have one (`siamese_core.intervals`).
+    cells = [[*row[:2], _interval(getattr(intervals, row[2])) if len(row) > 2 else ""] for row in rows]
+    table = _table(["metric", "value", f"{intervals.confidence:.0%} interval"], cells, numeric_columns=(1, 2))
+    return table + f'<p class="note">{html.escape(intervals.describe())}</p>'
+
+
+def _interval(interval) -> str:
+    """An interval as "0.9912 to 0.9981" ("n/a" for an end no resample measured)."""
+    if interval is None:
+        return ""
+    return f"{_number(interval.low)} to {_number(interval.high)}"
 
 
 def _confusion_table(result: EvalResult) -> str:
@@ -193,7 +214,8 @@ def render_report(
     """A standalone HTML page of an evaluation.
 
     Args:
-        result: The evaluation, from `evaluate_distances`.
+        result: The evaluation, from `evaluate_distances`; with `intervals=True` the metrics table gets a
+            column of bootstrap intervals and a line on how they were made.
         distances: (n,) the distances it was computed from (for the histogram and the hardest pairs).
         labels: (n,) their labels, 0 similar and 1 dissimilar.
         title: The page's title.

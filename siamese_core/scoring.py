@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from siamese_core.bundle import SiameseBundle
-from siamese_core.data import as_numbers, detect_sides, first_non_number, row_number
+from siamese_core.data import DROP_MISSING, as_numbers, detect_sides, first_non_number, row_number
 from siamese_core.errors import DataError, listed
 from siamese_core.evaluation import check_threshold
 from siamese_core.outputs import atomic_write, check_outputs
@@ -298,8 +298,9 @@ def _complete(left: np.ndarray, right: np.ndarray) -> np.ndarray:
 def _missing_features(n_missing: int, first_row: int, name: str) -> DataError:
     return DataError(
         f"{n_missing:,} rows have missing feature values (the first is row {first_row}); "
-        "fill them in, or pass --drop-missing to leave those rows unscored",
+        "fill them in, or leave those rows unscored",
         source=name,
+        settings=[DROP_MISSING],
     )
 
 

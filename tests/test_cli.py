@@ -9,6 +9,7 @@ import sys
 from html import escape
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -469,3 +470,234 @@ def test_train_streams_a_folder_of_parquet_files(pair_csv, tmp_path, capsys):
     )
     similar = frame["label"].to_numpy() == 0
     assert distances[similar].mean() < distances[~similar].mean()
+
+
+# ------------------------------------------------------------------------------------------------------
+# Thresholds by error budget (issue 18): --threshold-at far=RATE | precision=SHARE.
+# ------------------------------------------------------------------------------------------------------
+
+
+def _distances_and_labels(model_file, data):
+    """The model's distances on a pair CSV through the public API (float32, widened as evaluation widens
+    them, so midpoints are taken in float64), and its labels."""
+    from siamese_core.bundle import load_model
+    from siamese_core.data import load_pair_csv
+    from siamese_core.pipeline import score_pairs
+
+    pairs = load_pair_csv(data)
+    return score_pairs(load_model(model_file), pairs).astype(np.float64), pairs.labels
+
+
+def _by_counting(distances, labels, *, far=None, precision=None) -> float:
+    """The budget's threshold found by trying every distinct distance as the last one called similar:
+    the most permissive within a false-match rate, or the most similar pairs called similar at a
+    precision (fewest false matches among equals); midway to the next distinct distance."""
+    distinct = np.unique(distances)
+    similar = labels == 0
+    best = None
+    for index, distance in enumerate(distinct):
+        called = distances <= distance
+        tp, fp = int((called & similar).sum()), int((called & ~similar).sum())
+        ok = fp / (~similar).sum() <= far if far is not None else tp / (tp + fp) >= precision
+        if ok and (best is None or (far is not None or tp > best[1])):
+            best = (index, tp)
+    assert best is not None and best[0] + 1 < len(distinct)  # a threshold between two distances
+    return float((distinct[best[0]] + distinct[best[0] + 1]) / 2)
+
+
+def test_evaluate_threshold_at_far_is_chosen_on_the_pairs_and_the_json_has_the_tar(
+    model_file, pair_csv, capsys
+):
+    """300 pairs, 153 dissimilar: FAR 1% allows 1 false match, so the TAR at 1% is measured; 0.1% would
+    need 1,000 dissimilar pairs and is null."""
+    distances, labels = _distances_and_labels(model_file, pair_csv)
+    assert int((labels == 1).sum()) == 153
+    expected = _by_counting(distances, labels, far=0.01)
+    assert main(["evaluate", model_file, pair_csv, "--json", "--threshold-at", "far=0.01"]) == 0
+    out, err = capsys.readouterr()
+    result = json.loads(out)
+    assert result["threshold"] == pytest.approx(expected, abs=1e-12)
+    called = distances <= result["threshold"]
+    assert int((called & (labels == 1)).sum()) <= 1  # at most 1% of 153: one false match
+    assert result["tar_at_far_0.01"] == pytest.approx((called & (labels == 0)).sum() / (labels == 0).sum())
+    assert result["recall_at_threshold"] == result["tar_at_far_0.01"]  # the threshold is the TAR's
+    assert result["tar_at_far_0.001"] is None
+    assert err == (
+        f"threshold {expected!r} chosen for at most 1% false matches on the 300 pairs of pairs.csv; "
+        "chosen on the pairs it is measured on, it flatters the model\n"
+    )
+
+
+def test_evaluate_threshold_at_precision_and_the_tar_line(model_file, pair_csv, capsys):
+    distances, labels = _distances_and_labels(model_file, pair_csv)
+    expected = _by_counting(distances, labels, precision=0.95)
+    assert main(["evaluate", model_file, pair_csv, "--threshold-at", "precision=0.95"]) == 0
+    out, err = capsys.readouterr()
+    assert f"  threshold                {expected:.4f}\n" in out
+    called = distances <= expected
+    assert (called & (labels == 0)).sum() / called.sum() >= 0.95
+    from siamese_core.evaluation import tar_at_far
+
+    tar = tar_at_far(distances, labels, 0.01)
+    assert f"  TAR at FAR 1% / 0.1%     {tar:.4f} / n/a (needs 1,000 dissimilar pairs)\n" in out
+    assert err.startswith(f"threshold {expected!r} chosen for at least 95% precision on the 300 pairs")
+
+
+def test_an_unreachable_precision_exits_2_naming_the_best(model_file, pair_csv, tmp_path, capsys):
+    """Labels flipped: the closest pairs are now labelled dissimilar, so precision 1 is out of reach;
+    the message gives the highest precision any cut reaches, counted here."""
+    frame = pd.read_csv(pair_csv)
+    frame["label"] = 1 - frame["label"]
+    flipped = tmp_path / "flipped.csv"
+    frame.to_csv(flipped, index=False)
+    distances, labels = _distances_and_labels(model_file, str(flipped))
+    cuts = [(labels[distances <= d] == 0).sum() / (distances <= d).sum() for d in np.unique(distances)]
+    best = max(cuts)
+    assert best < 1
+    assert main(["evaluate", model_file, str(flipped), "--threshold-at", "precision=1"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(
+        "siamese: error: no threshold reaches a precision of 1 on these 300 pairs: the highest any threshold "
+        f"reaches is {best:.4g} ("
+    )
+    assert err.endswith("lower the precision target, or choose the threshold by its false-match rate\n")
+    assert len(err.splitlines()) == 1
+
+
+@pytest.mark.parametrize("command", ["evaluate", "score", "report"])
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("far=2", "far must be a share from 0 to 1, such as 0.01 for 1%. Received: far=2"),
+        ("precision=abc", "precision must be a number. Received: precision='abc'"),
+        (
+            "foo=0.1",
+            "expected far=RATE or precision=SHARE, such as far=0.01 or precision=0.99. Received: 'foo=0.1'",
+        ),
+        (
+            "far=1",
+            "far=1 allows every dissimilar pair through; give a share below 1, such as far=0.01 for 1%",
+        ),
+    ],
+)
+def test_bad_threshold_at_values_exit_2_with_one_line_naming_the_flag(
+    command, value, message, model_file, pair_csv, tmp_path, capsys
+):
+    output = [] if command == "evaluate" else ["-o", str(tmp_path / "out")]
+    with pytest.raises(SystemExit) as exit_info:
+        main([command, model_file, pair_csv, *output, "--threshold-at", value])
+    assert exit_info.value.code == 2
+    assert capsys.readouterr().err == (
+        f"siamese {command}: error: argument --threshold-at: {message} (see siamese {command} --help)\n"
+    )
+
+
+@pytest.mark.parametrize("command", ["evaluate", "score", "report"])
+def test_threshold_and_threshold_at_are_one_or_the_other(command, model_file, pair_csv, tmp_path, capsys):
+    output = [] if command == "evaluate" else ["-o", str(tmp_path / "out")]
+    with pytest.raises(SystemExit) as exit_info:
+        main([command, model_file, pair_csv, *output, "--threshold", "0.5", "--threshold-at", "far=0.01"])
+    assert exit_info.value.code == 2
+    assert capsys.readouterr().err == (
+        f"siamese {command}: error: argument --threshold-at: not allowed with argument --threshold "
+        f"(see siamese {command} --help)\n"
+    )
+
+
+def test_score_threshold_at_chooses_on_the_files_own_labels(model_file, pair_csv, tmp_path, capsys):
+    distances, labels = _distances_and_labels(model_file, pair_csv)
+    expected = _by_counting(distances, labels, far=0.01)
+    out = tmp_path / "scores.csv"
+    assert main(["score", model_file, pair_csv, "-o", str(out), "--threshold-at", "far=0.01"]) == 0
+    assert capsys.readouterr().out == (
+        f"scored 300 pairs at threshold {expected:.4f} (chosen for at most 1% false matches on the 300 "
+        f"labelled pairs of pairs.csv: its verdicts on those very pairs flatter the model); wrote {out}\n"
+    )
+    scored = pd.read_csv(out)
+    assert scored["similar"].tolist() == (distances <= expected).tolist()
+
+
+def test_score_threshold_at_refuses_a_file_without_labels_and_says_how(
+    model_file, pair_csv, tmp_path, capsys
+):
+    unlabelled = tmp_path / "unlabelled.csv"
+    pd.read_csv(pair_csv).drop(columns=["label"]).to_csv(unlabelled, index=False)
+    out = tmp_path / "scores.csv"
+    assert main(["score", model_file, str(unlabelled), "-o", str(out), "--threshold-at", "far=0.01"]) == 2
+    assert capsys.readouterr().err == (
+        "siamese: error: --threshold-at chooses the threshold on labelled pairs, and unlabelled.csv has no "
+        "label column (such as label, y or same; name another with --label-column): choose the threshold on "
+        "labelled pairs with `siamese evaluate MODEL LABELLED.csv --threshold-at far=0.01`, then score with "
+        "the threshold it prints as --threshold\n"
+    )
+    assert not out.exists()
+
+
+def test_score_threshold_at_refuses_a_folder(model_file, pair_csv, tmp_path, capsys):
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    shutil.copy(pair_csv, folder / "part1.csv")
+    out = tmp_path / "scores.csv"
+    assert main(["score", model_file, str(folder), "-o", str(out), "--threshold-at", "precision=0.9"]) == 2
+    assert capsys.readouterr().err == (
+        "siamese: error: --threshold-at on score chooses the threshold on the labels of one pair CSV, read "
+        "whole; parts is a folder: choose the threshold on labelled pairs with `siamese evaluate MODEL "
+        "LABELLED.csv --threshold-at precision=0.9`, then score with the threshold it prints as --threshold\n"
+    )
+
+
+def test_score_label_options_serve_threshold_at_only(model_file, pair_csv, tmp_path, capsys):
+    out = tmp_path / "scores.csv"
+    assert main(["score", model_file, pair_csv, "-o", str(out), "--label-column", "label"]) == 2
+    assert capsys.readouterr().err == (
+        "siamese: error: --label-column and --similar-label serve --threshold-at only: score reads no labels "
+        "otherwise\n"
+    )
+
+
+def test_report_says_which_threshold_it_chose(model_file, pair_csv, tmp_path):
+    distances, labels = _distances_and_labels(model_file, pair_csv)
+    expected = _by_counting(distances, labels, precision=0.95)
+    out = tmp_path / "report.html"
+    assert main(["report", model_file, pair_csv, "-o", str(out), "--threshold-at", "precision=0.95"]) == 0
+    html = out.read_text().replace("\n", "")
+    assert (
+        f"<td>threshold used</td><td>{expected:.6g}, chosen for at least 95% precision on the pairs of this "
+        "report (chosen on the pairs it is measured on, it flatters the model)</td>"
+    ) in html
+
+
+def test_evaluate_gives_bootstrap_intervals_over_the_samples(model_file, pair_csv, capsys):
+    """`evaluate --json` carries "auc_ci" ... "recall_ci": the bootstrap of the samples (equal feature
+    vectors, counted here with NumPy's row-wise unique, not the hash the CLI uses) at the model's threshold;
+    the summary shows each as "(95% CI low to high)", with the same numbers to 4 decimals."""
+    from siamese_core.bundle import load_model
+    from siamese_core.data import load_pair_csv
+    from siamese_core.intervals import bootstrap_intervals, pair_sample_ids
+
+    assert main(["evaluate", model_file, pair_csv, "--json"]) == 0
+    found = json.loads(capsys.readouterr().out)
+    model, pairs = load_model(model_file), load_pair_csv(pair_csv)
+    n_samples = len(np.unique(np.concatenate([pairs.left, pairs.right]), axis=0))
+    assert (found["ci_resampled"], found["ci_units"], found["ci_resamples"]) == ("samples", n_samples, 1000)
+    assert n_samples < 2 * pairs.n_pairs  # samples recur in several pairs: resampling pairs would differ
+    expected = bootstrap_intervals(
+        model.distances(pairs.left, pairs.right),
+        pairs.labels,
+        sample_ids=pair_sample_ids(pairs.left, pairs.right),
+        threshold=model.threshold,
+    )
+    for name in ("auc", "eer", "accuracy", "precision", "recall"):
+        interval = getattr(expected, name)
+        assert found[f"{name}_ci"] == pytest.approx([interval.low, interval.high], abs=1e-9), name
+    assert found["auc_ci"][0] <= found["auc"] <= found["auc_ci"][1]
+
+    assert main(["evaluate", model_file, pair_csv]) == 0
+    out = capsys.readouterr().out
+    low, high = found["auc_ci"]
+    assert f"ROC AUC                  {found['auc']:.4f} (95% CI {low:.4f} to {high:.4f})\n" in out
+    low, high = found["eer_ci"]
+    assert f"equal error rate         {found['eer']:.4f} (95% CI {low:.4f} to {high:.4f}) at distance" in out
+    low, high = found["recall_ci"]
+    assert f" / {found['recall_at_threshold']:.4f} (95% CI {low:.4f} to {high:.4f}) / " in out
+    assert f"  intervals: 95% intervals from 1,000 bootstrap resamples of the {n_samples:,} samples" in out

@@ -124,7 +124,16 @@ def test_evaluate_page_threshold_changes_the_metrics(trained_app):
     at.switch_page("views/evaluate.py").run()
     assert not at.exception
     labels = [metric.label for metric in at.metric]
-    assert labels == ["ROC AUC", "Equal error rate", "Accuracy", "Precision", "Recall", "F1"]
+    assert labels == [
+        "ROC AUC",
+        "Equal error rate",
+        "Accuracy",
+        "Precision",
+        "Recall",
+        "F1",
+        "TAR at FAR 1%",
+        "TAR at FAR 0.1%",
+    ]
     at.slider(key="threshold").set_value(0.0).run()
     assert at.metric[4].value == "0.00%"  # nothing is called similar at distance 0: recall 0
     at.button(key="preset_eer").click().run()

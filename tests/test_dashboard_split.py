@@ -219,6 +219,20 @@ def test_a_bad_test_file_is_named_in_an_error_and_blocks_training(name, content,
     assert not [text for text in texts(at.info) if text.startswith(PLAN_PREFIX)]
 
 
+def test_a_test_file_with_a_gap_names_the_checkbox_that_drops_it():
+    """The test file is read with the data's options, so the data's checkbox fixes it too."""
+    gappy = small_pair_csv(40).replace(b"\n0,", b"\n,", 1)  # the first label 0 left empty
+    at = new_app()
+    at.file_uploader(key="test_file").set_value(("gaps.csv", gappy, "text/csv")).run()
+    (error,) = texts(at.error)
+    assert error.startswith("The test file gaps.csv cannot be used: gaps.csv, column 'label', row ")
+    assert (
+        '(empty cells), the first here; fill them in, or drop those rows (tick "Drop rows with missing values" '
+        "under Columns and labels). Fix it"
+    ) in error
+    assert "drop_missing" not in error
+
+
 def test_a_corrected_test_file_of_the_same_name_and_size_is_read_again():
     good = small_pair_csv(40)
     header, first, rest = good.split(b"\n", 2)

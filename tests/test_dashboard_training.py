@@ -174,3 +174,30 @@ def test_the_message_says_early_stopping_only_when_it_cut_the_run_short():
         "Training stopped early at epoch 2 of 3: 2 epochs without improvement"
     )
     assert training_job.result_message(outcome, stopped=True).startswith("Training stopped by you. Pairs: ")
+
+
+def test_a_training_whose_tab_was_closed_stops_itself(monkeypatch):
+    """No page has shown the job (no progress poll, no script run) for longer than `ABANDONED_SECONDS`:
+    the worker's next progress report is answered False, so training stops and keeps its best weights."""
+    now = [1000.0]
+    monkeypatch.setattr(training_job.time, "monotonic", lambda: now[0])
+    job = training_job.TrainingJob(lambda job: None)
+    assert job.report(0.1, "epoch 1", {}) is True
+    now[0] += training_job.ABANDONED_SECONDS  # exactly the limit: still watched
+    assert job.report(0.2, "epoch 2", {}) is True
+    now[0] += 1
+    assert job.report(0.3, "epoch 3", {}) is False
+    job.seen()  # a reloaded page found it again in time for the next report
+    assert job.report(0.4, "epoch 4", {}) is True
+    assert not job.stopped  # not the visitor's Stop
+
+
+def test_a_full_server_says_so_instead_of_starting_another_training(monkeypatch):
+    monkeypatch.setattr(training_job, "MAX_RUNNING", 0)
+    at = _uploaded(new_app())
+    at.button(key="train").click().run()
+    assert not at.exception
+    assert "training_job" not in at.session_state
+    assert texts(at.warning) == [
+        "The server is training 0 models for other visitors already: click Train again in a minute."
+    ]

@@ -16,7 +16,16 @@ import pytest
 from tests.test_dashboard import new_app, small_pair_csv, texts, train
 
 # What the Evaluate page shows, in its order; each value formatted as the page formats it.
-METRICS = ("ROC AUC", "Equal error rate", "Accuracy", "Precision", "Recall", "F1")
+METRICS = (
+    "ROC AUC",
+    "Equal error rate",
+    "Accuracy",
+    "Precision",
+    "Recall",
+    "F1",
+    "TAR at FAR 1%",
+    "TAR at FAR 0.1%",
+)
 
 
 def model_distances(model, left, right) -> np.ndarray:
@@ -33,7 +42,8 @@ def shown_metrics(distances, labels, threshold: float) -> dict[str, str]:
 
     Similar (label 0) is the positive class and a pair is called similar when its distance is at most
     the threshold; precision, recall and F1 are 0 when their denominator is (scikit-learn's
-    `zero_division=0`). AUC: the area under the ROC of -distance as the score of "similar".
+    `zero_division=0`). AUC: the area under the ROC of -distance as the score of "similar". The true
+    acceptance rates do not depend on the threshold (`tar_by_counting`).
     """
     from sklearn.metrics import roc_auc_score
 
@@ -50,7 +60,23 @@ def shown_metrics(distances, labels, threshold: float) -> dict[str, str]:
         "Precision": f"{precision:.2%}",
         "Recall": f"{recall:.2%}",
         "F1": f"{f1:.4f}",
+        **{f"TAR at FAR {far * 100:g}%": tar_by_counting(distances, labels, far) for far in (0.01, 0.001)},
     }
+
+
+def tar_by_counting(distances, labels, far: float) -> str:
+    """The true acceptance rate at a false-match rate as the page writes it: "n/a" unless the dissimilar
+    pairs allow at least one false match (1 / n_dissimilar <= far); else, of the thresholds at each distinct
+    distance whose share of dissimilar pairs at or below it is at most `far`, the largest, and the share of
+    similar pairs at or below it (none when not even the smallest distance fits)."""
+    distances = np.asarray(distances)
+    similar = np.asarray(labels) == 0
+    n_dissimilar = int((~similar).sum())
+    if 1 / n_dissimilar > far:
+        return "n/a"
+    within = [t for t in np.unique(distances) if (distances[~similar] <= t).sum() / n_dissimilar <= far]
+    accepted = (distances[similar] <= within[-1]).sum() if within else 0
+    return f"{accepted / similar.sum():.2%}"
 
 
 def best_accuracy(distances, labels) -> float:
@@ -294,3 +320,199 @@ def test_compare_puts_the_samples_features_in_the_models_order(model_file):
     assert not at.exception and not at.error
     assert [at.number_input(key="pick_A_row").value, at.number_input(key="pick_B_row").value] == [1, 2]
     assert shown(at)["Distance"] == f"{expected:.4f}"
+
+
+def _cut_counts(distances, labels, threshold: float) -> tuple[int, int]:
+    """(similar, dissimilar) pairs at or below `threshold`."""
+    called = np.asarray(distances) <= threshold
+    similar = np.asarray(labels) == 0
+    return int((called & similar).sum()), int((called & ~similar).sum())
+
+
+def _next_distance(distances, threshold: float) -> float:
+    return float(np.asarray(distances)[np.asarray(distances) > threshold].min())
+
+
+def _metric_help(at, label: str) -> str:
+    return next(metric.proto.help for metric in at.metric if metric.label == label)
+
+
+def test_error_budget_presets_set_the_threshold_and_the_tar_is_shown(model_file, pair_csv):
+    """The 6-feature model on its 300 pairs (147 similar, 153 dissimilar), every number counted here from
+    the model's distances. TAR at FAR 1% is measured (153 dissimilar pairs allow one false match), 0.1% is
+    not (1,000 needed). Each preset's threshold keeps within its budget and is the most permissive that
+    does: the next distance beyond it would break it. The budgets are typed in percent and kept when the
+    visitor leaves the page and comes back."""
+    from siamese_core.bundle import load_model
+    from siamese_core.data import load_pair_csv
+
+    model, pairs = load_model(model_file), load_pair_csv(pair_csv)
+    distances, labels = model_distances(model.model, pairs.left, pairs.right), pairs.labels
+    n_similar, n_dissimilar = int((labels == 0).sum()), int((labels == 1).sum())
+    assert (n_similar, n_dissimilar) == (147, 153)
+    at = new_app()
+    at.switch_page("views/model.py").run()
+    at.file_uploader(key="model_file").set_value(("six.keras", Path(model_file).read_bytes(), "x")).run()
+    at.switch_page("views/data_train.py").run()
+    at.radio(key="source").set_value("pairs").run()
+    at.file_uploader(key="pair_file").set_value(("six.csv", Path(pair_csv).read_bytes(), "text/csv")).run()
+    at.switch_page("views/evaluate.py").run()
+    assert not at.exception
+    assert tuple(shown(at)) == METRICS
+    assert shown(at)["TAR at FAR 1%"] == tar_by_counting(distances, labels, 0.01) != "n/a"
+    assert shown(at)["TAR at FAR 0.1%"] == "n/a"
+    assert _metric_help(at, "TAR at FAR 0.1%") == (
+        "Not measured: a false-match rate of 0.1% needs at least 1,000 dissimilar pairs (one false match in "
+        "1,000); these pairs have 153."
+    )
+
+    # At most 1% false matches: 1% of 153 is 1.53, so one false match; the next distance makes two.
+    assert at.number_input(key="far_target").value == 1.0
+    assert at.button(key="preset_far").label.startswith("At most 1% false matches (")
+    at.button(key="preset_far").click().run()
+    threshold = at.slider(key="threshold").value
+    assert _cut_counts(distances, labels, threshold)[1] <= 1
+    assert _cut_counts(distances, labels, _next_distance(distances, threshold))[1] >= 2
+    assert shown(at)["Recall"] == shown(at)["TAR at FAR 1%"]  # the TAR is the recall at this threshold
+    assert at.session_state["bundle"].threshold == threshold
+
+    # 10%: 15 false matches at most.
+    at.number_input(key="far_target").set_value(10.0).run()
+    assert at.button(key="preset_far").label.startswith("At most 10% false matches (")
+    at.button(key="preset_far").click().run()
+    threshold = at.slider(key="threshold").value
+    assert _cut_counts(distances, labels, threshold)[1] <= 15
+    assert _cut_counts(distances, labels, _next_distance(distances, threshold))[1] >= 16
+
+    # At least 95% precision: no threshold at a distance calls more similar pairs similar at >= 95%.
+    at.number_input(key="precision_target").set_value(95.0).run()
+    at.button(key="preset_precision").click().run()
+    threshold = at.slider(key="threshold").value
+    tp, fp = _cut_counts(distances, labels, threshold)
+    assert tp / (tp + fp) >= 0.95
+    cuts = [_cut_counts(distances, labels, d) for d in np.unique(distances)]
+    assert tp == max(s for s, d in cuts if s / (s + d) >= 0.95)
+    assert shown(at)["Precision"] == f"{tp / (tp + fp):.2%}"
+
+    # The budgets stay as typed across pages; 0.1% of 153 allows no false match, and the caption says so.
+    at.switch_page("views/compare.py").run()
+    at.switch_page("views/evaluate.py").run()
+    assert (at.number_input(key="far_target").value, at.number_input(key="precision_target").value) == (
+        10,
+        95,
+    )
+    at.number_input(key="far_target").set_value(0.1).run()
+    assert (
+        "The error-budget presets are chosen the same way, on the same 300 pairs: the most permissive "
+        "threshold calling at most 0.1% of the 153 dissimilar pairs similar, and the one calling the most "
+        "similar pairs similar with at least 95% precision. With 153 dissimilar pairs, 0.1% allows no false "
+        "match at all: that preset calls none of them similar."
+    ) in texts(at.caption)
+    at.button(key="preset_far").click().run()
+    threshold = at.slider(key="threshold").value
+    assert _cut_counts(distances, labels, threshold)[1] == 0
+    assert _cut_counts(distances, labels, _next_distance(distances, threshold))[1] == 1
+    assert not at.exception
+
+
+def test_an_unreachable_precision_is_said_and_its_preset_disabled(model_file, pair_csv):
+    """The same pairs with their labels flipped on the Data page: the closest pairs are now dissimilar, so
+    no threshold reaches 100% precision. The preset is disabled and the caption gives the best precision
+    any threshold reaches, counted here; the threshold is left where it was."""
+    from siamese_core.bundle import load_model
+    from siamese_core.data import load_pair_csv
+
+    model, pairs = load_model(model_file), load_pair_csv(pair_csv)
+    distances, labels = model_distances(model.model, pairs.left, pairs.right), 1 - pairs.labels
+    cuts = [_cut_counts(distances, labels, d) for d in np.unique(distances)]
+    best = max(s / (s + d) for s, d in cuts)
+    tp, fp = max((s, d) for s, d in cuts if s / (s + d) == best)  # the most similar pairs at that precision
+    assert best < 1
+    at = new_app()
+    at.switch_page("views/model.py").run()
+    at.file_uploader(key="model_file").set_value(("six.keras", Path(model_file).read_bytes(), "x")).run()
+    at.switch_page("views/data_train.py").run()
+    at.radio(key="source").set_value("pairs").run()
+    at.file_uploader(key="pair_file").set_value(("six.csv", Path(pair_csv).read_bytes(), "text/csv")).run()
+    at.toggle(key="flip_labels").set_value(True).run()
+    at.switch_page("views/evaluate.py").run()
+    before = at.slider(key="threshold").value
+    at.number_input(key="precision_target").set_value(100.0).run()
+    assert not at.exception
+    button = at.button(key="preset_precision")
+    assert (button.label, button.disabled) == ("At least 100% precision (not reached)", True)
+    reason = (
+        f"No threshold reaches a precision of 1 on these 300 pairs: the highest any threshold reaches is "
+        f"{best:.4g} ({tp:,} similar among the {tp + fp:,} closest pairs); lower the precision target, or "
+        "choose the threshold by its false-match rate"
+    )
+    assert any(text.endswith(f" {reason}.") for text in texts(at.caption)), texts(at.caption)
+    assert at.slider(key="threshold").value == before
+
+
+def interval_texts(intervals) -> list[str]:
+    """The captions under AUC, EER, accuracy, precision and recall: "95% CI low to high", each end formatted
+    as its metric is (AUC to 4 decimals, the rates in percent to 2)."""
+    found = []
+    for name, form in (
+        ("auc", ".4f"),
+        ("eer", ".2%"),
+        ("accuracy", ".2%"),
+        ("precision", ".2%"),
+        ("recall", ".2%"),
+    ):
+        interval = getattr(intervals, name)
+        found.append(f"95% CI {interval.low:{form}} to {interval.high:{form}}")
+    return found
+
+
+def test_evaluate_and_scoring_show_bootstrap_intervals_under_the_metrics(model_file, pair_csv):
+    """Evaluate, then a scored file: under each of the first five metrics its 95% bootstrap interval over
+    the samples of these pairs (told apart by their feature vectors, resampled with their pairs), equal to
+    the intervals computed here from one call of the Keras model at the threshold shown; a line says how
+    many samples were resampled (counted here with NumPy's row-wise unique). Moving the threshold moves
+    the intervals of accuracy, precision and recall and leaves those of AUC and EER."""
+    from siamese_core.bundle import load_model
+    from siamese_core.data import load_pair_csv
+    from siamese_core.intervals import bootstrap_intervals, pair_sample_ids
+
+    model, pairs = load_model(model_file), load_pair_csv(pair_csv)
+    distances = model_distances(model.model, pairs.left, pairs.right)
+    ids = pair_sample_ids(pairs.left, pairs.right)
+    n_samples = len(np.unique(np.concatenate([pairs.left, pairs.right]), axis=0))
+    assert n_samples < 2 * pairs.n_pairs  # samples recur: resampling pairs would be another thing
+    how = f"95% intervals from 1,000 bootstrap resamples of the {n_samples:,} samples (seed 0); pairs that"
+
+    at = new_app()
+    at.switch_page("views/model.py").run()
+    at.file_uploader(key="model_file").set_value(("six.keras", Path(model_file).read_bytes(), "x")).run()
+    at.switch_page("views/data_train.py").run()
+    at.radio(key="source").set_value("pairs").run()
+    at.file_uploader(key="pair_file").set_value(("six.csv", Path(pair_csv).read_bytes(), "text/csv")).run()
+    at.switch_page("views/evaluate.py").run()
+    assert not at.exception
+    shown_before = None
+    ordered = np.sort(distances)  # a second threshold between two distances of the closest fifth
+    fifth = ordered.size // 5
+    for threshold in (None, float(ordered[fifth] + ordered[fifth + 1]) / 2):
+        if threshold is not None:
+            at.slider(key="threshold").set_value(threshold).run()
+            assert not at.exception
+        threshold = at.session_state["bundle"].threshold
+        expected = interval_texts(
+            bootstrap_intervals(distances, pairs.labels, sample_ids=ids, threshold=threshold)
+        )
+        captions = texts(at.caption)
+        assert [text for text in captions if text.startswith("95% CI ")] == expected
+        assert any(text.startswith(how) for text in captions), captions
+        if shown_before is not None:
+            assert expected[:2] == shown_before[:2] and expected[2:] != shown_before[2:]
+        shown_before = expected
+
+    # The same pairs scored on Model files & scoring, with their labels: the same intervals.
+    at.switch_page("views/model.py").run()
+    at.file_uploader(key="score_file").set_value(("score.csv", Path(pair_csv).read_bytes(), "text/csv")).run()
+    assert not at.exception
+    captions = texts(at.caption)
+    assert [text for text in captions if text.startswith("95% CI ")] == shown_before
+    assert any(text.startswith(how) for text in captions), captions

@@ -6,6 +6,7 @@ import csv
 import io
 import os
 import tempfile
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -507,6 +508,8 @@ def test_mapping_display_values():
     _, mapping = map_labels(pd.Series([0.0, 1.0, 1.0]), column="label")
     assert (mapping.similar_values, mapping.dissimilar_values) == (["0"], ["1"])
     assert mapping.describe() == "similar: label = 0 (1 pair); dissimilar: label = 1 (2 pairs)"
+    _, mapping = map_labels(pd.Series(["nan", "inf", "inf"]), column="label", similar_label="nan")
+    assert mapping.describe() == "similar: label = 'nan' (1 pair); dissimilar: label = 'inf' (2 pairs)"
 
 
 def test_labels_written_in_other_forms_are_one_value():
@@ -1321,9 +1324,20 @@ class _Pipe:
         return self._data
 
 
+class _Upload(_Pipe):
+    """A stream that gives its whole value, cannot seek, and whose reads have gone past its first line."""
+
+    def getvalue(self) -> bytes:
+        return self._data
+
+    def read(self) -> bytes:
+        return self._data[self._data.index(b"\n") + 1 :]
+
+
 def test_streams_are_read_whole_and_named_after_their_file(tmp_path):
     """A text stream's value is encoded as UTF-8; a file object read from before is rewound; a stream that
-    cannot seek is read from where it is; only a non-empty text name names the file."""
+    cannot seek is read from where it is, unless it gives its value; only a non-empty text name names the
+    file."""
     pairs = load_pair_csv(io.StringIO(PAIRS.decode().replace("label", "étiquette")), label_column="étiquette")
     assert pairs.info.label_column == "étiquette" and pairs.info.source == "the uploaded file"
     path = tmp_path / "pairs.csv"
@@ -1333,6 +1347,7 @@ def test_streams_are_read_whole_and_named_after_their_file(tmp_path):
         pairs = load_pair_csv(stream)
     assert pairs.n_pairs == 4 and pairs.info.source == "pairs.csv"
     assert load_pair_csv(_Pipe(PAIRS)).info.source == "the uploaded file"
+    assert load_pair_csv(_Upload(PAIRS)).n_pairs == 4  # its value, though its reads went past the header
     for name in ("", 3):
         assert load_pair_csv(_named_stream(PAIRS, name)).info.source == "the uploaded file"
 
@@ -1558,6 +1573,34 @@ def test_duplicate_column_names_are_all_named_with_their_positions():
     )
 
 
+def test_a_late_row_split_in_two_by_another_delimiter_is_a_mixed_delimiter():
+    """ "1;2" is one field for ',' and two for ';': the row is named as a line of mixed delimiters."""
+    data = late_rows("a_x,b_x,label", "{i},{i},{y}", "1;2")
+    assert error_of(load_pair_csv, data, name="m.csv") == (
+        "m.csv, row 301 (line 302): mixed delimiters: the header is separated by ',' (3 columns) but line 302 is "
+        "separated by ';' (2 fields); use the same delimiter on every line"
+    )
+
+
+@pytest.mark.parametrize("read", [read_csv, load_pair_csv, load_samples_csv])
+def test_a_header_followed_by_blank_lines_only_has_no_data_rows(read):
+    """70,000 blank lines: the sniffed 64 KiB end before the file does, so the read finds no row."""
+    data = b"label,a_x,b_x\n" + b"\n" * 70_000
+    assert error_of(read, data, name="e.csv") == "e.csv: has a header but no data rows"
+
+
+def test_a_folder_named_by_a_path_without_a_name_is_named_as_given(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert error_of(load_pair_csv, ".") == ".: is a folder, not a file: ."
+
+
+def test_a_quote_left_open_in_a_file_of_carriage_returns_is_reported():
+    """Lines end with \r alone: the open quote's value runs to the end of the file, holding \r, not \n."""
+    assert error_of(load_pair_csv, b'label,a_x,b_x\r0,1,2\r1,"3,4\r0,1,2\r', name="q.csv") == (
+        'q.csv, row 2 (line 3): a quote (") opened on line 3 is never closed; close or remove it'
+    )
+
+
 def test_read_header_gives_the_stripped_names_from_the_first_bytes():
     assert read_header(b" id ,name,\tvalue\n1,ann,0.5\n") == ["id", "name", "value"]
     assert read_header(io.BytesIO(b"a;b\n1;2\n")) == ["a", "b"]
@@ -1570,3 +1613,109 @@ def test_a_label_just_beyond_2_to_the_53_in_a_float_range_goes_to_the_careful_re
     pairs = load_pair_csv(source, similar_label="0")
     assert small_ranges == [False]
     assert pairs.info.label_mapping.dissimilar_values == ["1", "9007199254740993"]
+
+
+def test_integers_round_to_float32_as_in_the_careful_read(monkeypatch, small_ranges):
+    """2**60 + 2**36 + 1 is just above the midpoint of the float32 values 2**60 and 2**60 + 2**37, but
+    float64 rounds it onto the midpoint, and float32 then to the even 2**60: the careful read goes through
+    float64, and so must every range of a file whose features are all integers."""
+    rows = [f"{i % 2},{i},{i}" for i in range(3000)]
+    rows[5] = f"1,{2**60 + 2**36 + 1},7"
+    source = pair_csv("label,a_x,b_x", rows)
+    pairs = load_pair_csv(source)
+    assert small_ranges == [True]
+    assert pairs.left[5, 0] == np.float32(2**60)
+    assert_same_pairs(pairs, careful_read(monkeypatch, source))
+
+
+def test_a_float_beyond_float32_in_a_range_is_reported_without_a_warning(small_ranges):
+    """Features all floats: the range reader casts them to float32 itself, 1e39 to inf, quietly, and reports
+    it as the careful read does."""
+    rows = [f"{i % 2},{i}.5,{i}.25" for i in range(3000)]
+    rows[2500] = "1,1e39,2.5"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        message = error_of(load_pair_csv, pair_csv("label,a_x,b_x", rows), name="f.csv")
+    assert small_ranges == [True]
+    assert message == (
+        "f.csv, column 'a_x', row 2501 (line 2502): value 1e39 is too large for 32-bit floats (largest about "
+        "3.4e38); rescale this column"
+    )
+
+
+def test_range_count_is_a_whole_number():
+    """5 MiB on 64 workers: five ranges of 1 MiB, an int that range() accepts."""
+    n_ranges = data._range_count(5 * 2**20, 129, 64)
+    assert n_ranges == 5 and isinstance(n_ranges, int)
+
+
+def _with_a_stray_line(line: str, delimiter: str = ",") -> bytes:
+    """300 rows of label, a_x, note, b_x (more than the sniffed rows), with `line` before row 251."""
+    rows = [delimiter.join([str(i % 2), str(i), "n", str(i)]) for i in range(300)]
+    rows[250:250] = [line]
+    return pair_csv(delimiter.join(["label", "a_x", "note", "b_x"]), rows, delimiter=",")
+
+
+@pytest.mark.parametrize(
+    ("line", "delimiter", "n_fields"),
+    [
+        ("x", ",", "1 field"),  # one visible character
+        ("X", ",", "1 field"),
+        ("0,1,n\r,2", ",", "3 fields"),  # a carriage return alone ends a line for pandas
+        ("\t", "\t", "2 fields"),  # nothing visible but one delimiter
+    ],
+    ids=["x", "X", "carriage return", "tab"],
+)
+def test_a_stray_line_late_in_a_file_is_refused_as_a_row_of_another_shape(line, delimiter, n_fields):
+    """pandas would read such a line as a row of empty cells (or two rows), then report missing values or,
+    with drop_missing, drop it quietly: the row check names it."""
+    separator = "tab" if delimiter == "\t" else "','"
+    assert error_of(load_pair_csv, _with_a_stray_line(line, delimiter), name="s.csv", drop_missing=True) == (
+        f"s.csv, row 251 (line 252): line 252 has {n_fields} but the header has 4; a value or a {separator} is "
+        f"missing: write 4 fields separated by {separator} on every line (an empty cell is a field too), or "
+        "remove the line"
+    )
+
+
+def test_a_file_whose_lines_end_with_carriage_returns_loads():
+    """Classic Mac OS line ends: every line, the last included, ends with \\r alone."""
+    pairs = load_pair_csv(b"label,a_x,b_x\r0,1,2\r1,3,4\r0,5,6\r1,7,8\r")
+    np.testing.assert_array_equal(pairs.left[:, 0], [1, 3, 5, 7])
+    np.testing.assert_array_equal(pairs.right[:, 0], [2, 4, 6, 8])
+
+
+def test_a_quoted_value_late_in_a_semicolon_file_loads():
+    """From the quote on, rows are split by the csv module, with the file's delimiter."""
+    rows = [f"{i % 2};{i};n{i};{i}" for i in range(300)]
+    rows[250] = '1;250;"n;250";250'
+    pairs = load_pair_csv(pair_csv("label;a_x;note;b_x", rows, delimiter=","))
+    assert pairs.n_pairs == 300 and pairs.left[250, 0] == 250
+
+
+def _mixed_note_pairs() -> bytes:
+    """300,000 pairs whose ignored note column holds numbers for 200,000 rows, then words; row 6 quotes its
+    label (so the careful read reads the file)."""
+    rows = [f"{i % 2},{i},{i if i < 200_000 else 'w'},{i}" for i in range(300_000)]
+    rows[5] = '"1",5,5,5'
+    return pair_csv("label,a_x,note,b_x", rows)
+
+
+def test_an_ignored_column_is_not_read():
+    """pandas warns of a column of mixed types (DtypeWarning) when it reads one; the loader reads only the
+    columns it uses, so the note column gives no warning."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        pairs = load_pair_csv(_mixed_note_pairs())
+    assert pairs.n_pairs == 300_000 and pairs.info.ignored_columns == ["note"]
+    np.testing.assert_array_equal(pairs.right[[0, 299_999], 0], [0, 299_999])
+
+
+def test_a_file_that_cannot_be_read_is_named(tmp_path, monkeypatch):
+    """Permission is simulated (the tests may run as root, who may read anything)."""
+    path = tmp_path / "secret.csv"
+    path.write_bytes(PAIRS)
+    monkeypatch.setattr(os, "access", lambda where, mode: Path(where) != path)
+    with pytest.raises(DataError) as caught:
+        load_pair_csv(path)
+    assert caught.value.source == "secret.csv"
+    assert str(caught.value) == f"secret.csv: cannot be read (permission denied): {path}"

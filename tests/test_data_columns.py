@@ -166,13 +166,22 @@ def test_sides_of_unequal_width_name_the_columns_without_a_partner():
     assert error.source == "p.csv"
     assert str(error) == (
         "p.csv: sides of unequal width: left has 3 columns, right has 3; unmatched: a_z, b_w; give each feature "
-        "a column on both sides, or pass left_columns=... and right_columns=..."
+        "a column on both sides, or name the columns of each sample (pass left_columns=[...] and pass "
+        "right_columns=[...])"
     )
     error = raised(detect_sides, ["a_x", "a_z", "b_x"], name="f.csv")
     assert error.source == "f.csv"
     assert str(error) == (
         "f.csv: sides of unequal width: left has 2 columns, right has 1; unmatched: a_z; give each feature a "
-        "column on both sides, or pass left_columns=... and right_columns=..."
+        "column on both sides"  # detection alone (scoring too) has no setting to offer
+    )
+
+
+def test_columns_without_a_partner_are_listed_up_to_six():
+    error = raised(detect_sides, ["a_x", "b_x", *[f"a_c{i}" for i in range(7)]])
+    assert str(error) == (
+        "sides of unequal width: left has 8 columns, right has 1; unmatched: a_c0, a_c1, a_c2, a_c3, a_c4, a_c5, "
+        "... (7 in all); give each feature a column on both sides"
     )
 
 
@@ -201,6 +210,7 @@ def test_samples_info_records_what_was_read():
     )
     np.testing.assert_array_equal(samples.rows, [1, 2, 3])
     assert samples.rows.dtype == np.int64
+    assert samples.classes.dtype.kind == samples.ids.dtype.kind == "U"  # text, not Python objects
 
 
 def test_detect_class_column_by_name_in_priority_order():
@@ -353,6 +363,13 @@ def test_reference_info_records_both_files():
     np.testing.assert_array_equal(pairs.rows, [1, 2, 3, 4])
     np.testing.assert_array_equal(pairs.left[:, 0], [1, 3, 5, 1])
     np.testing.assert_array_equal(pairs.right[:, 0], [3, 5, 7, 7])
+
+
+def test_reference_pairs_file_warnings_are_kept():
+    """A score column written with decimal commas makes the pairs file's decimal mark ','."""
+    data = b"id_a;id_b;label;score\n7;8;0;0,5\n8;9;1;0,7\n9;x;0;0,1\n7;x;1;0,2\n"
+    pairs = load_pairs_by_reference(data, REF_SAMPLES)
+    assert pairs.info.warnings == ["read ',' as the decimal mark (numbers such as '1,5')"]
 
 
 def test_reference_label_column_given_wins_over_one_found_by_name():

@@ -117,6 +117,9 @@ def test_words_are_mapped_by_meaning_and_the_reason_lists_them():
     assert mapping.reason == "words mapped by meaning: same, match = similar, different = dissimilar"
     assert reason(["same", "match"]) == "words mapped by meaning: same, match = similar, none = dissimilar"
     assert reason(["different"]) == "words mapped by meaning: none = similar, different = dissimilar"
+    assert reason(["different", "same", "neg"]) == (
+        "words mapped by meaning: same = similar, different, neg = dissimilar"
+    )
 
 
 def test_yes_and_no_follow_the_column_name_and_the_reason_says_so():
@@ -164,6 +167,20 @@ def test_similar_label_reasons_name_the_other_values():
     )
 
 
+def test_the_mapping_lists_numbers_by_value_then_words_by_text():
+    """0 before 0.5 before 2 before 10 (by value, not by text), then the words."""
+    _, mapping = map_labels(
+        pd.Series(["x", "0.5", "same", "10", "0", "2"]), column="label", similar_label="x"
+    )
+    assert (mapping.similar_values, mapping.dissimilar_values) == (["x"], ["0", "0.5", "2", "10", "same"])
+
+
+def test_no_labels_map_to_no_pairs():
+    labels, mapping = map_labels(pd.Series([], dtype=object), column="label")
+    assert labels.dtype == np.float32 and labels.shape == (0,)
+    assert (mapping.n_similar, mapping.n_dissimilar) == (0, 0)
+
+
 def test_similar_label_matches_a_value_as_a_number():
     """ "true" is the number 1, which similar_label=1 names, though the two are written differently."""
     labels, mapping = map_labels(pd.Series(["true", "false", "true"]), column="label", similar_label=1)
@@ -193,7 +210,10 @@ def test_similar_label_that_does_not_occur_lists_the_values():
 # --------------------------------------------------------------------------------------------------
 
 CONVENTION = "numbers follow the loss convention: 0 = similar, 1 = dissimilar"
-BOTH = "training needs both similar and dissimilar pairs (pass similar_label=... if the mapping is wrong)"
+BOTH = (
+    "training needs both similar and dissimilar pairs: if that mapping is wrong, say which value means similar "
+    "(pass similar_label=...)"
+)
 
 
 def test_pairs_all_of_one_kind_are_refused_naming_the_mapping():

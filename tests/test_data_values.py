@@ -16,6 +16,7 @@ from siamese_core.data import (
     load_pair_csv,
     load_pairs_by_reference,
     load_samples_csv,
+    row_number,
 )
 from siamese_core.errors import DataError
 
@@ -92,12 +93,30 @@ def test_a_value_too_large_for_float32_in_a_decimal_comma_file_is_named_as_writt
     )
 
 
+def test_a_value_too_large_for_float32_with_a_decimal_point_is_named_as_written():
+    """3.5e38 is beyond float32's 3.4028e38 (and written with the file's own decimal mark, '.')."""
+    error = raised(load_pair_csv, csv_bytes("label,a_x,b_x", "0,1,2", "1,3.5e38,4", "0,1,2", "1,3,4"))
+    assert str(error) == (
+        "the uploaded file, column 'a_x', row 2 (line 3): value 3.5e38 is too large for 32-bit floats (largest "
+        "about 3.4e38); rescale this column"
+    )
+
+
 def test_an_infinite_value_is_named_as_written():
     error = raised(load_pair_csv, csv_bytes("label,a_x,b_x", "0,1,2", "1,3,-Infinity", "0,1,2", "1,3,4"))
     assert (error.column, error.row, error.value) == ("b_x", 2, "-Infinity")
     assert str(error) == (
         "the uploaded file, column 'b_x', row 2 (line 3): value -Infinity is infinite; replace it with a finite "
         "number or remove the row"
+    )
+
+
+def test_a_single_infinite_value_is_found():
+    """One row, one feature a side: the check of the smallest and largest value sees a single value."""
+    error = raised(load_pair_csv, csv_bytes("label,a_x,b_x", "0,inf,2"), name="o.csv")
+    assert str(error) == (
+        "o.csv, column 'a_x', row 1 (line 2): value inf is infinite; replace it with a finite number or remove the "
+        "row"
     )
 
 
@@ -163,6 +182,14 @@ def test_first_non_number_finds_the_earliest_row_then_the_leftmost_column():
     frame = pd.DataFrame({"p": ["1", "2", "x"], "q": ["1", "2", "z"]}, index=[10, 11, 12])
     assert (first_non_number(frame).column, first_non_number(frame).row) == ("p", 13)
     assert first_non_number(pd.DataFrame({"p": ["1", None, " 2 "]})) is None
+
+
+def test_rows_are_numbered_by_an_integer_index_else_by_position():
+    """An index of integers is a file's 0-based rows (row = index + 1); any other index counts positions."""
+    assert row_number(pd.Series([1, 2], index=[10, 11]), 1) == 12
+    assert row_number(pd.Series([1, 2], index=["a", "b"]), 1) == 2
+    error = first_non_number(pd.DataFrame({"p": ["1", "x"]}, index=["a", "b"]))
+    assert (error.row, error.value) == (2, "x")
 
 
 def test_first_non_number_reads_decimal_commas_when_told():

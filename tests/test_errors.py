@@ -48,3 +48,9 @@ def test_each_interface_names_the_settings_that_fix_an_error_in_its_own_words():
     assert (
         ConfigError("margin must be > 0").worded(lambda name, value: "never called") == "margin must be > 0"
     )
+
+
+def test_a_phrase_for_two_settings_is_said_once_and_an_empty_one_not_at_all():
+    error = DataError("name the columns", settings=[("left_columns", "[...]"), ("right_columns", "[...]")])
+    assert error.worded(lambda name, value: "pick both boxes") == "name the columns (pick both boxes)"
+    assert error.worded(lambda name, value: "") == "name the columns"

@@ -160,3 +160,41 @@ def test_a_class_column_mapping_reads_as_its_rule():
         },
     )
     assert "<li>class column &lt;i&gt;species&lt;/i&gt;: pairs of the same class are similar</li>" in page
+
+
+def test_metrics_table_shows_bootstrap_intervals():
+    """Two pairs, 0.05 similar and 0.1 dissimilar, resampled (no sample ids): a resample holds the similar
+    pair twice (chance 1/4), one of each (1/2) or the dissimilar twice (1/4). At 0.15 both are called
+    similar, so accuracy is 1, 1/2 or 0, each at least 1/4 likely: its 95% interval is 0 to 1. AUC and
+    EER exist with one of each only, and are then 1 and 0. The note says how the intervals were made."""
+    distances, labels = [0.05, 0.1], [0, 1]
+    result = evaluate_distances(distances, labels, threshold=0.15, intervals=True)
+    page = render_report(result, distances, labels)
+    for text in (
+        "<th>metric</th><th>value</th><th>95% interval</th>",
+        'ROC AUC</td><td class="number">1.0000</td><td class="number">1.0000 to 1.0000</td>',
+        'equal error rate (EER)</td><td class="number">0.0000</td><td class="number">0.0000 to 0.0000</td>',
+        'accuracy at the threshold</td><td class="number">0.5000</td><td class="number">0.0000 to 1.0000</td>',
+        'threshold used below</td><td class="number">0.1500</td><td class="number"></td>',
+        "95% intervals from 1,000 bootstrap resamples of the 2 pairs (seed 0); which pairs share a sample",
+    ):
+        assert text in page, text
+    plain = render_report(evaluate_distances(distances, labels, threshold=0.15), distances, labels)
+    assert "95% interval" not in plain and "<th>metric</th><th>value</th></tr>" in plain
+
+
+def test_metrics_table_shows_the_true_acceptance_rate_at_common_false_match_rates():
+    """100 dissimilar pairs at 1, 2, ..., 100; similar pairs, 50 at 0.1 and 50 at 2.5. At most 1% false
+    matches allows one (the pair at 1): the threshold sits between 1 and 2, half the similar pairs are
+    below it, TAR 0.5. At 0.1% one false match needs 1,000 dissimilar pairs: not measurable here."""
+    distances = [0.1] * 50 + [2.5] * 50 + [float(d) for d in range(1, 101)]
+    labels = [0] * 100 + [1] * 100
+    page = render_report(evaluate_distances(distances, labels), distances, labels)
+    assert (
+        'true acceptance rate at 1.0% false matches (threshold chosen on these pairs)</td><td class="number">'
+        "0.5000</td>"
+    ) in page
+    assert (
+        "true acceptance rate at 0.1% false matches (threshold chosen on these pairs)</td>"
+        '<td class="number">n/a (too few dissimilar pairs)</td>'
+    ) in page

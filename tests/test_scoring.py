@@ -255,8 +255,8 @@ def test_missing_features_error_names_the_table(tiny_outcome, pair_csv):
         score_frame(tiny_outcome.bundle, frame, threshold=0.5, name="p.csv")
     assert caught.value.source == "p.csv"
     assert str(caught.value) == (
-        "p.csv: 1 rows have missing feature values (the first is row 2); fill them in, or pass "
-        "--drop-missing to leave those rows unscored"
+        "p.csv: 1 rows have missing feature values (the first is row 2); fill them in, or leave those rows "
+        "unscored (pass drop_missing=True)"
     )
 
 

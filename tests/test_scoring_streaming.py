@@ -179,8 +179,8 @@ def test_missing_values_are_counted_over_every_chunk(tiny_outcome, pair_csv, tmp
     with pytest.raises(DataError) as caught:
         score_file(tiny_outcome.bundle, source, out, threshold=0.5)
     assert str(caught.value) == (
-        "gaps.csv: 3 rows have missing feature values (the first is row 9); fill them in, or pass "
-        "--drop-missing to leave those rows unscored"
+        "gaps.csv: 3 rows have missing feature values (the first is row 9); fill them in, or leave those rows "
+        "unscored (pass drop_missing=True)"
     )
     assert not out.exists()
     assert score_file(tiny_outcome.bundle, source, out, threshold=0.5, drop_missing=True).n_scored == 297

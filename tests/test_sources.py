@@ -9,9 +9,11 @@ from __future__ import annotations
 import datetime
 import decimal
 import io
+import os
 import re
 import warnings
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -20,7 +22,16 @@ import pyarrow.parquet as pq
 import pytest
 
 from siamese_core.errors import DataError
-from siamese_core.sources import PairColumns, Piece, RangeTrouble, check_unchanged, open_files, open_table
+from siamese_core.sources import (
+    CsvFile,
+    PairColumns,
+    ParquetFile,
+    Piece,
+    RangeTrouble,
+    check_unchanged,
+    open_files,
+    open_table,
+)
 
 HEADER = "label,a_x,b_x\n"
 
@@ -246,7 +257,7 @@ def test_a_parquet_table_with_a_nested_column_is_refused(tmp_path):
 def test_parquet_files_that_cannot_be_used_are_refused(tmp_path):
     empty, junk, no_rows = tmp_path / "e.parquet", tmp_path / "j.parquet", tmp_path / "z.parquet"
     empty.write_bytes(b"")
-    junk.write_bytes(b"PAR1 but not Parquet")
+    junk.write_bytes(b"not Parquet")  # named .parquet: read as Parquet, whatever its first bytes
     pq.write_table(pa.table({"label": pa.array([], pa.string()), "a_x": pa.array([], pa.float64())}), no_rows)
     with pytest.raises(DataError) as caught:
         open_table(str(empty))
@@ -550,3 +561,68 @@ def test_a_damaged_parquet_file_is_named_when_its_pages_are_read(tmp_path):
     assert caught.value.source == "c.parquet"
     assert str(caught.value).startswith("c.parquet: cannot be read as Parquet (")
     assert "pass a Parquet file" not in str(caught.value)
+
+
+def test_pipes_are_refused_by_name_alone_or_in_a_folder(tmp_path):
+    pipe = tmp_path / "pipe.csv"
+    os.mkfifo(pipe)
+    for source, name in ((pipe, "pipe.csv"), (tmp_path, f"{tmp_path.name}/pipe.csv")):
+        with pytest.raises(DataError) as caught:
+            open_files(source)
+        assert caught.value.source == name
+        assert str(caught.value).startswith(f"{name}: is not a regular file (a pipe, a device or a socket")
+
+
+def test_the_current_folder_is_named_as_given(tmp_path, monkeypatch):
+    (tmp_path / "a.csv").write_text(HEADER + "0,1,2\n")
+    monkeypatch.chdir(tmp_path)
+    files = open_files(".")
+    assert files.name == "." and [file.name for file in files.files] == ["./a.csv"]
+
+
+def test_a_folder_mixing_csv_and_parquet_lists_three_of_each(tmp_path):
+    for i in range(4):
+        (tmp_path / f"c{i}.csv").write_text(HEADER + "0,1,2\n")
+        pq.write_table(pa.table({"label": [0]}), tmp_path / f"p{i}.parquet")
+    with pytest.raises(DataError) as caught:
+        open_files(tmp_path)
+    assert str(caught.value) == (
+        f"{tmp_path.name}: mixes CSV files (c0.csv, c1.csv, c2.csv, ... (4 in all)) and Parquet files (p0.parquet, "
+        "p1.parquet, p2.parquet, ... (4 in all)); keep one kind of file in the folder"
+    )
+
+
+def test_the_kind_of_file_words_what_a_one_column_file_needs(tmp_path):
+    """open_files passes its kind on to every CSV file it opens, alone or in a folder."""
+    (tmp_path / "one.csv").write_text("kind\n1\n")
+    needs = "it needs at least a class column and feature columns"
+    for source in (tmp_path / "one.csv", tmp_path):
+        with pytest.raises(DataError, match=needs):
+            open_files(source, kind="samples")
+    with pytest.raises(DataError, match=needs):
+        CsvFile(b"kind\n1\n", "one.csv", kind="samples")
+
+
+def test_columns_not_needed_are_not_read(tmp_path):
+    """The note column, numbers for 200,000 rows then words, would make pandas warn of mixed types (in a
+    chunk of 300,000 rows) if it were read."""
+    rows = [f"{i % 2},{i},{i if i < 200_000 else 'w'},{i}" for i in range(300_000)]
+    path = tmp_path / "m.csv"
+    write_rows(path, rows)
+    file = open_files(path).files[0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        blocks = list(file.blocks(Piece(0, "file"), COLUMNS, 300_000))
+    assert [len(block.rows) for block in blocks] == [300_000]
+    np.testing.assert_array_equal(blocks[0].left[[0, -1], 0], [0, 299_999])
+
+
+def test_a_parquet_file_that_cannot_be_read_is_named(tmp_path, monkeypatch):
+    """Permission is simulated (the tests may run as root, who may read anything)."""
+    path = tmp_path / "secret.parquet"
+    pq.write_table(pa.table({"label": ["0"], "a_x": [1.0]}), path)
+    monkeypatch.setattr(os, "access", lambda where, mode: Path(where) != path)
+    with pytest.raises(DataError) as caught:
+        ParquetFile(path, "folder/secret.parquet")
+    assert caught.value.source == "folder/secret.parquet"
+    assert str(caught.value) == f"folder/secret.parquet: cannot be read (permission denied): {path}"

@@ -37,11 +37,11 @@ CONTROLS = {  # what to do here for each setting an error names (`SiameseError.s
     "drop_missing": f'tick "{DROP_MISSING}" under Columns and labels',
     "label_column": f'pick the "{LABEL_COLUMN}" under Columns and labels',
     "similar_label": f'pick the "{SIMILAR_LABEL}" under Columns and labels',
-    "left_columns": f'pick "{LEFT_COLUMNS}"',
-    "right_columns": f'"{RIGHT_COLUMNS}" under Columns and labels',
+    "left_columns": f'pick "{LEFT_COLUMNS}" and "{RIGHT_COLUMNS}" under Columns and labels',
+    "right_columns": f'pick "{LEFT_COLUMNS}" and "{RIGHT_COLUMNS}" under Columns and labels',
     "class_column": f'pick the "{CLASS_COLUMN}" under Columns and labels',
     "id_column": f'pick the "{SAMPLES_ID_COLUMN}" under Columns and labels',
-    "id_columns": "name the pairs file's two id columns id_a and id_b",
+    "id_columns": "for example id_a and id_b, in the pairs file",
 }
 
 
@@ -108,15 +108,19 @@ def render_source():
 
 
 def _show_error(error: SiameseError) -> None:
-    """The error, naming the control that fixes it; the panel holding that control is opened (a rerun)."""
-    st.error(error_text(error, CONTROLS), icon=":material/error:")
+    """The error, naming the control that fixes it; the panel holding that control is opened (a rerun), once
+    for each error: the visitor may close it again while the error stands."""
+    text = error_text(error, CONTROLS)
+    st.error(text, icon=":material/error:")
     if (
         error.settings
         and "id_columns" not in dict(error.settings)
-        and not st.session_state.get(COLUMNS_PANEL)
+        and st.session_state.get("opened_for") != text
     ):
-        st.session_state["open_columns_panel"] = True
-        st.rerun()
+        st.session_state["opened_for"] = text
+        if not st.session_state.get(COLUMNS_PANEL):
+            st.session_state["open_columns_panel"] = True
+            st.rerun()
 
 
 def _columns_panel():
@@ -360,14 +364,15 @@ def render_test_file(loaded, data_key: str, load_same_kind, settings: dict):
             cached = (cache_key, _test_pairs(loaded, load_same_kind(name, content), settings, seed), None)
         except SiameseError as error:
             message = (
-                f"The test file {name} cannot be used: {str(error).rstrip('.')}. Fix it (it needs the "
-                "training data's feature and label columns), or remove it to hold out a test share instead."
+                f"The test file {plain(name)} cannot be used: {error_text(error, CONTROLS).rstrip('.')}. Fix it "
+                "(it needs the training data's feature and label columns), or remove it to hold out a test share "
+                "instead."
             )
             cached = (cache_key, None, message)
         st.session_state["test_pairs"] = cached
     _, test_pairs, message = cached
     if message:
-        st.error(plain(message), icon=":material/error:")
+        st.error(message, icon=":material/error:")
         return None, False
     return test_pairs, True
 
@@ -504,7 +509,13 @@ def render_training(loaded, settings: dict, *, test_pairs=None, data_key=None, r
         )
         return outcome, training_job.result_message(outcome, stopped=job.stopped)
 
-    training_job.start(run, data_key)
+    if training_job.start(run, data_key) is None:
+        st.warning(
+            f"The server is training {training_job.MAX_RUNNING} models for other visitors already: click Train "
+            "again in a minute.",
+            icon=":material/hourglass:",
+        )
+        return
     st.rerun()  # draws the page anew: the Train button disabled, the progress below
 
 

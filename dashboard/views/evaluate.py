@@ -8,11 +8,22 @@ import streamlit as st
 from dashboard import state
 from dashboard.evaluation_panel import render_charts, render_metrics
 from dashboard.text import plain
-from siamese_core.evaluation import evaluate_distances, hardest_pairs, metrics_at_threshold
+from siamese_core.errors import DataError
+from siamese_core.evaluation import (
+    ThresholdTarget,
+    dissimilar_pairs_needed,
+    evaluate_distances,
+    hardest_pairs,
+    metrics_at_threshold,
+)
 from siamese_core.figures import decimals_to_tell_apart, embedding_figure, pair_embedding_figure
 from siamese_core.pairs import SampleSet
 
 EMBEDDING_POINTS = 2000
+# The error budgets' inputs, in percent: at most this share of dissimilar pairs called similar, at least
+# this precision. Kept for the whole session, across pages.
+FAR_TARGET = "far_target"
+PRECISION_TARGET = "precision_target"
 
 
 def _set_threshold(value: float | None = None) -> None:
@@ -20,7 +31,7 @@ def _set_threshold(value: float | None = None) -> None:
     state.set_threshold(st.session_state["threshold"] if value is None else value)
 
 
-def render_threshold(result, distances: np.ndarray) -> float:
+def render_threshold(result, distances: np.ndarray, labels: np.ndarray) -> float:
     # Up to just past nearly all distances: a few far outliers must not squeeze the useful range.
     # The model's own threshold is always within reach, so showing the page never moves it.
     top = (
@@ -43,7 +54,20 @@ def render_threshold(result, distances: np.ndarray) -> float:
         on_change=_set_threshold,
     )
     trained = _recorded(state.bundle().metrics, "threshold", (int, float))
-    shown = [result.best_threshold, result.eer_threshold, *([] if trained is None else [trained])]
+    far_input, far_preset, precision_input, precision_preset = st.columns(
+        [1, 2, 1, 2], vertical_alignment="bottom"
+    )
+    far = ThresholdTarget("far", _percent(far_input, "Max. false matches (%)", FAR_TARGET, 1.0, 0.0) / 100)
+    precision = ThresholdTarget(
+        "precision", _percent(precision_input, "Min. precision (%)", PRECISION_TARGET, 99.0, 0.01) / 100
+    )
+    far_threshold = far.threshold(distances, labels)
+    try:
+        precision_threshold, unreachable = precision.threshold(distances, labels), None
+    except DataError as error:  # no threshold reaches it on these pairs: said, never replaced by another
+        precision_threshold, unreachable = None, error
+    shown = [result.best_threshold, result.eer_threshold, far_threshold]
+    shown += [value for value in (precision_threshold, trained) if value is not None]
     decimals = decimals_to_tell_apart(shown)
     middle.button(
         f"Best accuracy ({result.best_threshold:.{decimals}f})",
@@ -57,8 +81,58 @@ def render_threshold(result, distances: np.ndarray) -> float:
         on_click=_set_threshold,
         args=(result.eer_threshold,),
     )
+    far_preset.button(
+        f"{_capitalised(far.describe())} ({far_threshold:.{decimals}f})",
+        key="preset_far",
+        on_click=_set_threshold,
+        args=(far_threshold,),
+    )
+    if precision_threshold is None:
+        precision_preset.button(
+            f"{_capitalised(precision.describe())} (not reached)",
+            key="preset_precision",
+            disabled=True,
+            help=plain(_capitalised(str(unreachable))),
+        )
+    else:
+        precision_preset.button(
+            f"{_capitalised(precision.describe())} ({precision_threshold:.{decimals}f})",
+            key="preset_precision",
+            on_click=_set_threshold,
+            args=(precision_threshold,),
+        )
     st.caption(_presets_text(result.n_pairs, trained, decimals))
+    st.caption(_budgets_text(result, far, precision, unreachable))
     return float(threshold)
+
+
+def _percent(column, label: str, key: str, default: float, least: float) -> float:
+    """An error budget in percent, typed by the user; kept for the session."""
+    return column.number_input(
+        label, least, 100.0, value=default, step=0.1, format="%.2f", key=key, persist_state="session"
+    )
+
+
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _budgets_text(result, far: ThresholdTarget, precision: ThresholdTarget, unreachable) -> str:
+    """How the error-budget presets are chosen, and what these pairs cannot give."""
+    rate, least = f"{far.value * 100:g}%", f"{precision.value * 100:g}%"
+    text = (
+        f"The error-budget presets are chosen the same way, on the same {result.n_pairs:,} pairs: the most "
+        f"permissive threshold calling at most {rate} of the {result.n_dissimilar:,} dissimilar pairs similar, "
+        f"and the one calling the most similar pairs similar with at least {least} precision."
+    )
+    if far.value > 0 and result.n_dissimilar < dissimilar_pairs_needed(far.value):
+        text += (
+            f" With {result.n_dissimilar:,} dissimilar pairs, {rate} allows no false match at all: that preset "
+            "calls none of them similar."
+        )
+    if unreachable is not None:
+        text += f" {_capitalised(str(unreachable))}."
+    return plain(text)
 
 
 def _presets_text(n_pairs: int, trained: float | None, decimals: int) -> str:
@@ -183,9 +257,9 @@ def main() -> None:
     for warning in result.warnings:
         st.warning(plain(warning), icon=":material/warning:")
 
-    render_threshold(result, distances)
+    render_threshold(result, distances, labels)
     metrics = metrics_at_threshold(distances, labels, state.threshold())
-    render_metrics(metrics, result)
+    render_metrics(metrics, result, state.intervals(metrics.threshold))
     render_charts(distances, labels, result, metrics, margin=bundle.margin)
 
     st.subheader("Hardest pairs")

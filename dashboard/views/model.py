@@ -53,6 +53,7 @@ def _report(evaluation) -> str:
     result = evaluate_distances(
         evaluation.distances, evaluation.pairs.labels, threshold=threshold, margin=bundle.margin
     )
+    result.intervals = state.intervals(threshold)  # the bootstrap Evaluate shows, kept in the session
     info = {
         "evaluated on": evaluation.title,
         "features": ", ".join(bundle.feature_names[:8]) + (" ..." if bundle.n_features > 8 else ""),
@@ -147,7 +148,7 @@ def render_scored_metrics(frame, scored, columns, threshold: float, name: str) -
     """How well the model does on a scored file with a label column, as Evaluate shows it."""
     from siamese_core.evaluation import evaluate_distances
 
-    label = core_data.detect_label_column(list(frame.columns))
+    label = _label_column(list(frame.columns))
     if label is None:
         st.caption(
             "The file has no label column (such as label, y or same), so there are scores but no metrics. "
@@ -161,8 +162,10 @@ def render_scored_metrics(frame, scored, columns, threshold: float, name: str) -
     try:
         labels, mapping, how = _labels(frame[label][scored_rows], label, name)
         result = evaluate_distances(distances, labels, threshold=threshold, margin=bundle.margin)
-    except SiameseError as error:
-        st.warning(f"No metrics: {plain(error)}", icon=":material/warning:")
+    except (
+        SiameseError
+    ) as error:  # no label control on this page: the message says what to change in the file
+        st.warning(f"No metrics: {error_text(error, {})}", icon=":material/warning:")
         return
     unscored = int((~scored_rows).sum())
     st.caption(
@@ -173,8 +176,22 @@ def render_scored_metrics(frame, scored, columns, threshold: float, name: str) -
     )
     for warning in result.warnings:
         st.warning(plain(warning), icon=":material/warning:")
-    render_metrics(result.at_threshold, result)
+    render_metrics(
+        result.at_threshold,
+        result,
+        state.scored_intervals(frame, scored_rows, distances, labels, threshold, name),
+    )
     render_charts(distances, labels, result, result.at_threshold, margin=bundle.margin, key="scored_")
+
+
+def _label_column(columns: list[str]) -> str | None:
+    """The label column: the one the model was trained with when the file has it, else the detected one."""
+    trained = (state.bundle().label_mapping or {}).get("column")
+    if isinstance(trained, str):
+        same = [column for column in columns if column.lower() == trained.lower()]
+        if same:
+            return same[0]
+    return core_data.detect_label_column(columns)
 
 
 def _labels(values, column: str, name: str):
@@ -186,6 +203,7 @@ def _labels(values, column: str, name: str):
         str(trained.get("column", "")).lower() == column.lower()
         and isinstance(similar_values, list)
         and len(similar_values) == 1
+        and isinstance(similar_values[0], str)  # a model file from elsewhere may hold anything here
     ):
         try:
             labels, mapping = core_data.map_labels(

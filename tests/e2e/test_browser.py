@@ -251,6 +251,10 @@ def demo_flow(page, work: Path, shots: Path) -> None:
         "Precision": f"{record['precision_at_threshold']:.2%}",
         "Recall": f"{record['recall_at_threshold']:.2%}",
         "F1": f"{record['f1_at_threshold']:.4f}",
+        **{
+            f"TAR at FAR {rate}": "n/a" if record[key] is None else f"{record[key]:.2%}"
+            for rate, key in (("1%", "tar_at_far_0.01"), ("0.1%", "tar_at_far_0.001"))
+        },
     }, (arrived, record)
 
 

@@ -447,6 +447,10 @@ def test_scoring_a_labelled_file_puts_results_first_and_shows_its_metrics(page, 
         "Precision": f"{at.precision:.2%}",
         "Recall": f"{at.recall:.2%}",
         "F1": f"{at.f1:.4f}",
+        **{
+            f"TAR at FAR {far * 100:g}%": "n/a" if tar is None else f"{tar:.2%}"
+            for far, tar in result.tar_at_far.items()
+        },
     }
     confusion = _figure(page, "Confusion matrix at threshold")
     assert confusion["traces"][0]["z"] == [[at.tp, at.fn], [at.fp, at.tn]]
