@@ -53,3 +53,15 @@ def set_number(page, label: str, value: int) -> None:
     field.press("Enter")
     expect(field).to_have_value(str(value))
     wait_idle(page)
+
+
+def metrics(page) -> dict[str, str]:
+    """Every metric on the page, label to value, as a person reads them."""
+    found = page.locator('[data-testid="stMetric"]')
+    return {
+        found.nth(i).locator('[data-testid="stMetricLabel"]').inner_text().strip(): found.nth(i)
+        .locator('[data-testid="stMetricValue"]')
+        .inner_text()
+        .strip()
+        for i in range(found.count())
+    }

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.e2e.pages import STEP_MS, choose_source, split_counts, wait_idle
+from tests.e2e.pages import STEP_MS, choose_source, metrics, split_counts, wait_idle
 from tests.test_dashboard_values import METRICS, eer_bounds, eer_stand_in, model_distances, shown_metrics
 
 pytestmark = pytest.mark.browser
@@ -64,18 +64,6 @@ def _slider_text(page) -> str:
 
 def _slider_value(page) -> float:
     return float(_slider_text(page))
-
-
-def _metrics(page) -> dict[str, str]:
-    """Every metric on the page, label to value, as a person reads them."""
-    metrics = page.locator('[data-testid="stMetric"]')
-    return {
-        metrics.nth(i).locator('[data-testid="stMetricLabel"]').inner_text().strip(): metrics.nth(i)
-        .locator('[data-testid="stMetricValue"]')
-        .inner_text()
-        .strip()
-        for i in range(metrics.count())
-    }
 
 
 def _preset(page, name: str):
@@ -122,7 +110,7 @@ def _comparison(page, pairs) -> dict[str, str]:
         expect(page.get_by_text(f"row {pairs.rows[0]}, {side} sample", exact=True)).to_be_visible()
     _metric(page, "Distance").wait_for()
     wait_idle(page)
-    return _metrics(page)
+    return metrics(page)
 
 
 def _check_comparison(shown: dict[str, str], pairs, model, threshold_text: str) -> None:
@@ -207,7 +195,7 @@ def demo_flow(page, work: Path, shots: Path) -> None:
     )
     for label in METRICS:
         expect(_metric(page, label)).to_be_visible()
-    arrived, trained_threshold = _metrics(page), _slider_text(page)  # checked against the file in 6.
+    arrived, trained_threshold = metrics(page), _slider_text(page)  # checked against the file in 6.
 
     best_button, best = _preset(page, "Best accuracy")
     eer_button, eer = _preset(page, "Equal error rate")
@@ -322,7 +310,7 @@ def test_a_model_of_another_width_then_data_of_its_own(page, tmp_path, model_fil
     assert np.abs(distances - uploaded.threshold).min() > 1e-5  # no verdict hangs on the last float bit
     assert _slider_text(page) == f"{uploaded.threshold:.4f}"
     low, high, below, above = eer_bounds(distances, pairs.labels)
-    shown = _metrics(page)
+    shown = metrics(page)
     assert tuple(shown) == METRICS
     assert low - 5e-5 <= float(shown.pop("Equal error rate").rstrip("%")) / 100 <= high + 5e-5, (low, high)
     assert shown == shown_metrics(distances, pairs.labels, uploaded.threshold)
@@ -334,7 +322,7 @@ def test_a_model_of_another_width_then_data_of_its_own(page, tmp_path, model_fil
     wait_idle(page)
     eer_text = _slider_text(page)
     assert below - 5e-5 <= float(eer_text) <= above + 5e-5, (eer_text, below, above)
-    at_eer = _metrics(page)  # checked below, with the downloaded model's exact threshold
+    at_eer = metrics(page)  # checked below, with the downloaded model's exact threshold
     del at_eer["Equal error rate"]
 
     _go(page, "Compare two samples")

@@ -13,7 +13,7 @@ import time
 import numpy as np
 import pytest
 
-from tests.e2e.pages import STEP_MS, choose_source, wait_idle
+from tests.e2e.pages import STEP_MS, choose_source, metrics, wait_idle
 from tests.test_dashboard_values import METRICS, model_distances, shown_metrics, tar_by_counting
 
 pytestmark = pytest.mark.browser
@@ -29,17 +29,6 @@ def _go(page, title: str, heading: str | None = None) -> None:
 
 def _upload(page, path: str) -> None:
     page.locator('[data-testid="stFileUploader"] input[type=file]').first.set_input_files(path)
-
-
-def _metrics(page) -> dict[str, str]:
-    metrics = page.locator('[data-testid="stMetric"]')
-    return {
-        metrics.nth(i).locator('[data-testid="stMetricLabel"]').inner_text().strip(): metrics.nth(i)
-        .locator('[data-testid="stMetricValue"]')
-        .inner_text()
-        .strip()
-        for i in range(metrics.count())
-    }
 
 
 def _slider(page) -> float:
@@ -131,7 +120,7 @@ def test_error_budget_presets_and_true_acceptance_rates(page, model_file, pair_c
     wait_idle(page)
 
     # The true acceptance rates: 153 dissimilar pairs measure FAR 1% (one false match), not 0.1%.
-    shown = _metrics(page)
+    shown = metrics(page)
     assert tuple(shown) == METRICS
     assert shown["TAR at FAR 1%"] == tar_by_counting(distances, labels, 0.01) != "n/a"
     assert shown["TAR at FAR 0.1%"] == "n/a"
@@ -140,7 +129,7 @@ def test_error_budget_presets_and_true_acceptance_rates(page, model_file, pair_c
     # and the metrics are those at it (the recall is then the TAR at 1%).
     expected = _at_far(distances, labels, 0.01)
     _click_preset(page, "At most 1% false matches", expected)
-    at_far = _metrics(page)
+    at_far = metrics(page)
     del at_far["Equal error rate"]
     assert at_far == shown_metrics(distances, labels, expected)
     assert at_far["Recall"] == at_far["TAR at FAR 1%"]
@@ -153,7 +142,7 @@ def test_error_budget_presets_and_true_acceptance_rates(page, model_file, pair_c
     _type_percent(page, "Min. precision (%)", 95)
     expected = _at_precision(distances, labels, 0.95)
     _click_preset(page, "At least 95% precision", expected)
-    at_precision = _metrics(page)
+    at_precision = metrics(page)
     del at_precision["Equal error rate"]
     assert at_precision == shown_metrics(distances, labels, expected)
     expect(page.get_by_text(re.compile("^The error-budget presets are"))).to_have_text(

@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 
 from tests.conftest import FEATURES, clustered_samples, pair_csv_text
-from tests.e2e.pages import choose_source, set_number, wait_idle
+from tests.e2e.pages import choose_source, metrics, set_number, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -92,17 +92,6 @@ def _load_data(page, source: str, *paths: Path, loaded: str) -> None:
         wait_idle(page)
     page.get_by_text(loaded).first.wait_for()
     wait_idle(page)
-
-
-def _metrics(page) -> dict[str, str]:
-    metrics = page.locator('[data-testid="stMetric"]')
-    return {
-        metrics.nth(i).locator('[data-testid="stMetricLabel"]').inner_text().strip(): metrics.nth(i)
-        .locator('[data-testid="stMetricValue"]')
-        .inner_text()
-        .strip()
-        for i in range(metrics.count())
-    }
 
 
 def _figures(page, count: int = 1) -> list[dict]:
@@ -285,7 +274,7 @@ def _caption(page, text):
 def _distance_shown(page) -> float:
     page.locator('[data-testid="stMetric"]').first.wait_for()
     wait_idle(page)
-    return float(_metrics(page)["Distance"])
+    return float(metrics(page)["Distance"])
 
 
 def test_compare_picks_a_pair_row_and_side(page, files, model_file):
@@ -405,7 +394,7 @@ def wide_model_file(tmp_path_factory) -> str:
 # ------------------------------------------------------------------------------------------------------
 
 
-def test_scoring_a_labelled_file_puts_results_first_and_shows_its_metrics(page, files, model_file):
+def test_scoring_a_labelled_file_puts_results_first_and_shows_itsmetrics(page, files, model_file):
     """The preview starts with distance and similar; the file has labels, so the metrics, the confusion
     matrix and the histograms are those siamese_core computes from the same distances at the model's
     threshold (every fifth label is flipped, so they are not perfect)."""
@@ -440,7 +429,7 @@ def test_scoring_a_labelled_file_puts_results_first_and_shows_its_metrics(page, 
         f"threshold {model.threshold:.4f}. Labels: similar: label = 0 ({n_similar} pairs); dissimilar: "
         f"label = 1 ({pairs.n_pairs - n_similar} pairs) (as in the model's training data)."
     )
-    assert _metrics(page) == {
+    assert metrics(page) == {
         "ROC AUC": f"{result.auc:.4f}",
         "Equal error rate": f"{result.eer:.2%}",
         "Accuracy": f"{at.accuracy:.2%}",
