@@ -1661,10 +1661,11 @@ def _with_a_stray_line(line: str, delimiter: str = ",") -> bytes:
     [
         ("x", ",", "1 field"),  # one visible character
         ("X", ",", "1 field"),
+        ("\x0c", ",", "1 field"),  # a form feed is no blank (pandas reads it as a value)
         ("0,1,n\r,2", ",", "3 fields"),  # a carriage return alone ends a line for pandas
         ("\t", "\t", "2 fields"),  # nothing visible but one delimiter
     ],
-    ids=["x", "X", "carriage return", "tab"],
+    ids=["x", "X", "form feed", "carriage return", "tab"],
 )
 def test_a_stray_line_late_in_a_file_is_refused_as_a_row_of_another_shape(line, delimiter, n_fields):
     """pandas would read such a line as a row of empty cells (or two rows), then report missing values or,

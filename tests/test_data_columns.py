@@ -158,6 +158,10 @@ def test_no_side_columns_say_how_to_name_them():
         "_1/_2, _left/_right suffixes, or name the columns of each sample "
         "(pass left_columns=[...] and pass right_columns=[...])"
     )
+    data = csv_bytes(",".join(["label", *THIRTEEN[1:]]), "0" + ",1" * 12)
+    assert f"its columns are: label, {THIRTEEN_LISTED[4:]}; name them with" in str(
+        raised(load_pair_csv, data)
+    )
 
 
 def test_sides_of_unequal_width_name_the_columns_without_a_partner():
@@ -183,6 +187,28 @@ def test_columns_without_a_partner_are_listed_up_to_six():
         "sides of unequal width: left has 8 columns, right has 1; unmatched: a_c0, a_c1, a_c2, a_c3, a_c4, a_c5, "
         "... (7 in all); give each feature a column on both sides"
     )
+
+
+@pytest.mark.parametrize("extra", ["a_3", "b_3"])
+def test_of_two_patterns_pairing_as_many_features_the_one_leaving_fewer_columns_wins(extra):
+    """a_/b_ pairs 1 and 2 and leaves a_3 (or b_3) without a partner; _1/_2 pairs a and b and leaves
+    nothing: the suffixes win, whichever side the leftover is on."""
+    columns = ["a_1", "b_1", "a_2", "b_2", extra]
+    assert detect_sides(columns) == (["a_1", "b_1"], ["a_2", "b_2"], ["a", "b"])
+
+
+def test_side_detection_needs_columns_on_both_sides():
+    """a_x and a_y have no b_ partners, and no pattern finds columns on both sides: no sides at all."""
+    assert detect_sides(["label", "a_x", "a_y"]) is None
+
+
+def test_a_feature_named_twice_in_different_case_takes_the_first_column():
+    assert detect_sides(["a_x", "A_X", "b_x"]) == (["a_x"], ["b_x"], ["x"])
+
+
+def test_a_column_named_only_by_a_side_marker_is_no_side_column():
+    assert detect_sides(["a_", "b_", "a_x", "b_x"]) == (["a_x"], ["b_x"], ["x"])
+    assert detect_sides(["_a", "_b", "x_a", "x_b"]) == (["x_a"], ["x_b"], ["x"])
 
 
 def test_side_columns_that_name_the_samples_are_ignored_with_a_warning():

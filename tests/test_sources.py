@@ -242,6 +242,15 @@ def test_a_parquet_table_comes_in_batches_with_values_not_categories(tmp_path):
     assert frames[1]["a_x"].tolist() == [5.0]
 
 
+def test_a_parquet_row_group_is_read_in_batches_of_the_chunk_size(tmp_path):
+    """One row group of 5 rows in chunks of 2: rows 0-1, 2-3 and 4, numbered on across the batches."""
+    path = tmp_path / "one.parquet"
+    pq.write_table(pa.table({"label": ["0", "1", "0", "1", "0"], "a_x": [0.5, 1.5, 2.5, 3.5, 4.5]}), path)
+    frames = [frame for _, frame in open_table(str(path)).table_chunks(2)]
+    assert [list(frame.index) for frame in frames] == [[0, 1], [2, 3], [4]]
+    assert [frame["a_x"].tolist() for frame in frames] == [[0.5, 1.5], [2.5, 3.5], [4.5]]
+
+
 def test_a_parquet_table_with_a_nested_column_is_refused(tmp_path):
     path = tmp_path / "n.parquet"
     pq.write_table(pa.table({"label": ["same"], "tags": [[1, 2]]}), path)
@@ -516,7 +525,7 @@ def test_parquet_values_too_large_for_float32_become_infinite_quietly_and_read_a
     ("a_x", "b_x", "column", "row", "value"),
     [
         (["1", "2", "zzz"], ["1", "yyy", "2"], "b_x", 2, "yyy"),  # the earlier row, whichever column
-        (["1", "zzz"], ["1", "aaa"], "b_x", 2, "aaa"),  # the same row: the column first in the file
+        (["1", "aaa"], ["1", "zzz"], "b_x", 2, "zzz"),  # the same row: the column first in the file
     ],
 )
 def test_parquet_text_that_is_not_a_number_is_named_at_its_first_place(
