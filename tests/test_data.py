@@ -1720,3 +1720,34 @@ def test_a_file_that_cannot_be_read_is_named(tmp_path, monkeypatch):
         load_pair_csv(path)
     assert caught.value.source == "secret.csv"
     assert str(caught.value) == f"secret.csv: cannot be read (permission denied): {path}"
+
+
+def test_a_header_longer_than_the_csv_modules_field_limit_is_sniffed():
+    """9,001 names make a header of 144,005 characters: split by ';' or tab it would be one field of more
+    than the csv module's 131,072, which sniffing counts as one field; split by ',' it is the header."""
+    names = [f"a_feature_{i:05d}" for i in range(4500)] + [f"b_feature_{i:05d}" for i in range(4500)]
+    header = ",".join(["label", *names])
+    assert len(header) == 144_005
+    pairs = load_pair_csv(pair_csv(header, [str(y) + ",1" * 9000 for y in (0, 1, 0, 1)]))
+    assert pairs.left.shape == (4, 4500) and pairs.feature_names[0] == "feature_00000"
+
+
+def test_a_one_column_header_longer_than_the_field_limit_is_shown_cut():
+    """140,001 characters and no delimiter: the message shows the first 60 of the first line and its length."""
+    data = ("x" * 70_000 + " " + "y" * 70_000 + "\n1\n").encode()
+    assert error_of(read_csv, data, name="o.csv") == (
+        f"o.csv: has only one column ('{'x' * 60}... (140,001 characters)'); it needs at least a label column "
+        "and feature columns; it seems to be separated by ' '; save it with commas, semicolons or tabs"
+    )
+
+
+def test_the_delimiter_that_splits_every_line_alike_wins():
+    """';' splits the header into 5 fields and the rows into 1; ',' splits every line into 3."""
+    pairs = load_pair_csv(b"label,a_x;cm;kg,b_x;cm;kg\n0,1,2\n1,3,4\n0,5,6\n1,7,8\n")
+    assert pairs.feature_names == ["x;cm;kg"]
+    np.testing.assert_array_equal(pairs.left[:, 0], [1, 3, 5, 7])
+
+
+def test_a_semicolon_file_of_integers_has_no_decimal_mark_to_warn_of():
+    pairs = load_pair_csv(b"label;a_x;b_x\n0;1;2\n1;3;4\n0;5;6\n1;7;8\n")
+    assert pairs.info.warnings == []

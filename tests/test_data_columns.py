@@ -141,6 +141,18 @@ def test_no_label_column_lists_the_names_looked_for_and_the_setting():
     )
 
 
+def test_no_label_column_lists_twelve_columns():
+    data = csv_bytes(",".join(THIRTEEN), ",".join(["1"] * 13))
+    assert f"its columns are: {THIRTEEN_LISTED}; name the label column" in str(raised(load_pair_csv, data))
+
+
+def test_a_label_column_named_like_a_side_column_is_no_feature():
+    """a_y is the label: a_x and b_x pair up, and a_y is left out of the sides (not unmatched)."""
+    data = csv_bytes("a_y,a_x,b_x", "0,1,2", "1,3,4", "0,5,6", "1,7,8")
+    pairs = load_pair_csv(data, label_column="a_y")
+    assert pairs.feature_names == ["x"] and pairs.info.label_column == "a_y"
+
+
 def test_a_label_column_that_is_not_there_is_named_with_the_setting():
     error = raised(load_pair_csv, GIVEN, name="p.csv", label_column="kind")
     assert str(error) == (
