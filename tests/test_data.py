@@ -1365,7 +1365,10 @@ def test_sources_that_are_not_files_are_refused(tmp_path):
     assert error_of(load_pair_csv, "label,a_x\n0,1") == (
         "is not a file path (it contains a line break); pass CSV text as bytes instead"
     )
-    with pytest.raises(TypeError, match=r"^source must be a path, bytes or a binary file-like object\. "):
+    with pytest.raises(
+        TypeError,
+        match=r"^source must be a path, bytes or a binary file-like object\. Received: <class 'int'>$",
+    ):
         load_pair_csv(123)
 
 
@@ -1389,9 +1392,29 @@ def test_sources_that_are_not_files_are_refused(tmp_path):
             "UTF-8 in Excel)",
         ),
         (
+            "label,a\n".encode("utf-16-le"),
+            "looks like UTF-16 text without a byte order mark (every other byte is NUL); save it as UTF-8 (CSV "
+            "UTF-8 in Excel)",
+        ),
+        (
+            b"a\x00" * 256 + b"\x00\x00",  # only the first 512 bytes are looked at
+            "looks like UTF-16 text without a byte order mark (every other byte is NUL); save it as UTF-8 (CSV "
+            "UTF-8 in Excel)",
+        ),
+        (
             "label,a\n".encode("utf-16-be"),
             "looks like UTF-16 text without a byte order mark (every other byte is NUL); save it as UTF-8 (CSV "
             "UTF-8 in Excel)",
+        ),
+        (
+            b"aXb\x00c\x00",  # one odd byte is not NUL: not UTF-16
+            "looks like a binary file, not a CSV (it contains NUL bytes); pass a comma, semicolon or tab "
+            "separated text file saved as UTF-8",
+        ),
+        (
+            b"\x00\x00\x00\x00",  # NUL everywhere: no text half
+            "looks like a binary file, not a CSV (it contains NUL bytes); pass a comma, semicolon or tab "
+            "separated text file saved as UTF-8",
         ),
         (
             b"a\x00b",  # three bytes are too few to call UTF-16
@@ -1411,6 +1434,14 @@ def test_invalid_utf8_is_located_after_a_byte_order_mark():
     )
 
 
+def test_a_file_ending_inside_a_character_is_not_utf8():
+    """The file ends with 0xc3, the first byte of a two-byte character: 14 bytes of header and 4 of "0,1,"
+    before it."""
+    assert error_of(load_pair_csv, b"label,a_x,b_x\n0,1,\xc3", name="c.csv") == (
+        "c.csv: is not UTF-8 text (invalid byte 0xc3 at byte 18, line 2); save it as UTF-8 (CSV UTF-8 in Excel)"
+    )
+
+
 def test_a_character_cut_by_the_end_of_the_sniffed_bytes_is_not_an_error():
     """The 64 KiB sniffed end in the middle of "é" (2 bytes): the rest of the file completes it."""
     header = b"label,a_x,b_x,note\n"
@@ -1423,12 +1454,15 @@ def test_a_character_cut_by_the_end_of_the_sniffed_bytes_is_not_an_error():
     assert pairs.n_pairs == len(rows) // len(row) + 2
 
 
-def test_invalid_utf8_after_the_sniffed_bytes_is_named_by_its_byte():
+def test_invalid_utf8_after_the_sniffed_bytes_is_named_by_its_byte(tmp_path):
     rows = [f"{i % 2},{i},{i}" for i in range(8000)]  # about 100 KB, beyond the 64 KB sniffed
     data = pair_csv("label,a_x,b_x", rows) + b"1,2,\xff\n"
     message = "f.csv: is not UTF-8 text (invalid byte 0xff after the first 64 KB); save it as UTF-8 (CSV UTF-8 in Excel)"
     assert error_of(read_csv, data, name="f.csv") == message
     assert error_of(load_pair_csv, data, name="f.csv") == message
+    path = tmp_path / "f.csv"  # from a file, too, only the first 64 KB are sniffed
+    path.write_bytes(data)
+    assert error_of(load_pair_csv, path) == message
 
 
 def test_a_quote_left_open_in_the_last_value_is_reported():
@@ -1751,3 +1785,65 @@ def test_the_delimiter_that_splits_every_line_alike_wins():
 def test_a_semicolon_file_of_integers_has_no_decimal_mark_to_warn_of():
     pairs = load_pair_csv(b"label;a_x;b_x\n0;1;2\n1;3;4\n0;5;6\n1;7;8\n")
     assert pairs.info.warnings == []
+
+
+@pytest.mark.parametrize(
+    ("data", "columns"),
+    [
+        (b"label,a_x,b_x,note;n\n0,1,2,n;n\n1,3,4,n;n\n", ["label", "a_x", "b_x", "note;n"]),  # ',' 4, ';' 2
+        (b"a;x;y,b\n1,2\n3,4\n", ["a;x;y", "b"]),  # ',' splits every line in 2; ';' the header in 3
+    ],
+)
+def test_of_the_delimiters_that_split_every_line_alike_the_one_of_most_fields_wins(data, columns):
+    assert list(read_csv(data).columns) == columns
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (
+            b"label\n0\t1\t2\n",
+            "mixed delimiters: the header has no comma, semicolon or tab (1 column) but line 2 is separated by tab "
+            "(3 fields); use the same delimiter on every line",
+        ),
+        (
+            b"label\n0;1\n",
+            "mixed delimiters: the header has no comma, semicolon or tab (1 column) but line 2 is separated by ';' "
+            "(2 fields); use the same delimiter on every line",
+        ),
+        (b"a,b\n1,2,3\n", f"line 2 has 3 fields but the header has 2; {TOO_MANY}"),
+        (
+            b"a;b\nx\n",
+            "line 2 has 1 field but the header has 2; a value or a ';' is missing: write 2 fields separated by ';' "
+            "on every line (an empty cell is a field too), or remove the line",
+        ),
+        (
+            b"a,b,c\n1,2;3;4;5\n",
+            "line 2 has 2 fields but the header has 3; a value or a ',' is missing: write 3 fields separated by ',' "
+            "on every line (an empty cell is a field too), or remove the line",
+        ),
+    ],
+    ids=["tab under one column", "two fields under one column", "a field more", "one field", "two of three"],
+)
+def test_a_first_row_that_the_header_s_delimiter_does_not_split_alike(data, message):
+    """The header's delimiter wins when it splits the header (a row of another shape is then named as such);
+    a header of one column with a row another delimiter splits is a line of mixed delimiters."""
+    assert error_of(read_csv, data, name="d.csv") == f"d.csv, row 1 (line 2): {message}"
+
+
+def test_mixed_delimiters_on_the_first_row_are_named_before_the_columns_are_looked_for():
+    """The header has no label column, but the first row's semicolons are the problem to fix first."""
+    assert error_of(load_pair_csv, b"kind,a_x,b_x\n0;1;2\n", name="m.csv") == (
+        "m.csv, row 1 (line 2): mixed delimiters: the header is separated by ',' (3 columns) but line 2 is "
+        "separated by ';' (3 fields); use the same delimiter on every line"
+    )
+
+
+@pytest.mark.parametrize(
+    "source", [b"", b"  \n\n \n", b'""\n'], ids=["nothing", "blanks", "an empty quoted value"]
+)
+def test_an_empty_file_is_named(source):
+    assert (
+        error_of(load_pair_csv, source, name="e.csv")
+        == "e.csv: is empty; it needs a header row and data rows"
+    )
