@@ -9,7 +9,12 @@ import streamlit as st
 
 from dashboard.text import plain
 from siamese_core.evaluation import EvalResult, ThresholdMetrics, dissimilar_pairs_needed
-from siamese_core.figures import confusion_figure, distance_histogram, roc_figure
+from siamese_core.figures import confusion_figure, distance_histogram, reliability_figure, roc_figure
+
+NO_CALIBRATION = (
+    "This model has no calibration, so no probability of similar (p_similar): it was made before models "
+    "kept one, or trained without held-out pairs of both classes. Retrain it to get one."
+)
 
 
 def render_metrics(metrics: ThresholdMetrics, result: EvalResult, intervals=None) -> None:
@@ -105,3 +110,35 @@ def render_charts(
         st.plotly_chart(confusion_figure(metrics), key=f"{key}confusion")
     with right:
         st.plotly_chart(roc_figure(result), key=f"{key}roc")
+
+
+def render_calibration(result: EvalResult, calibration, *, key: str = "") -> None:
+    """How well the model's probability of similar (p_similar) is calibrated on these pairs: the Brier
+    score and the expected calibration error (`EvalResult.calibration`), where the calibration comes from,
+    and the reliability diagram; a note when the model has no calibration.
+
+    Args:
+        result: The evaluation, made with the model's calibration (`evaluate_distances(calibration=...)`).
+        calibration: The model's `siamese_core.calibration.Calibration`, or None.
+        key: A prefix for the chart's key, unique on the page.
+    """
+    st.subheader("Calibration of p_similar")
+    metrics = result.calibration
+    if calibration is None or metrics is None:
+        st.info(NO_CALIBRATION, icon=":material/info:")
+        return
+    cells = st.columns(6)
+    cells[0].metric(
+        "Brier score",
+        f"{metrics.brier:.4f}",
+        help="Mean of (p_similar - outcome)², the outcome 1 for a similar pair and 0 for a dissimilar one: "
+        "0 is perfect, 0.25 what always saying 0.5 scores.",
+    )
+    cells[1].metric(
+        "Expected calibration error",
+        f"{metrics.ece:.4f}",
+        help=f"Over {metrics.bins} equal-width bins of p_similar, the mean gap between the mean prediction "
+        "and the share of similar pairs, each bin weighted by its pairs: 0 is perfect.",
+    )
+    st.caption(plain(f"p_similar: {calibration.describe()}."))
+    st.plotly_chart(reliability_figure(metrics), key=f"{key}reliability")

@@ -85,6 +85,35 @@ def uploaded(
     return upload
 
 
+MODEL_KINDS = (".keras",)
+MODEL_LIMIT_MB = 200
+
+
+def model_upload(label: str, key: str):
+    """A model file uploader (`uploaded`: .keras files up to `MODEL_LIMIT_MB`); the upload, or None."""
+    return uploaded(
+        label,
+        key,
+        kinds=MODEL_KINDS,
+        limit_mb=MODEL_LIMIT_MB,
+        help="Loaded with safe_mode=True: files with code in them (Lambda layers) or unknown parts are refused.",
+    )
+
+
+def load_uploaded_model(upload):
+    """The model in an uploaded .keras file, or None when it is refused (why is said in an error box)."""
+    from siamese_core.errors import SiameseError
+
+    with st.spinner("Checking and loading the model..."):
+        from siamese_core.bundle import load_model
+
+        try:
+            return load_model(upload.getvalue(), name=upload.name)
+        except SiameseError as error:
+            st.error(plain(error), icon=":material/error:")
+            return None
+
+
 def upload_error(upload, kinds: tuple[str, ...] = CSV_KINDS, limit_mb: int = MAX_UPLOAD_MB) -> str | None:
     """A message when an uploaded file is not of the kinds a control takes, or over its size limit."""
     if upload is None:

@@ -1,8 +1,8 @@
 """A trained model and what it needs to be used again, saved as one standard `.keras` file.
 
 The file is the zip archive Keras writes (config, weights, metadata) plus one more entry,
-`siamese_core.json`, holding feature names, label mapping, margin, threshold, training settings,
-metrics and versions. Keras ignores that entry, so the file also loads with plain
+`siamese_core.json`, holding feature names, label mapping, margin, threshold, the calibration of the
+probability of "similar" (plain numbers), training settings, metrics and versions. Keras ignores that entry, so the file also loads with plain
 `keras.saving.load_model(path, safe_mode=True)` once this module is imported: importing it registers the
 distance layer and the loss that the file names. (Keras finds a custom class only among registered ones;
 by module it imports only its own packages. `import siamese_core` alone loads no TensorFlow, so registers
@@ -25,6 +25,7 @@ import keras
 import numpy as np
 import pandas as pd
 
+from siamese_core.calibration import Calibration
 from siamese_core.errors import ConfigError, DataError, ModelFileError, shown
 from siamese_core.losses import ContrastiveLoss  # noqa: F401  (registered: a model file names it)
 from siamese_core.model import DISTANCE_NAME, ENCODER_NAME, EuclideanDistance
@@ -56,6 +57,8 @@ class Comparison:
         distance: Euclidean distance between their embeddings.
         similar: True when `distance <= threshold`.
         threshold: The decision threshold used.
+        p_similar: The calibrated probability that the pair is similar (`SiameseBundle.p_similar`); None
+            when the model has no calibration.
         contributions: One row per feature: `feature`, `value_a`, `value_b`, `contribution` (its share of
             the distance by integrated gradients; the column sums to about `distance`), sorted by the
             size of the contribution.
@@ -65,6 +68,7 @@ class Comparison:
     similar: bool
     threshold: float
     contributions: pd.DataFrame
+    p_similar: float | None = None
 
 
 @dataclass
@@ -76,6 +80,8 @@ class SiameseBundle:
         feature_names: Names of the features, in the model's input order.
         margin: The contrastive margin it was trained with.
         threshold: Distance at or below which a pair is called similar.
+        calibration: P(similar | distance), fitted on held-out pairs when the model was trained
+            (`siamese_core.calibration`); None when there were none of both classes, or the file predates it.
         label_mapping: How the training file's labels mapped to similar and dissimilar (plain dict).
         train_config: The training settings (plain dict).
         metrics: Held-out metrics measured after training (plain dict).
@@ -88,6 +94,7 @@ class SiameseBundle:
     feature_names: list[str]
     margin: float = 1.0
     threshold: float = 0.5
+    calibration: Calibration | None = None
     label_mapping: dict | None = None
     train_config: dict = field(default_factory=dict)
     metrics: dict = field(default_factory=dict)
@@ -115,6 +122,11 @@ class SiameseBundle:
     def distances(self, left, right) -> np.ndarray:
         """Distances between rows of `left` and `right` ((n, d) or (d,) each), as float32 (n,)."""
         return predict_distances(self.model, self._features(left, "left"), self._features(right, "right"))
+
+    def p_similar(self, distances) -> np.ndarray | None:
+        """The calibrated probability that pairs at these distances are similar (`Calibration.p_similar`);
+        None when the model has no calibration."""
+        return None if self.calibration is None else self.calibration.p_similar(distances)
 
     def embed(self, samples) -> np.ndarray:
         """Embeddings (n, k) of raw feature rows."""
@@ -155,11 +167,13 @@ class SiameseBundle:
             {"feature": self.feature_names, "value_a": a, "value_b": b, "contribution": contribution}
         )
         table = table.reindex(table["contribution"].abs().sort_values(ascending=False).index)
+        probability = self.p_similar(distance)
         return Comparison(
             distance=distance,
             similar=distance <= self.threshold,
             threshold=self.threshold,
             contributions=table.reset_index(drop=True),
+            p_similar=None if probability is None else float(probability),
         )
 
     def nearest_neighbours(self, sample, reference, *, k: int = 5) -> tuple[np.ndarray, np.ndarray]:
@@ -214,6 +228,7 @@ class SiameseBundle:
             "feature_names": list(self.feature_names),
             "margin": float(self.margin),
             "threshold": float(self.threshold),
+            "calibration": None if self.calibration is None else self.calibration.to_dict(),
             "label_mapping": self.label_mapping,
             "train_config": self.train_config,
             "metrics": self.metrics,
@@ -368,6 +383,8 @@ def _metadata_fields(metadata: dict, name: str) -> dict:
         fields[key] = float(value)
     if fields["margin"] <= 0:
         raise wrong("margin", "a number > 0")
+    calibration = metadata.get("calibration")  # absent from files made before it existed
+    fields["calibration"] = None if calibration is None else Calibration.from_dict(calibration, name)
     for key in ("label_mapping", "train_config", "metrics", "history", "versions"):
         value = metadata.get(key)
         if value is not None and not isinstance(value, dict):

@@ -1,4 +1,5 @@
-"""Command-line interface: `siamese train | evaluate | score | report` (also `python -m siamese_core`).
+"""Command-line interface: `siamese train | evaluate | score | report | compare-models |
+embed | duplicates` (also `python -m siamese_core`).
 
 Exit status: 0 on success, 2 on bad input or settings (one line on stderr, no traceback), 1 on an
 internal error.
@@ -87,6 +88,16 @@ def _names(text: str) -> list[str]:
     if not names:
         raise argparse.ArgumentTypeError(f"expected comma-separated column names; got {text!r}")
     return names
+
+
+def _count(text: str) -> int:
+    try:
+        count = int(text)
+    except ValueError:
+        count = 0
+    if count < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1; got {text!r}")
+    return count
 
 
 def _add_data_options(parser: argparse.ArgumentParser) -> None:
@@ -204,12 +215,70 @@ def build_parser() -> argparse.ArgumentParser:
         "--similar-label", metavar="VALUE", help="with --threshold-at: the label value of 'similar'"
     )
 
+    table_help = (
+        "a samples table: one sample per row, a column per feature of the model (by name, any order); a CSV, "
+        "a Parquet file, or a folder of CSV or of Parquet files"
+    )
+    embed = commands.add_parser(
+        "embed",
+        help="write each row's embedding to Parquet, for a vector database of your own",
+        description="Write one row per sample to Parquet: 'row' (the table's row number), the ids with "
+        "--id-column, then embedding_0, embedding_1, ... The table is read, embedded and written a block "
+        "at a time, so it may be larger than memory.",
+    )
+    embed.add_argument("model", metavar="MODEL.keras")
+    embed.add_argument("data", metavar="TABLE", help=table_help)
+    embed.add_argument("-o", "--output", required=True, metavar="OUT.parquet")
+    embed.add_argument("--id-column", help="the column of ids, written after 'row'")
+
+    duplicates = commands.add_parser(
+        "duplicates",
+        help="find duplicate candidates: the pairs of rows whose embeddings are closest",
+        description="Embed every row, find each row's nearest rows, and write the pairs at or below the "
+        "threshold (or the N closest) to a CSV, closest first: row_a, id_a, row_b, id_b (with --id-column), "
+        "distance, and p_similar when the model has a calibration. Within one table each pair once, never "
+        "a row with itself; with --against, pairs of a row of each table. Small tables are searched "
+        "exactly; large ones with a FAISS IVF index whose recall is measured on sampled rows and printed.",
+    )
+    duplicates.add_argument("model", metavar="MODEL.keras")
+    duplicates.add_argument("data", metavar="TABLE", help=table_help)
+    duplicates.add_argument("-o", "--output", required=True, metavar="OUT.csv")
+    duplicates.add_argument(
+        "--against", metavar="OTHER", help="another samples table: only pairs of a row of each table"
+    )
+    kept = duplicates.add_mutually_exclusive_group()
+    kept.add_argument(
+        "--threshold", type=_threshold, help="keep pairs at or below this distance (default: the model's)"
+    )
+    kept.add_argument("--top", type=_count, metavar="N", help="keep the N closest pairs instead")
+    duplicates.add_argument(
+        "--k",
+        type=_count,
+        default=10,
+        help="nearest rows looked up per row first (default 10); rows with more within the distance are "
+        "searched again by radius, so K sets the speed, not the result",
+    )
+    duplicates.add_argument("--id-column", help="the column of ids (in both tables), written beside the rows")
+
     report = commands.add_parser("report", help="write a standalone HTML report of a model on labeled pairs")
     report.add_argument("model", metavar="MODEL.keras")
     report.add_argument("data", metavar="DATA.csv")
     report.add_argument("-o", "--output", required=True, metavar="REPORT.html")
     _add_threshold_options(report, on="the pairs of DATA.csv")
     _add_data_options(report)
+
+    compare = commands.add_parser(
+        "compare-models",
+        help="compare two models on the same labeled pairs: both ROC AUCs and their difference",
+        description="Measure two models on the same labeled pairs, each at its own saved threshold, and "
+        "give the difference of their ROC AUCs (B - A) with a paired bootstrap interval resampling the "
+        "samples: both models are measured on every resample.",
+    )
+    compare.add_argument("model_a", metavar="A.keras", help="model A (such as the model in use)")
+    compare.add_argument("model_b", metavar="B.keras", help="model B (such as a new model)")
+    compare.add_argument("data", metavar="TEST.csv", help="labeled pairs with both models' features")
+    compare.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    _add_data_options(compare)
     return parser
 
 
@@ -306,6 +375,7 @@ def _print_metrics(result, stream=None) -> None:
             f"{result.at_threshold.recall:.4f}{_interval_text(result, 'recall')} / {result.at_threshold.f1:.4f}",
         ),
         _tar_row(result),
+        *_calibration_rows(result),
         (
             "mean distance",
             f"similar {result.mean_distance_similar:.4f}, dissimilar {result.mean_distance_dissimilar:.4f}",
@@ -326,6 +396,24 @@ def _interval_text(result, metric: str) -> str:
         return ""
     low, high = ("n/a" if math.isnan(end) else f"{end:.4f}" for end in (interval.low, interval.high))
     return f" ({result.intervals.confidence:.0%} CI {low} to {high})"
+
+
+def _calibration_rows(result) -> list[tuple[str, str]]:
+    """The Brier score and the expected calibration error of the model's p_similar, when it has one."""
+    metrics = result.calibration
+    if metrics is None:
+        return []
+    return [
+        ("p_similar calibration", f"Brier {metrics.brier:.4f}, ECE {metrics.ece:.4f} ({metrics.bins} bins)")
+    ]
+
+
+def _no_calibration_note(model: str) -> str:
+    """What a model without a calibration lacks, and why it may have none."""
+    return (
+        f"note: {model} has no calibration, so no p_similar (made before models kept one, or trained "
+        "without held-out pairs of both classes; retrain it to get one)"
+    )
 
 
 def _tar_row(result) -> tuple[str, str]:
@@ -414,6 +502,8 @@ def _run_train(args) -> int:
             splits=splits,
         )
     print(outcome.describe_splits(), file=sys.stderr)
+    if outcome.calibration is not None:
+        print(f"p_similar: {outcome.calibration.describe()}", file=sys.stderr)
     for warning in outcome.result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     result = outcome.result
@@ -437,6 +527,7 @@ def _run_train(args) -> int:
                 title=f"Held-out metrics of {outcome.measured}",
                 model_info=_model_info(outcome.bundle),
                 history=(outcome.selection or result).history,  # the training whose metrics these are
+                calibration=outcome.bundle.calibration,
                 rows=outcome.test_pairs.rows
                 if (outcome.test_pairs.rows >= 0).all()
                 else None,  # -1: made pairs
@@ -624,6 +715,8 @@ def _evaluate(args):
     bundle = load_model(args.model)
     pairs = _labeled_pairs(args)
     distances = score_pairs(bundle, pairs)
+    if bundle.calibration is None:
+        print(_no_calibration_note(Path(args.model).name), file=sys.stderr)
     threshold = bundle.threshold if args.threshold is None else args.threshold
     if args.threshold_at is not None:
         threshold = args.threshold_at.threshold(distances, pairs.labels)
@@ -644,6 +737,7 @@ def _evaluate(args):
             margin=bundle.margin,
             intervals=True,
             sample_ids=pair_sample_ids(pairs.left, pairs.right),
+            calibration=bundle.calibration,
         ),
     )
 
@@ -669,6 +763,7 @@ def _run_report(args) -> int:
         title=f"Siamese model report: {Path(args.model).name} on {Path(args.data).name}",
         model_info=_model_info(bundle) | _threshold_used(args, result.threshold),
         history=bundle.history,
+        calibration=bundle.calibration,
         rows=pairs.rows,
         data_file=Path(args.data).name,
         split=bundle.metrics.get("split") if isinstance(bundle.metrics.get("split"), str) else None,
@@ -744,11 +839,117 @@ def _run_score(args) -> int:
             f"{Path(args.data).name}: its verdicts on those very pairs flatter the model)"
         )
     written = score_file(bundle, args.data, args.output, threshold=threshold, drop_missing=args.drop_missing)
+    if written.columns.p_similar is None:
+        print(_no_calibration_note(Path(args.model).name), file=sys.stderr)
     renamed = written.columns.renamed()
     print(
         f"scored {written.n_scored:,} pairs at threshold {threshold:.4f}{chosen}; wrote {args.output}"
         + (f" ({renamed})" if renamed else "")
     )
+    return 0
+
+
+def _run_compare_models(args) -> int:
+    import_tensorflow_quietly()
+    from siamese_core.bundle import load_model
+    from siamese_core.comparison import compare_models
+
+    bundles = [load_model(path) for path in (args.model_a, args.model_b)]
+    names = (Path(args.model_a).name, Path(args.model_b).name)
+    comparison = compare_models(*bundles, _labeled_pairs(args), names=names)
+    if args.json:
+        print(json.dumps(comparison.to_dict()))
+    else:
+        _print_comparison(comparison, Path(args.data).name)
+    return 0
+
+
+def _print_comparison(comparison, data_name: str, stream=None) -> None:
+    """Both models' AUCs with their intervals, the difference with its paired interval, and the verdict."""
+    stream = stream or sys.stdout
+    auc, (first, second) = comparison.auc, comparison.results
+    for letter, name, result in zip("AB", comparison.names, comparison.results, strict=True):
+        print(f"model {letter}: {name} (threshold {result.threshold:.4f})", file=stream)
+    print(
+        f"pairs: {first.n_pairs:,} of {data_name} ({first.n_similar:,} similar, {first.n_dissimilar:,} "
+        "dissimilar), the same for both models",
+        file=stream,
+    )
+    level = f"{auc.confidence:.0%} CI"
+    if auc.p_value == 0:
+        p_text = f"p < {1 / auc.kept:.2g}"
+    else:
+        p_text = "p = n/a" if math.isnan(auc.p_value) else f"p = {auc.p_value:.3g}"
+    share = "n/a" if math.isnan(auc.share_b_better) else f"{auc.share_b_better:.1%}"
+    rows = [
+        ("ROC AUC of A", f"{auc.auc_a:.4f} ({level} {_ends(auc.auc_a_interval)})"),
+        ("ROC AUC of B", f"{auc.auc_b:.4f} ({level} {_ends(auc.auc_b_interval)})"),
+        ("AUC difference B - A", f"{auc.difference:+.4f} ({level} {_ends(auc.interval, signed=True)})"),
+        ("B ahead of A in", f"{share} of the resamples (two-sided {p_text})"),
+        ("equal error rate A / B", f"{first.eer:.4f} / {second.eer:.4f}"),
+        (
+            "accuracy A / B",
+            f"{first.at_threshold.accuracy:.4f} / {second.at_threshold.accuracy:.4f} (each at its own threshold)",
+        ),
+    ]
+    for label, value in rows:
+        print(f"  {label:<24} {value}", file=stream)
+    print(f"  intervals: {auc.describe()}", file=stream)
+    for letter, result in zip("AB", comparison.results, strict=True):
+        for warning in result.warnings:
+            print(f"  warning (model {letter}): {warning}", file=stream)
+    print(f"verdict: {auc.verdict()}", file=stream)
+
+
+def _ends(interval, *, signed: bool = False) -> str:
+    """An interval's ends as "low to high" with four decimals (a sign on both when `signed`), n/a for NaN."""
+    form = "+.4f" if signed else ".4f"
+    low, high = ("n/a" if math.isnan(end) else f"{end:{form}}" for end in (interval.low, interval.high))
+    return f"{low} to {high}"
+
+
+def _run_embed(args) -> int:
+    from siamese_core.embedding import check_parquet_output
+
+    check_parquet_output(args.output, flag="-o")
+    check_outputs({"-o": args.output}, {"model": args.model, "data": args.data})
+    import_tensorflow_quietly()
+    from siamese_core.bundle import load_model
+    from siamese_core.embedding import write_embeddings
+
+    bundle = load_model(args.model)
+    written = write_embeddings(bundle, args.data, args.output, id_column=args.id_column)
+    width = len(written.columns) - 1 - (args.id_column is not None)
+    print(f"embedded {written.n_rows:,} rows ({width} dimensions); wrote {args.output}")
+    return 0
+
+
+def _run_duplicates(args) -> int:
+    check_outputs({"-o": args.output}, {"model": args.model, "data": args.data, "other table": args.against})
+    import_tensorflow_quietly()
+    from siamese_core.bundle import load_model
+    from siamese_core.duplicates import write_duplicates
+
+    bundle = load_model(args.model)
+    found = write_duplicates(
+        bundle,
+        args.data,
+        args.output,
+        against=args.against,
+        threshold=args.threshold,
+        top=args.top,
+        k=args.k,
+        id_column=args.id_column,
+    )
+    if bundle.calibration is None:
+        print(_no_calibration_note(Path(args.model).name), file=sys.stderr)
+    if args.threshold is None and args.top is None:
+        print(
+            f"note: pairs kept at the model's threshold, {bundle.threshold:.6g} (set one with --threshold, or "
+            "keep the N closest pairs with --top N)",
+            file=sys.stderr,
+        )
+    print(f"{found.describe()}; wrote {args.output}")
     return 0
 
 
@@ -758,7 +959,15 @@ def flag_words(name: str, value: str) -> str:
     return f"pass {flag}" if value == "True" else f"pass {flag} ..."
 
 
-COMMANDS = {"train": _run_train, "evaluate": _run_evaluate, "score": _run_score, "report": _run_report}
+COMMANDS = {
+    "train": _run_train,
+    "evaluate": _run_evaluate,
+    "score": _run_score,
+    "embed": _run_embed,
+    "duplicates": _run_duplicates,
+    "report": _run_report,
+    "compare-models": _run_compare_models,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from siamese_core.calibration import Calibration, CalibrationMetrics, calibration_metrics
 from siamese_core.errors import ConfigError, DataError
 from siamese_core.pairs import DISSIMILAR, SIMILAR
 
@@ -109,6 +110,9 @@ class EvalResult:
             `dissimilar_pairs_needed`: 100 for 1%, 1,000 for 0.1%).
         intervals: Bootstrap confidence intervals of AUC, EER, and accuracy, precision and recall at
             `threshold` (`siamese_core.intervals`), when asked for; else None.
+        calibration: How well the model's probability of "similar" (its `Calibration`) matches these
+            pairs: Brier score, expected calibration error, reliability table
+            (`siamese_core.calibration.calibration_metrics`); None when no calibration was given.
     """
 
     n_pairs: int
@@ -131,10 +135,14 @@ class EvalResult:
     warnings: list[str] = field(default_factory=list)
     tar_at_far: dict[float, float | None] = field(default_factory=dict)
     intervals: MetricIntervals | None = None
+    calibration: CalibrationMetrics | None = None
 
     def to_dict(self) -> dict:
         """A JSON-serialisable summary (plain floats and ints), without the ROC arrays; the true acceptance
-        rates as "tar_at_far_0.01" and "tar_at_far_0.001" (null where not measurable)."""
+        rates as "tar_at_far_0.01" and "tar_at_far_0.001" (null where not measurable); "brier_score" and
+        "expected_calibration_error" of the model's probability of "similar" (null without a calibration),
+        with a calibration also "calibration_bins" and "reliability" (one object per non-empty bin:
+        bin_low, bin_high, mean_predicted, observed_similar, pairs)."""
         metrics = self.at_threshold
         return {
             "n_pairs": int(self.n_pairs),
@@ -164,6 +172,10 @@ class EvalResult:
             "warnings": list(self.warnings),
             # "auc_ci": [low, high] and the like, with how they were made (`MetricIntervals.to_dict`).
             **({} if self.intervals is None else self.intervals.to_dict()),
+            # Null without a calibration; with one, also "calibration_bins" and "reliability".
+            "brier_score": None,
+            "expected_calibration_error": None,
+            **({} if self.calibration is None else self.calibration.to_dict()),
         }
 
 
@@ -656,7 +668,14 @@ def roc_auc(distances, labels) -> float:
 
 
 def evaluate_distances(
-    distances, labels, *, threshold=None, margin=None, intervals: bool = False, sample_ids=None
+    distances,
+    labels,
+    *,
+    threshold=None,
+    margin=None,
+    intervals: bool = False,
+    sample_ids=None,
+    calibration: Calibration | None = None,
 ) -> EvalResult:
     """Evaluate how well distances separate similar from dissimilar pairs.
 
@@ -670,6 +689,8 @@ def evaluate_distances(
         sample_ids: (n, 2) the sample of each pair's two sides (`intervals.pair_sample_ids(left, right)`),
             so that the intervals resample samples; None resamples pairs (too narrow where pairs share
             samples).
+        calibration: The model's `siamese_core.calibration.Calibration`, to measure how well its
+            probability of "similar" is calibrated on these pairs (`EvalResult.calibration`).
 
     Returns:
         An `EvalResult`.
@@ -722,6 +743,9 @@ def evaluate_distances(
         warnings=[] if warning is None else [warning],
         tar_at_far=tar,
         intervals=_intervals(distances, labels, used_threshold, sample_ids) if intervals else None,
+        calibration=(
+            None if calibration is None else calibration_metrics(calibration.p_similar(distances), labels)
+        ),
     )
 
 

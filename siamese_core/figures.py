@@ -10,7 +10,9 @@ import html
 
 import numpy as np
 import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 
+from siamese_core.calibration import CalibrationMetrics
 from siamese_core.errors import ConfigError, DataError
 from siamese_core.evaluation import EvalResult, ThresholdMetrics, check_threshold
 from siamese_core.pairs import SIMILAR
@@ -25,6 +27,9 @@ DISTANCE_AXIS_TITLE = "Euclidean distance between embeddings"
 WEBGL_POINTS = 5000
 # A ROC curve drawn with more points than this looks the same and only makes pages heavy.
 ROC_POINTS = 2000
+# Two models compared: A's colour and line, then B's (dashed, so that equal curves both show).
+MODEL_COLOURS = ("#1f77b4", "#9467bd")
+MODEL_DASHES = ("solid", "dash")
 
 
 def format_distance(value: float) -> str:
@@ -259,6 +264,84 @@ def roc_figure(result: EvalResult) -> go.Figure:
         xaxis_range=[0, 1],
         yaxis_range=[0, 1.02],
         legend={"x": 0.55, "y": 0.05},
+    )
+    return figure
+
+
+def roc_comparison_figure(results, *, names=("A", "B")) -> go.Figure:
+    """Two models' ROC curves on the same pairs, overlaid (each built by `roc_figure`).
+
+    Args:
+        results: Two evaluations of the same pairs (`EvalResult`), model A's first.
+        names: What each model is called in the legend, such as "A: old.keras".
+
+    Returns:
+        The figure: traces 0 and 1 the ROC curves of A and B (each named with its AUC; B dashed, so that
+        equal curves both show), trace 2 the chance line.
+    """
+    figures = [roc_figure(result) for result in results]
+    combined = go.Figure(layout=figures[0].layout)
+    for figure, result, name, colour, dash in zip(
+        figures, results, names, MODEL_COLOURS, MODEL_DASHES, strict=True
+    ):
+        curve = figure.data[0]
+        curve.update(
+            name=f"{plotly_text(name)} (AUC = {result.auc:.3f})",
+            line={"color": colour, "dash": dash, "width": 2},
+            hovertemplate=f"{plotly_text(name)}<br>" + curve.hovertemplate,
+        )
+        combined.add_trace(curve)
+    combined.add_trace(figures[0].data[1])  # the chance line
+    combined.update_layout(title="ROC curves of the two models on the same pairs")
+    return combined
+
+
+def histogram_comparison_figure(
+    distances, labels, *, thresholds=(None, None), names=("A", "B"), nbins: int = 40
+) -> go.Figure:
+    """Two models' distances of the same pairs, one panel each: similar and dissimilar pairs overlaid.
+
+    Two models' distances need not be on one scale (another margin, embedding size or feature scaling
+    gives other distances), so each panel has its own distance axis and bins (each panel is
+    `distance_histogram` of one model); what compares is how much the two colours overlap within each
+    panel, not where they lie across panels.
+
+    Args:
+        distances: Model A's (n,) distances and model B's.
+        labels: (n,) 0 for similar, 1 for dissimilar.
+        thresholds: Each model's threshold, drawn as a solid vertical line in its panel (None: none).
+        names: What each model is called in the panel titles.
+        nbins: Number of bins of each panel.
+
+    Returns:
+        The figure: traces 0 and 1 model A's similar and dissimilar pairs (left panel), 2 and 3 model B's
+        (right panel); the legend shows each class once and toggles it in both panels.
+
+    Raises:
+        DataError: No distances, lengths that differ, or non-finite distances.
+        ConfigError: A threshold that is not a finite number, or fewer than one bin.
+    """
+    figure = make_subplots(rows=1, cols=2, subplot_titles=[plotly_text(name) for name in names])
+    for column, (values, threshold) in enumerate(zip(distances, thresholds, strict=True), start=1):
+        single = distance_histogram(values, labels, threshold=threshold, nbins=nbins)
+        for trace, group in zip(single.data, ("similar", "dissimilar"), strict=True):
+            trace.update(legendgroup=group, showlegend=column == 1)
+            figure.add_trace(trace, row=1, col=column)
+        if threshold is not None:
+            figure.add_vline(
+                x=float(threshold),
+                line_color=THRESHOLD_COLOUR,
+                annotation_text=f"threshold {format_distance(threshold)}",
+                annotation_position="top right",
+                row=1,
+                col=column,
+            )
+        figure.update_xaxes(title_text="distance (this model's own scale)", row=1, col=column)
+    figure.update_yaxes(title_text="pairs", row=1, col=1)
+    figure.update_layout(
+        barmode="overlay",
+        title="Distances of similar and dissimilar pairs, each model on its own scale",
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.08, "x": 0},
     )
     return figure
 
@@ -516,5 +599,74 @@ def confusion_figure(metrics: ThresholdMetrics) -> go.Figure:
     figure.update_layout(
         title=f"Confusion matrix at threshold {format_distance(metrics.threshold)}",
         yaxis_autorange="reversed",
+    )
+    return figure
+
+
+def reliability_figure(metrics: CalibrationMetrics) -> go.Figure:
+    """The reliability diagram of probabilities of "similar": per bin of predicted probability, the mean
+    prediction against the observed share of similar pairs, with the pairs each bin holds.
+
+    Args:
+        metrics: From `siamese_core.calibration.calibration_metrics` (or `EvalResult.calibration`).
+
+    Returns:
+        The figure: trace 0 the diagonal of perfect calibration, trace 1 the bins (x mean predicted, y
+        observed share, text and hover their pair counts), trace 2 the pairs per bin as bars on a second
+        axis. The title gives the expected calibration error and the Brier score.
+    """
+    table = metrics.reliability
+    figure = go.Figure()
+    figure.add_trace(
+        go.Scatter(
+            x=[0.0, 1.0],
+            y=[0.0, 1.0],
+            mode="lines",
+            name="perfectly calibrated",
+            line={"color": "#999999", "dash": "dash"},
+            hoverinfo="skip",
+        )
+    )
+    counts = table["pairs"].to_numpy()
+    figure.add_trace(
+        go.Scatter(
+            x=table["mean_predicted"],
+            y=table["observed_similar"],
+            customdata=np.column_stack([table["bin_low"], table["bin_high"], counts]),
+            mode="lines+markers+text",
+            name="p_similar",
+            text=[f"{count:,}" for count in counts],
+            textposition="top left",
+            marker={"color": SIMILAR_COLOUR, "size": 9},
+            line={"color": SIMILAR_COLOUR},
+            hovertemplate=(
+                "p_similar %{customdata[0]:.1f} to %{customdata[1]:.1f}: %{customdata[2]:,} pairs<br>"
+                "mean predicted %{x:.3f}<br>observed share similar %{y:.3f}<extra></extra>"
+            ),
+        )
+    )
+    figure.add_trace(
+        go.Bar(
+            x=(table["bin_low"] + table["bin_high"]) / 2,
+            y=counts,
+            width=1 / metrics.bins,
+            name="pairs per bin",
+            yaxis="y2",
+            marker={"color": SIMILAR_COLOUR, "opacity": 0.15},
+            hovertemplate="%{y:,} pairs<extra></extra>",
+        )
+    )
+    figure.update_layout(
+        title=f"Reliability of p_similar (ECE {metrics.ece:.4f}, Brier {metrics.brier:.4f})",
+        xaxis={"title": "predicted probability of similar (mean of the bin)", "range": [0, 1]},
+        yaxis={"title": "observed share of similar pairs", "range": [0, 1.02]},
+        yaxis2={
+            "title": "pairs",
+            "overlaying": "y",
+            "side": "right",
+            "showgrid": False,
+            "rangemode": "tozero",
+        },
+        legend={"x": 0.02, "y": 0.98},
     )
     return figure

@@ -37,6 +37,12 @@ When only distances and labels are known (which pairs share a sample is not), ea
 and the pairs are resampled (percentile interval, no correction); `MetricIntervals.describe` then says
 the intervals may be too narrow.
 
+Two models on the same pairs (`compare_aucs`): each resample is drawn once and both models' AUCs are
+measured on it, with the same sample counts and the same pair-level weight for each pair (drawn for the
+pairs, not for where a model's distances sort them). The difference B - A is a sum over pairs like any
+metric here, so its interval is made and corrected in the same way; what the two models get right or
+wrong together cancels in it, which is why it is much narrower than the two AUCs' intervals suggest.
+
 The interval is the percentile interval (Efron and Tibshirani, "An Introduction to the Bootstrap",
 1993, ch. 13): the (1 - confidence) / 2 and (1 + confidence) / 2 quantiles of the metric over the
 resamples, 1,000 by default, shrunk as above. A resample without a similar or without a dissimilar pair
@@ -105,6 +111,23 @@ class Interval:
 _NO_INTERVAL = Interval(math.nan, math.nan)
 
 
+def _how_resampled(confidence: float, resamples: int, n_units: int, resampled: str, seed: int) -> str:
+    """The start of a `describe`: the level, the resamples, what was resampled and what that means."""
+    text = (
+        f"{confidence:.0%} intervals from {resamples:,} bootstrap resamples of the {n_units:,} {resampled} "
+        f"(seed {seed})"
+    )
+    if resampled == SAMPLES:
+        return text + (
+            "; pairs that share a sample are drawn together, and the spread is corrected so that each "
+            "pair's own variation counts once"
+        )
+    return text + (
+        "; which pairs share a sample is not known, so pairs were drawn alone and the intervals may be too "
+        "narrow"
+    )
+
+
 @dataclass
 class MetricIntervals:
     """Bootstrap intervals of an evaluation's metrics.
@@ -141,20 +164,7 @@ class MetricIntervals:
 
     def describe(self) -> str:
         """How the intervals were made, in one sentence a user can check."""
-        text = (
-            f"{self.confidence:.0%} intervals from {self.resamples:,} bootstrap resamples of the "
-            f"{self.n_units:,} {self.resampled} (seed {self.seed})"
-        )
-        if self.resampled == SAMPLES:
-            text += (
-                "; pairs that share a sample are drawn together, and the spread is corrected so that each "
-                "pair's own variation counts once"
-            )
-        else:
-            text += (
-                "; which pairs share a sample is not known, so pairs were drawn alone and the intervals may "
-                "be too narrow"
-            )
+        text = _how_resampled(self.confidence, self.resamples, self.n_units, self.resampled, self.seed)
         if self.kept_ranking < self.resamples:
             text += (
                 f"; {self.resamples - self.kept_ranking:,} resamples without a similar or without a dissimilar "
@@ -263,6 +273,12 @@ class _SortedPairs:
             ([0], np.searchsorted(self.dissimilar_distances, distinct, side="right"))
         )
 
+    def ones(self) -> tuple[np.ndarray, np.ndarray]:
+        """A row of weights 1 for the similar pairs and one for the dissimilar pairs: the pairs as they are."""
+        return tuple(
+            np.ones((1, indexes.size), dtype=np.int32) for indexes in (self.similar, self.dissimilar)
+        )
+
     def called(self, threshold: float) -> tuple[int, int]:
         """(similar, dissimilar) pairs with distance <= threshold."""
         return (
@@ -347,14 +363,12 @@ def _measure(
         (auc, eer, [(accuracy, precision, recall) per threshold]), each (r,), NaN where undefined.
     """
     similar_sums = _running(similar_weights)
-    numerator = _auc(pairs, similar_sums, dissimilar_weights)
     dissimilar_sums = _running(dissimilar_weights)
     similar_total = similar_sums[:, -1].astype(np.float64)
     dissimilar_total = dissimilar_sums[:, -1].astype(np.float64)
-    ranked = (similar_total > 0) & (dissimilar_total > 0)
+    auc = _ratio_auc(pairs, similar_sums, dissimilar_weights, dissimilar_total)
     with np.errstate(divide="ignore", invalid="ignore"):
-        auc = np.where(ranked, numerator / (similar_total * dissimilar_total), np.nan)
-        eer = np.where(ranked, _eer(pairs, similar_sums, dissimilar_sums), np.nan)
+        eer = np.where(np.isfinite(auc), _eer(pairs, similar_sums, dissimilar_sums), np.nan)
     at_thresholds = []
     for threshold in thresholds:
         n_similar, n_dissimilar = pairs.called(threshold)
@@ -362,6 +376,32 @@ def _measure(
         fp = dissimilar_sums[:, n_dissimilar].astype(np.float64)
         at_thresholds.append(_rates(tp, fp, similar_total, dissimilar_total))
     return auc, eer, at_thresholds
+
+
+def _ratio_auc(
+    pairs: _SortedPairs,
+    similar_sums: np.ndarray,
+    dissimilar_weights: np.ndarray,
+    dissimilar_total: np.ndarray,
+) -> np.ndarray:
+    """(r,) weighted AUC: the numerator (`_auc`) over similar x dissimilar weight; NaN where either is 0."""
+    similar_total = similar_sums[:, -1].astype(np.float64)
+    numerator = _auc(pairs, similar_sums, dissimilar_weights)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(
+            (similar_total > 0) & (dissimilar_total > 0),
+            numerator / (similar_total * dissimilar_total),
+            np.nan,
+        )
+
+
+def _weighted_auc(
+    pairs: _SortedPairs, similar_weights: np.ndarray, dissimilar_weights: np.ndarray
+) -> np.ndarray:
+    """(r,) weighted AUC of r rows of weights (in `pairs`' orders), without the rest of `_measure`."""
+    return _ratio_auc(
+        pairs, _running(similar_weights), dissimilar_weights, dissimilar_weights.sum(axis=1, dtype=np.float64)
+    )
 
 
 def _rates(tp, fp, similar_total, dissimilar_total) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -435,20 +475,27 @@ def corrected_interval(
     Returns:
         The interval; NaN ends when no samples-bootstrap resample measured the metric.
     """
-    samples = np.asarray(sample_replicates, dtype=np.float64)
-    samples = samples[np.isfinite(samples)]
-    pairs = np.asarray(pair_replicates, dtype=np.float64)
-    pairs = pairs[np.isfinite(pairs)]
+    samples = _finite(sample_replicates)
     if samples.size == 0:
         return _NO_INTERVAL
     low, high = np.quantile(samples, [(1 - confidence) / 2, (1 + confidence) / 2])
+    factor = _shrink_factor(samples, _finite(pair_replicates))
+    return Interval(float(estimate + factor * (low - estimate)), float(estimate + factor * (high - estimate)))
+
+
+def _finite(replicates) -> np.ndarray:
+    values = np.asarray(replicates, dtype=np.float64)
+    return values[np.isfinite(values)]
+
+
+def _shrink_factor(samples: np.ndarray, pairs: np.ndarray) -> float:
+    """sqrt(max(V_s - 2 V_p, V_p) / V_s), at most 1 (1 where V_s is 0), of finite replicates."""
     sample_variance = float(samples.var(ddof=1)) if samples.size > 1 else 0.0
     pair_variance = float(pairs.var(ddof=1)) if pairs.size > 1 else 0.0
-    factor = 1.0
-    if sample_variance > 0:
-        wanted = max(sample_variance - 2 * pair_variance, pair_variance)
-        factor = min(1.0, math.sqrt(wanted / sample_variance))
-    return Interval(float(estimate + factor * (low - estimate)), float(estimate + factor * (high - estimate)))
+    if sample_variance <= 0:
+        return 1.0
+    wanted = max(sample_variance - 2 * pair_variance, pair_variance)
+    return min(1.0, math.sqrt(wanted / sample_variance))
 
 
 def _percentile(values: np.ndarray, confidence: float) -> Interval:
@@ -475,6 +522,134 @@ class _Replicates:
         self.ranking[:, done] = auc, eer
         for threshold, values in zip(thresholds, at, strict=True):
             self.at.setdefault(threshold, np.full((3, self.ranking.shape[1]), np.nan))[:, done] = values
+
+
+def _checked_settings(resamples, confidence) -> tuple[int, float]:
+    """`resamples` and `confidence` as an int and a float, or a `ConfigError` saying what was received."""
+    if isinstance(resamples, bool) or not isinstance(resamples, (int, np.integer)) or resamples < 1:
+        raise ConfigError(f"resamples must be a positive integer. Received: resamples={resamples!r}")
+    confidence = check_threshold(confidence, name="confidence")
+    if not 0 < confidence < 1:
+        raise ConfigError(
+            f"confidence must be between 0 and 1, such as 0.95. Received: confidence={confidence:g}"
+        )
+    return int(resamples), confidence
+
+
+def _pair_bits(generator, rows: int, columns: int) -> np.ndarray:
+    """(rows, columns) int32 weights of 0 or 2, each with chance 1/2."""
+    size = rows * columns
+    bits = np.unpackbits(np.frombuffer(generator.bytes((size + 7) // 8), dtype=np.uint8), count=size)
+    weights = bits.reshape(rows, columns).astype(np.int32)
+    weights *= 2
+    return weights
+
+
+def _product_weights(counts: np.ndarray, units: np.ndarray, columns=slice(None)) -> np.ndarray:
+    """(resamples, pairs) weights: the product of the counts of each pair's units ((sides, pairs))."""
+    weights = np.take(counts, units[0, columns], axis=1)
+    for other in units[1:]:
+        weights *= np.take(counts, other[columns], axis=1)
+    return weights
+
+
+class _Resampler:
+    """What every resample draws for one set of pairs: how often each unit is drawn, and each pair's own
+    weight (samples bootstrap only).
+
+    The pair-level weights are tied to the pairs, not to where a model's distances sort them: they are
+    drawn for the pairs in the order of `order` (its similar pairs, then its dissimilar ones), and
+    `own_weights` puts them in another sorting's order. So every measurement on the same pairs, sample
+    ids and seed (one model's metrics, or two models' in `compare_aucs`) reads the same resamples.
+
+    Args:
+        n_pairs: How many pairs.
+        sample_ids: (n_pairs, 2) the sample of each pair's two sides, or None to resample the pairs.
+        resamples: How many resamples.
+        seed: Seed of the draws.
+        order: The sorting whose order the pair-level weights are drawn in.
+
+    Raises:
+        DataError: Sample ids of another shape.
+    """
+
+    def __init__(self, n_pairs: int, sample_ids, *, resamples: int, seed: int, order: _SortedPairs):
+        if sample_ids is None:
+            self.resampled = PAIRS
+            self.n_units = n_pairs
+            units = np.arange(n_pairs)[:, None]
+        else:
+            sample_ids = np.asarray(sample_ids)
+            if sample_ids.shape != (n_pairs, 2):
+                raise DataError(
+                    f"sample_ids must be (pairs, 2), one sample per side; received {sample_ids.shape} for "
+                    f"{n_pairs} pairs"
+                )
+            _, units = np.unique(sample_ids.reshape(-1), return_inverse=True)
+            units = units.reshape(n_pairs, 2)
+            n_samples = int(units.max()) + 1
+            itself = np.flatnonzero(units[:, 0] == units[:, 1])
+            units[itself, 1] = n_samples + np.arange(itself.size)  # its second side drawn on its own
+            self.resampled = SAMPLES
+            self.n_units = n_samples
+        self.resamples = resamples
+        self.seed = seed
+        self._units = units  # (pairs, sides), in the input order
+        self._draws = int(units.max()) + 1
+        self._n_pairs = n_pairs
+        self._block = int(np.clip(BLOCK_VALUES // max(n_pairs, 1), 1, MAX_BLOCK))
+        self._order = (order.similar, order.dissimilar)
+
+    def units(self, pairs: _SortedPairs) -> tuple[np.ndarray, np.ndarray]:
+        """(sides, pairs) units of the similar pairs of `pairs`, in its order, and of its dissimilar ones."""
+        return self._units[pairs.similar].T.copy(), self._units[pairs.dissimilar].T.copy()
+
+    def own_weights(self, pairs: _SortedPairs, pair_weights: tuple[np.ndarray, np.ndarray]):
+        """The pair-level weights of a block (as `blocks` yields them) in the order of `pairs`."""
+        placed = []
+        for weights, drawn, wanted in zip(
+            pair_weights, self._order, (pairs.similar, pairs.dissimilar), strict=True
+        ):
+            if np.array_equal(drawn, wanted):
+                placed.append(weights)
+                continue
+            position = np.empty(self._n_pairs, dtype=np.intp)
+            position[drawn] = np.arange(drawn.size)
+            placed.append(np.take(weights, position[wanted], axis=1))
+        return tuple(placed)
+
+    def blocks(self):
+        """(rows, counts, pair weights) per block of resamples, from one generator in one order.
+
+        Counts: (resamples in the block, units), how often each unit is drawn: `_draws` units drawn
+        uniformly with replacement (multinomial counts), as integers counted with one `bincount`.
+        Pair weights (samples bootstrap only, else None): (resamples, similar pairs) and (resamples,
+        dissimilar pairs) arrays of 0 or 2, from random bits, in the order of `order`.
+        """
+        generator = np.random.default_rng(self.seed)
+        n = self._draws
+        for start in range(0, self.resamples, self._block):
+            width = min(self._block, self.resamples - start)
+            draws = generator.integers(0, n, size=(width, n), dtype=np.int32).astype(np.intp)
+            draws += (np.arange(width) * n)[:, None]
+            counts = np.bincount(draws.reshape(-1), minlength=width * n).reshape(width, n)
+            # int32 unless the running sums of a block (at most a largest weight x all pairs), doubled
+            # where ties count half, could pass 2**31.
+            largest = int(counts.max()) ** self._units.shape[1]
+            dtype = np.int32 if largest * self._n_pairs < 2**30 else np.int64
+            pair_weights = None
+            if self.resampled == SAMPLES:
+                pair_weights = tuple(_pair_bits(generator, width, order.size) for order in self._order)
+            yield slice(start, start + width), counts.astype(dtype), pair_weights
+
+
+def _interval_of(
+    resampled: str, estimate: float, replicates: list[np.ndarray], confidence: float
+) -> Interval:
+    """The interval of one metric from its replicates of each kind (see `corrected_interval`)."""
+    if resampled == PAIRS:
+        return _percentile(replicates[0], confidence)
+    return corrected_interval(estimate, replicates[0], replicates[1], confidence=confidence)
 
 
 class PairBootstrap:
@@ -509,96 +684,25 @@ class PairBootstrap:
         seed: int = DEFAULT_SEED,
     ):
         distances, similar_mask = check_distances(distances, labels)
-        if isinstance(resamples, bool) or not isinstance(resamples, (int, np.integer)) or resamples < 1:
-            raise ConfigError(f"resamples must be a positive integer. Received: resamples={resamples!r}")
-        confidence = check_threshold(confidence, name="confidence")
-        if not 0 < confidence < 1:
-            raise ConfigError(
-                f"confidence must be between 0 and 1, such as 0.95. Received: confidence={confidence:g}"
-            )
-        self.resamples = int(resamples)
-        self.confidence = confidence
+        self.resamples, self.confidence = _checked_settings(resamples, confidence)
         self.seed = int(seed)
         self._pairs = _SortedPairs(distances, similar_mask)
-        n = distances.size
-        if sample_ids is None:
-            self.resampled = PAIRS
-            self.n_units = n
-            units = np.arange(n)[:, None]
-        else:
-            sample_ids = np.asarray(sample_ids)
-            if sample_ids.shape != (n, 2):
-                raise DataError(
-                    f"sample_ids must be (pairs, 2), one sample per side; received {sample_ids.shape} for "
-                    f"{n} pairs"
-                )
-            _, units = np.unique(sample_ids.reshape(-1), return_inverse=True)
-            units = units.reshape(n, 2)
-            n_samples = int(units.max()) + 1
-            itself = np.flatnonzero(units[:, 0] == units[:, 1])
-            units[itself, 1] = n_samples + np.arange(itself.size)  # its second side drawn on its own
-            self.resampled = SAMPLES
-            self.n_units = n_samples
-        self._draws = int(units.max()) + 1
-        self._similar_units = units[self._pairs.similar].T.copy()  # (sides, similar pairs)
-        self._dissimilar_units = units[self._pairs.dissimilar].T.copy()
-        self._block = int(np.clip(BLOCK_VALUES // max(n, 1), 1, MAX_BLOCK))
+        self._resampler = _Resampler(
+            distances.size, sample_ids, resamples=self.resamples, seed=self.seed, order=self._pairs
+        )
+        self.resampled = self._resampler.resampled
+        self.n_units = self._resampler.n_units
+        self._similar_units, self._dissimilar_units = self._resampler.units(self._pairs)
         self._estimate = _Replicates(1)
         self._kinds: list[_Replicates] | None = None  # the resamples, then pair-level weights (samples)
 
-    def _blocks(self):
-        """(rows, counts, pair weights) per block of resamples, from one generator in one order.
-
-        Counts: (resamples in the block, units), how often each unit is drawn: `_draws` units drawn
-        uniformly with replacement (multinomial counts), as integers counted with one `bincount`.
-        Pair weights (samples bootstrap only): (resamples, similar pairs) and (resamples, dissimilar
-        pairs) arrays of 0 or 2, from random bits.
-        """
-        generator = np.random.default_rng(self.seed)
-        n = self._draws
-        for start in range(0, self.resamples, self._block):
-            width = min(self._block, self.resamples - start)
-            draws = generator.integers(0, n, size=(width, n), dtype=np.int32).astype(np.intp)
-            draws += (np.arange(width) * n)[:, None]
-            counts = np.bincount(draws.reshape(-1), minlength=width * n).reshape(width, n)
-            # int32 unless the running sums of a block (at most a largest weight x all pairs), doubled
-            # where ties count half, could pass 2**31.
-            largest = int(counts.max()) ** self._similar_units.shape[0]
-            n_pairs = self._pairs.similar.size + self._pairs.dissimilar.size
-            dtype = np.int32 if largest * n_pairs < 2**30 else np.int64
-            pair_weights = None
-            if self.resampled == SAMPLES:
-                pair_weights = tuple(self._bits(generator, width, size) for size in self._class_sizes())
-            yield slice(start, start + width), counts.astype(dtype), pair_weights
-
-    def _class_sizes(self) -> tuple[int, int]:
-        return self._pairs.similar.size, self._pairs.dissimilar.size
-
-    @staticmethod
-    def _bits(generator, rows: int, columns: int) -> np.ndarray:
-        """(rows, columns) int32 weights of 0 or 2, each with chance 1/2."""
-        size = rows * columns
-        bits = np.unpackbits(np.frombuffer(generator.bytes((size + 7) // 8), dtype=np.uint8), count=size)
-        weights = bits.reshape(rows, columns).astype(np.int32)
-        weights *= 2
-        return weights
-
-    @staticmethod
-    def _weights(counts: np.ndarray, units: np.ndarray, columns=slice(None)) -> np.ndarray:
-        """(resamples, pairs) weights: the product of the counts of each pair's units."""
-        weights = np.take(counts, units[0, columns], axis=1)
-        for other in units[1:]:
-            weights *= np.take(counts, other[columns], axis=1)
-        return weights
-
     def _measure_all(self, thresholds: tuple[float, ...]) -> None:
         """One pass over all resamples: the ranking metrics and those at `thresholds`, of every kind."""
-        ones = tuple(np.ones((1, size), dtype=np.int32) for size in self._class_sizes())
-        self._estimate.keep(slice(0, 1), *ones, self._pairs, thresholds)
+        self._estimate.keep(slice(0, 1), *self._pairs.ones(), self._pairs, thresholds)
         kinds = [_Replicates(self.resamples) for _ in range(2 if self.resampled == SAMPLES else 1)]
-        for done, counts, pair_weights in self._blocks():
-            similar = self._weights(counts, self._similar_units)
-            dissimilar = self._weights(counts, self._dissimilar_units)
+        for done, counts, pair_weights in self._resampler.blocks():
+            similar = _product_weights(counts, self._similar_units)
+            dissimilar = _product_weights(counts, self._dissimilar_units)
             kinds[0].keep(done, similar, dissimilar, self._pairs, thresholds)
             if pair_weights is not None:
                 kinds[1].keep(done, *pair_weights, self._pairs, thresholds)
@@ -607,8 +711,7 @@ class PairBootstrap:
     def _measure_threshold(self, threshold: float) -> None:
         """The metrics at one more threshold, from the class totals kept and the weights of the pairs on
         the shorter side of the threshold only (the pairs called similar, or those not)."""
-        ones = tuple(np.ones((1, size), dtype=np.int32) for size in self._class_sizes())
-        self._estimate.keep(slice(0, 1), *ones, self._pairs, (threshold,))
+        self._estimate.keep(slice(0, 1), *self._pairs.ones(), self._pairs, (threshold,))
         sides = tuple(
             (units, n_called, n_called <= units.shape[1] - n_called)
             for units, n_called in zip(
@@ -616,10 +719,10 @@ class PairBootstrap:
             )
         )
         called = [np.zeros_like(kind.totals) for kind in self._kinds]  # (tp, fp) of each kind
-        for done, counts, pair_weights in self._blocks():
+        for done, counts, pair_weights in self._resampler.blocks():
             for side, (units, n_called, direct) in enumerate(sides):
                 columns = slice(0, n_called) if direct else slice(n_called, None)
-                weightings = [self._weights(counts, units, columns)]
+                weightings = [_product_weights(counts, units, columns)]
                 if pair_weights is not None:
                     weightings.append(pair_weights[side][:, columns])
                 for kind, kind_called, weights in zip(self._kinds, called, weightings, strict=True):
@@ -633,9 +736,7 @@ class PairBootstrap:
                 kind.at.pop(oldest, None)
 
     def _interval(self, estimate: float, replicates: list[np.ndarray]) -> Interval:
-        if self.resampled == PAIRS:
-            return _percentile(replicates[0], self.confidence)
-        return corrected_interval(estimate, replicates[0], replicates[1], confidence=self.confidence)
+        return _interval_of(self.resampled, estimate, replicates, self.confidence)
 
     def ranking(self) -> tuple[Interval, Interval]:
         """Intervals of the ROC AUC and the equal error rate."""
@@ -722,3 +823,185 @@ def bootstrap_intervals(
         distances, labels, sample_ids=sample_ids, resamples=resamples, confidence=confidence, seed=seed
     )
     return bootstrap.intervals(threshold)
+
+
+@dataclass(frozen=True)
+class AucComparison:
+    """Two models' ROC AUCs on the same pairs, and their difference with a paired bootstrap interval.
+
+    Attributes:
+        auc_a: Model A's ROC AUC on the pairs (similar positive, score = -distance).
+        auc_b: Model B's.
+        difference: `auc_b - auc_a`: above 0 when B ranks the pairs better than A.
+        interval: The interval of `difference`, from resamples that measure both models on the same draws.
+        auc_a_interval: The interval of A's AUC, from the same resamples.
+        auc_b_interval: The interval of B's AUC, likewise.
+        share_b_better: The share of the bootstrap distribution of the difference above 0 (B's AUC
+            higher): the distribution the interval is read from (for samples, shrunk toward the estimate as
+            the interval is); NaN when no resample measured it.
+        p_value: Two-sided bootstrap p-value of "the models rank the pairs equally well": twice the smaller
+            share of that distribution at or below 0 and at or above 0, at most 1. The interval at level c
+            leaves 0 out about when p < 1 - c; identical models give 1.
+        resampled: "samples" (pairs weighted by their samples' counts) or "pairs" (sample identity unknown).
+        n_units: How many samples (or pairs) each resample draws.
+        resamples: Bootstrap resamples drawn.
+        kept: Resamples with similar and dissimilar pairs, the ones measured (the same for both models).
+        confidence: The intervals' level, such as 0.95.
+        seed: The seed the resamples were drawn with.
+    """
+
+    auc_a: float
+    auc_b: float
+    difference: float
+    interval: Interval
+    auc_a_interval: Interval
+    auc_b_interval: Interval
+    share_b_better: float
+    p_value: float
+    resampled: str
+    n_units: int
+    resamples: int
+    kept: int
+    confidence: float = DEFAULT_CONFIDENCE
+    seed: int = DEFAULT_SEED
+
+    def verdict(self, names: tuple[str, str] = ("A", "B")) -> str:
+        """The answer to "is B better?" in words: which model is better when the interval of the difference
+        leaves 0 out, else that there is no clear difference.
+
+        Args:
+            names: What to call the two models, A's name first.
+        """
+        low, high = self.interval.low, self.interval.high
+        if math.isnan(low) or math.isnan(high):
+            return "not measured: no resample held both similar and dissimilar pairs"
+        if low > 0:
+            return f"{names[1]} is better: the interval of the AUC difference excludes 0"
+        if high < 0:
+            return f"{names[0]} is better: the interval of the AUC difference excludes 0"
+        return "no clear difference: the interval of the AUC difference includes 0"
+
+    def describe(self) -> str:
+        """How the intervals were made, in one sentence a user can check."""
+        text = _how_resampled(self.confidence, self.resamples, self.n_units, self.resampled, self.seed)
+        text += "; both models are measured on every resample, so the difference's interval is paired"
+        if self.kept < self.resamples:
+            text += (
+                f"; {self.resamples - self.kept:,} resamples without a similar or without a dissimilar pair "
+                "were left out"
+            )
+        return text + "."
+
+    def to_dict(self) -> dict:
+        """JSON-ready: the AUCs, their difference and the intervals as [low, high] ("auc_a_ci",
+        "auc_b_ci", "auc_difference_ci"), the share and p-value, the verdict, and how they were made."""
+        return {
+            "auc_a": float(self.auc_a),
+            "auc_a_ci": self.auc_a_interval.as_list(),
+            "auc_b": float(self.auc_b),
+            "auc_b_ci": self.auc_b_interval.as_list(),
+            "auc_difference": float(self.difference),
+            "auc_difference_ci": self.interval.as_list(),
+            "share_b_better": None if math.isnan(self.share_b_better) else float(self.share_b_better),
+            "p_value": None if math.isnan(self.p_value) else float(self.p_value),
+            "verdict": self.verdict(),
+            "ci_confidence": float(self.confidence),
+            "ci_resamples": int(self.resamples),
+            "ci_kept": int(self.kept),
+            "ci_resampled": self.resampled,
+            "ci_units": int(self.n_units),
+            "ci_seed": int(self.seed),
+        }
+
+
+def compare_aucs(
+    distances_a,
+    distances_b,
+    labels,
+    *,
+    sample_ids=None,
+    resamples: int = DEFAULT_RESAMPLES,
+    confidence: float = DEFAULT_CONFIDENCE,
+    seed: int = DEFAULT_SEED,
+) -> AucComparison:
+    """Two models' ROC AUCs on the same pairs and the difference B - A, with a paired bootstrap interval.
+
+    Paired: each resample draws the samples (or pairs) once, as `bootstrap_intervals` does, and measures
+    both models on it: the same counts, and the same pair-level weights for each pair, whatever order each
+    model's distances sort the pairs in. What the two models get right or wrong together cancels in the
+    difference, so its interval is much narrower than the two AUC intervals would suggest. The difference
+    is a sum over pairs like any metric here, so its spread is corrected as theirs is (`corrected_interval`).
+
+    Args:
+        distances_a: (n,) model A's distances of the pairs.
+        distances_b: (n,) model B's distances of the same pairs, in the same order (any scale: only how
+            each model ranks the pairs counts).
+        labels: (n,) 0 similar, 1 dissimilar; both present.
+        sample_ids: (n, 2) the sample of each pair's two sides, such as `pair_sample_ids(left, right)`;
+            None resamples the pairs (intervals then too narrow where pairs share samples).
+        resamples: Bootstrap resamples (1,000 by default).
+        confidence: The intervals' level (0.95 by default).
+        seed: Seed of the resampling (0 by default): the same inputs and seed give the same result.
+
+    Returns:
+        `AucComparison`.
+
+    Raises:
+        DataError: Bad distances or labels, distances of another length for B, or sample ids of another
+            shape.
+        ConfigError: Bad resamples or confidence.
+    """
+    distances_a, similar_mask = check_distances(distances_a, labels)
+    n_b = np.asarray(distances_b).size
+    if n_b != distances_a.size:
+        raise DataError(
+            f"both models must be measured on the same pairs: received {distances_a.size:,} distances for "
+            f"model A and {n_b:,} for model B"
+        )
+    distances_b, _ = check_distances(distances_b, labels)
+    resamples, confidence = _checked_settings(resamples, confidence)
+    models = (_SortedPairs(distances_a, similar_mask), _SortedPairs(distances_b, similar_mask))
+    resampler = _Resampler(distances_a.size, sample_ids, resamples=resamples, seed=int(seed), order=models[0])
+    units = [resampler.units(pairs) for pairs in models]
+    kinds = 2 if resampler.resampled == SAMPLES else 1
+    replicates = np.full((2, kinds, resamples), np.nan)  # model, kind (product weights, pair-level), resample
+    for done, counts, pair_weights in resampler.blocks():
+        for model, pairs in enumerate(models):
+            similar, dissimilar = (_product_weights(counts, side) for side in units[model])
+            replicates[model, 0, done] = _weighted_auc(pairs, similar, dissimilar)
+            if pair_weights is not None:
+                replicates[model, 1, done] = _weighted_auc(pairs, *resampler.own_weights(pairs, pair_weights))
+    estimates = [float(_weighted_auc(pairs, *pairs.ones())[0]) for pairs in models]  # the pairs as they are
+    difference = estimates[1] - estimates[0]
+    differences = list(replicates[1] - replicates[0])
+    spread = _difference_distribution(resampler.resampled, difference, differences)
+    if spread.size:
+        share = float(np.mean(spread > 0))
+        p_value = min(1.0, 2 * float(min(np.mean(spread <= 0), np.mean(spread >= 0))))
+    else:
+        share = p_value = math.nan
+    return AucComparison(
+        auc_a=estimates[0],
+        auc_b=estimates[1],
+        difference=difference,
+        interval=_interval_of(resampler.resampled, difference, differences, confidence),
+        auc_a_interval=_interval_of(resampler.resampled, estimates[0], list(replicates[0]), confidence),
+        auc_b_interval=_interval_of(resampler.resampled, estimates[1], list(replicates[1]), confidence),
+        share_b_better=share,
+        p_value=p_value,
+        resampled=resampler.resampled,
+        n_units=resampler.n_units,
+        resamples=resamples,
+        kept=int(np.isfinite(replicates[0, 0]).sum()),
+        confidence=confidence,
+        seed=int(seed),
+    )
+
+
+def _difference_distribution(resampled: str, estimate: float, replicates: list[np.ndarray]) -> np.ndarray:
+    """The finite replicates of the difference as the interval reads them: shrunk toward the estimate by
+    `corrected_interval`'s factor when samples were resampled, as they are when pairs were."""
+    differences = _finite(replicates[0])
+    if resampled == PAIRS:
+        return differences
+    return estimate + _shrink_factor(differences, _finite(replicates[1])) * (differences - estimate)

@@ -12,8 +12,9 @@ import math
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
+from siamese_core.calibration import Calibration
 from siamese_core.evaluation import EvalResult, hardest_pairs
-from siamese_core.figures import distance_histogram, loss_figure, roc_figure
+from siamese_core.figures import distance_histogram, loss_figure, reliability_figure, roc_figure
 from siamese_core.outputs import atomic_write
 from siamese_core.pairs import LabelMapping
 
@@ -94,6 +95,7 @@ def _metrics_table(result: EvalResult) -> str:
             ]
             for far, tar in result.tar_at_far.items()
         ),
+        *_calibration_rows(result),
         ["mean distance, similar pairs", _number(result.mean_distance_similar)],
         ["mean distance, dissimilar pairs", _number(result.mean_distance_dissimilar)],
         ["margin m", _number(result.margin)],
@@ -109,6 +111,51 @@ def _metrics_table(result: EvalResult) -> str:
     cells = [[*row[:2], _interval(getattr(intervals, row[2])) if len(row) > 2 else ""] for row in rows]
     table = _table(["metric", "value", f"{intervals.confidence:.0%} interval"], cells, numeric_columns=(1, 2))
     return table + f'<p class="note">{html.escape(intervals.describe())}</p>'
+
+
+def _calibration_rows(result: EvalResult) -> list[list[str]]:
+    """The Brier score and the expected calibration error of p_similar, "n/a" without a calibration."""
+    metrics = result.calibration
+    if metrics is None:
+        return [["Brier score of p_similar", "n/a (no calibration)"]]
+    return [
+        ["Brier score of p_similar", _number(metrics.brier)],
+        [f"expected calibration error of p_similar ({metrics.bins} bins)", _number(metrics.ece)],
+    ]
+
+
+def _calibration_section(result: EvalResult, calibration: Calibration | None) -> list[str]:
+    """The reliability diagram and table of p_similar on these pairs, and where the calibration comes from;
+    a line saying there is none when there is none."""
+    metrics = result.calibration
+    if metrics is None:
+        why = (
+            "the model has no calibration (made before models kept one, or trained without held-out pairs "
+            "of both classes)"
+            if calibration is None
+            else "it was not measured on these pairs"
+        )
+        return [f"<p>No calibrated probability of similar (p_similar): {html.escape(why)}.</p>"]
+    sections = [
+        "<p>p_similar is the model's calibrated probability that a pair is similar"
+        + (f" ({html.escape(calibration.describe())})" if calibration is not None else "")
+        + ". Each point is one bin of predicted probability: its mean prediction against the share of its "
+        "pairs that are similar; on the diagonal, predictions are right on average. The expected "
+        f"calibration error is the mean gap over the {metrics.bins} equal-width bins, each weighted by its "
+        "pairs.</p>"
+    ]
+    sections.append(_figure_div(reliability_figure(metrics)))
+    sections.append(
+        _table(
+            ["predicted probability", "mean predicted", "observed share similar", "pairs"],
+            [
+                [f"{low:.1f} to {high:.1f}", f"{predicted:.4f}", f"{observed:.4f}", f"{pairs:,}"]
+                for low, high, predicted, observed, pairs in metrics.reliability.itertuples(index=False)
+            ],
+            numeric_columns=(1, 2, 3),
+        )
+    )
+    return sections
 
 
 def _interval(interval) -> str:
@@ -210,6 +257,7 @@ def render_report(
     rows=None,
     data_file: str | None = None,
     split: str | None = None,
+    calibration: Calibration | None = None,
 ) -> str:
     """A standalone HTML page of an evaluation.
 
@@ -226,6 +274,9 @@ def render_report(
         data_file: The name of the file the pairs come from.
         split: How the model's training data were split and used (`FitOutcome.describe_splits`, kept in
             the model file's metrics as "split"), shown as a list.
+        calibration: The model's calibration (`SiameseBundle.calibration`), said where it comes from; the
+            Brier score, expected calibration error and reliability diagram are `result.calibration`'s
+            (evaluate with `calibration=`), "n/a" without one.
 
     Returns:
         The page as one string, plotly.js included once.
@@ -268,6 +319,8 @@ def render_report(
     )
     sections.append("<h2>ROC curve</h2>")
     sections.append(_figure_div(roc_figure(result)))
+    sections.append("<h2>Calibration of p_similar</h2>")
+    sections.extend(_calibration_section(result, calibration))
     if history and history.get("loss"):
         sections.append("<h2>Training</h2>")
         sections.append(_figure_div(loss_figure(history)))

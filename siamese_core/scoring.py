@@ -1,4 +1,5 @@
-"""Scoring pair files with a trained model: the input rows plus `distance` and `similar` columns.
+"""Scoring pair files with a trained model: the input rows plus `distance`, `similar` and, when the model
+has a calibration, `p_similar` columns.
 
 `score_file` reads, scores and writes a chunk at a time, so files larger than memory score in constant
 memory: a pair CSV, a Parquet file, or a folder of either (one output with a `source_file` column).
@@ -17,7 +18,8 @@ import numpy as np
 import pandas as pd
 
 from siamese_core.bundle import SiameseBundle
-from siamese_core.data import DROP_MISSING, as_numbers, detect_sides, first_non_number, row_number
+from siamese_core.data import DROP_MISSING, detect_sides, row_number
+from siamese_core.embedding import feature_values
 from siamese_core.errors import DataError, listed
 from siamese_core.evaluation import check_threshold
 from siamese_core.outputs import atomic_write, check_outputs
@@ -30,6 +32,7 @@ SCORE_CHUNK_ROWS = 65_536
 SOURCE_FILE_COLUMN = "source_file"
 DISTANCE_COLUMN = "distance"
 SIMILAR_COLUMN = "similar"
+P_SIMILAR_COLUMN = "p_similar"
 
 
 @dataclass(frozen=True)
@@ -41,24 +44,32 @@ class ScoreColumns:
         distance: The distance column.
         similar: The verdict column.
         source_file: The column naming each row's file (a folder's scores only).
+        p_similar: The calibrated probability that the pair is similar (a model with a calibration only).
     """
 
     distance: str = DISTANCE_COLUMN
     similar: str = SIMILAR_COLUMN
     source_file: str | None = None
+    p_similar: str | None = None
 
     @classmethod
-    def for_table(cls, columns: Sequence[str], *, folder: bool = False) -> ScoreColumns:
-        """The names added to a table with `columns` (with a `source_file` column for a folder)."""
+    def for_table(
+        cls, columns: Sequence[str], *, folder: bool = False, calibrated: bool = False
+    ) -> ScoreColumns:
+        """The names added to a table with `columns` (with a `source_file` column for a folder, and a
+        `p_similar` column for a model with a calibration)."""
         return cls(
             _free_name(DISTANCE_COLUMN, columns),
             _free_name(SIMILAR_COLUMN, columns),
             _free_name(SOURCE_FILE_COLUMN, columns) if folder else None,
+            _free_name(P_SIMILAR_COLUMN, columns) if calibrated else None,
         )
 
     def renamed(self) -> str:
         """The renamed columns in words, for messages; "" when every column has its usual name."""
         usual = {DISTANCE_COLUMN: self.distance, SIMILAR_COLUMN: self.similar}
+        if self.p_similar is not None:
+            usual[P_SIMILAR_COLUMN] = self.p_similar
         if self.source_file is not None:
             usual[SOURCE_FILE_COLUMN] = self.source_file
         renamed = {wanted: name for wanted, name in usual.items() if name != wanted}
@@ -76,7 +87,8 @@ class ScoredFile:
 
     Attributes:
         n_scored: How many pairs were scored.
-        columns: The names of the columns added.
+        columns: The names of the columns added (`columns.p_similar` is None when the model has no
+            calibration, so no probability was written).
     """
 
     n_scored: int
@@ -124,38 +136,13 @@ def pair_features(
         )
     order = [position[feature.lower()] for feature in bundle.feature_names]
     return (
-        _numeric(frame, [left_columns[i] for i in order], name, decimal, delimiter),
-        _numeric(frame, [right_columns[i] for i in order], name, decimal, delimiter),
+        feature_values(
+            frame, [left_columns[i] for i in order], name=name, decimal=decimal, delimiter=delimiter
+        ),
+        feature_values(
+            frame, [right_columns[i] for i in order], name=name, decimal=decimal, delimiter=delimiter
+        ),
     )
-
-
-def _numeric(
-    frame: pd.DataFrame, columns: list[str], name: str, decimal: str, delimiter: str | None
-) -> np.ndarray:
-    values = frame[columns]
-    for column, dtype in zip(columns, values.dtypes, strict=True):
-        # Booleans, numbers, or text to parse (kind "O"); a date would be scored as its count of nanoseconds.
-        if dtype.kind not in "biufO":
-            raise DataError(
-                f"holds values of type {dtype}, not numbers; feature columns must be numbers",
-                source=name,
-                column=column,
-            )
-    error = first_non_number(values, decimal=decimal, delimiter=delimiter, name=name)
-    if error is not None:
-        raise error
-    array = values.apply(as_numbers, decimal=decimal).to_numpy(dtype=np.float64)
-    with np.errstate(over="ignore"):
-        too_large = np.isinf(array) | (np.isfinite(array) & np.isinf(array.astype(np.float32)))
-    if too_large.any():
-        row, col = np.argwhere(too_large)[0]
-        raise DataError(
-            f"{array[row, col]!r} is infinite or too large for float32; use finite values",
-            source=name,
-            column=columns[col],
-            row=row_number(frame, row),
-        )
-    return array
 
 
 def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
@@ -266,7 +253,8 @@ def _arrow_rows(frame: pd.DataFrame) -> bytes | None:
 def score_frame(
     bundle: SiameseBundle, frame: pd.DataFrame, *, threshold: float, drop_missing: bool = False, name: str
 ) -> pd.DataFrame:
-    """The pair table with `distance` and `similar` columns added (named as `ScoreColumns.for_table` says).
+    """The pair table with `distance`, `similar` and, when the model has a calibration, `p_similar` columns
+    added (named as `ScoreColumns.for_table` says).
 
     Args:
         bundle: The model.
@@ -276,7 +264,8 @@ def score_frame(
         name: The file's name, for messages.
 
     Returns:
-        A new table: the input's columns, then the distance and the verdict.
+        A new table: the input's columns, then the distance, the verdict and the probability of "similar"
+        (`SiameseBundle.p_similar`; empty where a row is unscored).
 
     Raises:
         DataError: If features are missing, text or infinite (missing ones only without `drop_missing`).
@@ -315,17 +304,20 @@ def _scored(
     distances = np.full(len(frame), np.nan)
     if complete.any():
         distances[complete] = bundle.distances(left[complete], right[complete])
-    columns = ScoreColumns.for_table(frame.columns)
+    columns = ScoreColumns.for_table(frame.columns, calibrated=bundle.calibration is not None)
     scored = frame.copy()
     scored[columns.distance] = distances
     scored[columns.similar] = pd.array(np.where(complete, distances <= threshold, None), dtype="boolean")
+    if columns.p_similar is not None:
+        scored[columns.p_similar] = bundle.p_similar(distances)  # NaN (an empty cell) where unscored
     return scored
 
 
 def score_file(
     bundle: SiameseBundle, source, output, *, threshold: float, drop_missing: bool = False
 ) -> ScoredFile:
-    """Score a pair table and write the input rows plus `distance` and `similar` to `output`, atomically.
+    """Score a pair table and write the input rows plus `distance`, `similar` and (for a model with a
+    calibration) `p_similar` to `output`, atomically.
 
     The table is read, scored and written `SCORE_CHUNK_ROWS` rows at a time, so memory holds one chunk
     whatever the size of the input. A folder's files are written one after the other into one CSV, after
@@ -353,9 +345,11 @@ def score_file(
     threshold = check_threshold(threshold)
     if isinstance(source, (str, os.PathLike)):
         check_outputs({"output": output}, {"source": source})  # the scores must not replace what they read
-    name = Path(source).name if isinstance(source, (str, os.PathLike)) else None
-    table = open_table(source, name=name)  # header problems are reported before anything is written
-    written = ScoredFile(0, ScoreColumns.for_table(table.files[0].columns, folder=table.is_folder))
+    table = open_table(source)  # header problems are reported before anything is written
+    columns = ScoreColumns.for_table(
+        table.files[0].columns, folder=table.is_folder, calibrated=bundle.calibration is not None
+    )
+    written = ScoredFile(0, columns)
     write_csv_chunks(_scored_chunks(bundle, table, threshold, drop_missing, written), output)
     return written
 

@@ -23,6 +23,16 @@ def clustered_samples(n_per_class: int = 40, n_classes: int = 4, seed: int = 0):
     return features.astype(np.float32), classes.astype(str)
 
 
+def noisy_pair_csv_text(n_pairs: int = 150, seed: int = 5) -> str:
+    """`pair_csv_text` of other samples (seed 5) with every fifth label flipped: the tiny models are wrong on
+    those pairs, so their AUCs are below 1 and differ, and no interval collapses to a point."""
+    lines = pair_csv_text(n_pairs=n_pairs, seed=seed).splitlines()
+    for index in range(1, len(lines), 5):
+        label, rest = lines[index].split(",", 1)
+        lines[index] = f"{1 - int(label)},{rest}"
+    return "\n".join(lines) + "\n"
+
+
 def pair_csv_text(n_pairs: int = 120, seed: int = 0) -> str:
     """A wide pair CSV of clustered samples: label, a_f0.., b_f0.. (0 similar, 1 dissimilar)."""
     from siamese_core.pairing import make_pairs
@@ -105,4 +115,15 @@ def tiny_outcome(pair_csv):
 def model_file(tiny_outcome, tmp_path_factory) -> str:
     path = tmp_path_factory.mktemp("model") / "model.keras"
     tiny_outcome.bundle.save(path)
+    return str(path)
+
+
+@pytest.fixture(scope="session")
+def selection_model_file(tiny_outcome, tmp_path_factory) -> str:
+    """A second model with the same features, at no training cost: the shared run's selection model
+    (trained on its training split only, before the refit on all pairs), saved with the run's metadata."""
+    import dataclasses
+
+    path = tmp_path_factory.mktemp("selection") / "selection.keras"
+    dataclasses.replace(tiny_outcome.bundle, model=tiny_outcome.selection.model).save(path)
     return str(path)

@@ -462,3 +462,91 @@ print(type(model.loss).__name__, model.loss.margin)
     bundle = load_model(model_file)
     assert done.stdout.split()[-2:] == ["ContrastiveLoss", str(bundle.margin)]
     np.testing.assert_allclose(np.load(tmp_path / "distances.npy"), bundle.distances(left, right), rtol=1e-5)
+
+
+def test_the_calibration_is_saved_as_plain_numbers_and_loaded_under_safe_mode(tiny_outcome, model_file):
+    """The fit's calibration (corner points as JSON floats) comes back equal, and so does its p_similar."""
+    bundle = tiny_outcome.bundle
+    assert bundle.calibration is not None and bundle.calibration is tiny_outcome.calibration
+    with zipfile.ZipFile(model_file) as archive:
+        stored = json.loads(archive.read(BUNDLE_ENTRY))["calibration"]
+    assert stored == bundle.calibration.to_dict()
+    numbers = stored.get("coefficients", []) + stored.get("distances", []) + stored.get("probabilities", [])
+    assert numbers and all(isinstance(value, float) for value in numbers)
+    loaded = load_model(model_file)
+    assert loaded.calibration == bundle.calibration
+    distances = np.linspace(0, 3, 31)
+    np.testing.assert_array_equal(loaded.p_similar(distances), bundle.calibration.p_similar(distances))
+
+
+def test_compare_gives_the_calibrated_probability_of_its_distance(tiny_outcome):
+    bundle = tiny_outcome.bundle
+    pairs = tiny_outcome.splits.train
+    comparison = bundle.compare(pairs.left[0], pairs.right[0])
+    expected = np.interp(comparison.distance, bundle.calibration.distances, bundle.calibration.probabilities)
+    assert comparison.p_similar == expected
+
+
+def test_a_sigmoid_calibration_is_stored_as_its_two_coefficients(model_file, tmp_path):
+    """A model file whose calibration is a sigmoid (the choice on small files) holds its method and two
+    coefficients; loaded, its p_similar is the curve 1 / (1 + exp(-(a + b d)))."""
+    sigmoid = {"method": "sigmoid", "coefficients": [3.0, -6.0], "n_pairs": 40, "pairs": "validation pairs"}
+    loaded = load_model(_with_metadata(model_file, tmp_path, "calibration", sigmoid))
+    assert loaded.calibration.method == "sigmoid" and loaded.calibration.coefficients == (3.0, -6.0)
+    distances = np.linspace(0, 2, 21)
+    np.testing.assert_allclose(loaded.p_similar(distances), 1 / (1 + np.exp(-(3 - 6 * distances))), atol=5e-5)
+    resaved = loaded.save(tmp_path / "resaved.keras")
+    with zipfile.ZipFile(resaved) as archive:
+        assert json.loads(archive.read(BUNDLE_ENTRY))["calibration"] == sigmoid
+
+
+def test_an_older_model_file_without_a_calibration_still_loads(model_file, tmp_path):
+    def without(entries):
+        metadata = json.loads(entries[BUNDLE_ENTRY])
+        del metadata["calibration"]
+        return {**entries, BUNDLE_ENTRY: json.dumps(metadata)}
+
+    loaded = load_model(_rewrite(model_file, tmp_path, "older.keras", without))
+    assert loaded.calibration is None
+    assert loaded.p_similar([0.1, 0.2]) is None
+    assert loaded.compare(np.zeros(6), np.ones(6)).p_similar is None
+    resaved = loaded.save(tmp_path / "resaved.keras")
+    with zipfile.ZipFile(resaved) as archive:
+        assert json.loads(archive.read(BUNDLE_ENTRY))["calibration"] is None
+    assert load_model(resaved).calibration is None
+
+
+def test_a_hostile_calibration_is_refused_with_one_clear_line(model_file, tmp_path, pair_csv, capsys):
+    """Values a calibration cannot have (here probabilities rising with the distance, and NaN, which
+    Python's JSON reads) are refused at load, naming the file and the value; the CLI says it on one line."""
+    from siamese_core.cli import main
+
+    rising = {
+        "distances": [0.1, 0.9],
+        "probabilities": [0.2, 0.8],
+        "n_pairs": 10,
+        "pairs": "validation pairs",
+    }
+    path = _with_metadata(model_file, tmp_path, "calibration", rising)
+    expected = (
+        "wrong.keras: refused: its calibration probabilities is [0.2, 0.8], where a non-increasing list "
+        "(nearer pairs are likelier similar) is expected; the file is damaged or not from siamese_core"
+    )
+    assert _refusal(path) == expected
+    assert main(["score", str(path), pair_csv, "-o", str(tmp_path / "out.csv")]) == 2
+    assert capsys.readouterr().err == f"siamese: error: {expected}\n"
+    assert not (tmp_path / "out.csv").exists()
+    nan = {**rising, "probabilities": [float("nan"), 0.1]}
+    assert "its calibration probabilities is [NaN, 0.1], where a list of finite numbers is expected" in (
+        _refusal(_with_metadata(model_file, tmp_path, "calibration", nan))
+    )
+    assert "its calibration is 5, where an object is expected" in (
+        _refusal(_with_metadata(model_file, tmp_path, "calibration", 5))
+    )
+    rising_sigmoid = {"method": "sigmoid", "coefficients": [-3.0, 6.0], "n_pairs": 10, "pairs": "x"}
+    assert "its calibration coefficients is [-3.0, 6.0], where a slope of at most 0" in (
+        _refusal(_with_metadata(model_file, tmp_path, "calibration", rising_sigmoid))
+    )
+    assert 'its calibration method is "beta", where "isotonic" or "sigmoid" is expected' in (
+        _refusal(_with_metadata(model_file, tmp_path, "calibration", {**rising, "method": "beta"}))
+    )

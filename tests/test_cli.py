@@ -53,7 +53,7 @@ def test_score_writes_input_rows_plus_distance_and_verdict(model_file, pair_csv,
     assert main(["score", model_file, pair_csv, "-o", str(out), "--threshold", "0.5"]) == 0
     scored = pd.read_csv(out)
     original = pd.read_csv(pair_csv)
-    assert list(scored.columns) == [*original.columns, "distance", "similar"]
+    assert list(scored.columns) == [*original.columns, "distance", "similar", "p_similar"]
     assert len(scored) == len(original)
     assert ((scored["distance"] <= 0.5) == scored["similar"]).all()
     assert "scored 300 pairs" in capsys.readouterr().out
@@ -89,7 +89,7 @@ def test_score_keeps_the_inputs_distance_and_similar_columns_and_says_so(
         "already, kept as they are: the added columns are distance_2, similar_2)\n"
     )
     scored = pd.read_csv(out)
-    assert list(scored.columns) == [*frame.columns, "distance_2", "similar_2"]
+    assert list(scored.columns) == [*frame.columns, "distance_2", "similar_2", "p_similar"]
     pd.testing.assert_frame_equal(scored[frame.columns], frame)
     assert ((scored["distance_2"] <= 0.5) == scored["similar_2"]).all()
 
@@ -400,6 +400,12 @@ def test_train_without_refit_keeps_the_model_of_the_training_split(pair_csv, tmp
     out, err = capsys.readouterr()
     assert "The final model is the one trained on the training split (no refit)" in err
     assert "held-out metrics of the model on" in out and "final model trained on" in err
+    from siamese_core.bundle import load_model
+
+    calibration = load_model(model).calibration  # fitted on the model's own validation pairs, said once
+    assert calibration.pairs == "held-out pairs: the model's validation pairs"
+    assert err.count(f"p_similar: {calibration.describe()}\n") == 1
+    assert "p_similar calibration" in out  # its Brier score and ECE on the test split
 
 
 def test_a_test_file_with_other_features_is_refused_before_training(pair_csv, tmp_path, capsys):
@@ -604,6 +610,107 @@ def test_threshold_and_threshold_at_are_one_or_the_other(command, model_file, pa
     )
 
 
+def _samples_csv(tmp_path, name: str = "samples.csv") -> Path:
+    """The conftest's clustered samples with ids, plus a near-copy of row 8 as row 161."""
+    from tests.conftest import FEATURES, clustered_samples
+
+    features, _ = clustered_samples()
+    frame = pd.DataFrame(np.vstack([features, features[7] + 1e-4]), columns=FEATURES)
+    frame.insert(0, "id", [f"s{i}" for i in range(len(frame))])
+    path = tmp_path / name
+    frame.to_csv(path, index=False)
+    return path
+
+
+def test_duplicates_writes_the_closest_pairs_with_ids_and_p_similar(model_file, tmp_path, capsys):
+    from siamese_core.bundle import load_model
+
+    calibration = load_model(model_file).calibration
+    out = tmp_path / "candidates.csv"
+    source = str(_samples_csv(tmp_path))
+    assert main(["duplicates", model_file, source, "-o", str(out), "--top", "3", "--id-column", "id"]) == 0
+    candidates = pd.read_csv(out)
+    assert list(candidates.columns) == ["row_a", "id_a", "row_b", "id_b", "distance", "p_similar"]
+    assert len(candidates) == 3 and candidates["distance"].is_monotonic_increasing
+    assert candidates.loc[0, ["row_a", "id_a", "row_b", "id_b"]].tolist() == [8, "s7", 161, "s160"]
+    expected = np.interp(candidates["distance"], calibration.distances, calibration.probabilities)
+    np.testing.assert_allclose(candidates["p_similar"], expected, rtol=1e-12)
+    captured = capsys.readouterr()
+    assert "the 3 closest pairs" in captured.out and "exact search" in captured.out
+    assert captured.err == ""
+
+
+def test_duplicates_against_another_table_at_the_models_threshold(model_file, tmp_path, capsys):
+    from siamese_core.bundle import load_model
+
+    source = _samples_csv(tmp_path)
+    other = tmp_path / "other.csv"
+    pd.read_csv(source).iloc[[160, 3]].to_csv(other, index=False)  # the copy of row 8, and row 4 itself
+    out = tmp_path / "candidates.csv"
+    assert main(["duplicates", model_file, str(source), "--against", str(other), "-o", str(out)]) == 0
+    candidates = pd.read_csv(out)
+    assert {(8, 1), (161, 1), (4, 2)} <= set(zip(candidates["row_a"], candidates["row_b"], strict=True))
+    assert (candidates["distance"] <= load_model(model_file).threshold).all()
+    captured = capsys.readouterr()
+    assert "against 2 other rows" in captured.out
+    assert "note: pairs kept at the model's threshold" in captured.err
+
+
+def test_embed_writes_rows_ids_and_embeddings_to_parquet(model_file, tmp_path, capsys):
+    from siamese_core.bundle import load_model
+
+    source = _samples_csv(tmp_path)
+    out = tmp_path / "embeddings.parquet"
+    assert main(["embed", model_file, str(source), "-o", str(out), "--id-column", "id"]) == 0
+    written = pd.read_parquet(out)
+    features = pd.read_csv(source).drop(columns="id").to_numpy(np.float32)
+    embeddings = load_model(model_file).embed(features)
+    assert list(written.columns[:2]) == ["row", "id"] and len(written) == 161
+    np.testing.assert_allclose(written.filter(like="embedding_").to_numpy(), embeddings, rtol=1e-5, atol=1e-6)
+    assert capsys.readouterr().out == f"embedded 161 rows ({embeddings.shape[1]} dimensions); wrote {out}\n"
+
+
+def test_embed_and_duplicates_refuse_bad_input_on_one_line(model_file, tmp_path, capsys):
+    source = _samples_csv(tmp_path)
+    text = tmp_path / "text.csv"
+    frame = pd.read_csv(source).astype({"f3": object})
+    frame.loc[4, "f3"] = "abc"
+    frame.to_csv(text, index=False)
+    out = str(tmp_path / "candidates.csv")
+    cases = [
+        (["embed", model_file, str(source), "-o", out], f"-o {out}: embeddings are written as Parquet"),
+        (["duplicates", model_file, str(source), "-o", str(source)], "would overwrite the data file"),
+        (
+            ["duplicates", model_file, str(source), "-o", out, "--against", "absent.csv"],
+            "absent.csv: file or",
+        ),
+        (
+            ["duplicates", model_file, str(source), "-o", out, "--id-column", "key"],
+            "samples.csv: has no column named 'key' to read ids from",
+        ),
+        (["duplicates", model_file, str(source), "-o", out, "--id-column", "key"], "(pass --id-column ...)"),
+        (
+            ["duplicates", model_file, str(text), "-o", out],
+            "text.csv, column 'f3', row 5 (line 6): value 'abc'",
+        ),
+        (["embed", model_file, str(text), "-o", str(tmp_path / "e.parquet")], "text.csv, column 'f3', row 5"),
+        (
+            ["duplicates", model_file, str(source), "-o", out, "--top", "3", "--threshold", "0.1"],
+            "not allowed",
+        ),
+        (["duplicates", model_file, str(source), "-o", out, "--k", "0"], "expected a whole number >= 1"),
+    ]
+    for argv, message in cases:
+        try:
+            status = main(argv)
+        except SystemExit as exit_info:  # argparse's usage errors
+            status = exit_info.code
+        err = capsys.readouterr().err
+        assert status == 2, argv
+        assert message in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err, (argv, err)
+    assert not Path(out).exists() and not (tmp_path / "e.parquet").exists()
+
+
 def test_score_threshold_at_chooses_on_the_files_own_labels(model_file, pair_csv, tmp_path, capsys):
     distances, labels = _distances_and_labels(model_file, pair_csv)
     expected = _by_counting(distances, labels, far=0.01)
@@ -701,3 +808,202 @@ def test_evaluate_gives_bootstrap_intervals_over_the_samples(model_file, pair_cs
     low, high = found["recall_ci"]
     assert f" / {found['recall_at_threshold']:.4f} (95% CI {low:.4f} to {high:.4f}) / " in out
     assert f"  intervals: 95% intervals from 1,000 bootstrap resamples of the {n_samples:,} samples" in out
+
+
+def _compared(model_a: str, model_b: str, data: str):
+    """The core's comparison of the two model files on a pair CSV, as `compare-models` must report it."""
+    from siamese_core.bundle import load_model
+    from siamese_core.comparison import compare_models
+    from siamese_core.data import load_pair_csv
+
+    names = (Path(model_a).name, Path(model_b).name)
+    return compare_models(load_model(model_a), load_model(model_b), load_pair_csv(data), names=names)
+
+
+@pytest.fixture(scope="module")
+def noisy_csv(tmp_path_factory) -> str:
+    from tests.conftest import noisy_pair_csv_text
+
+    path = tmp_path_factory.mktemp("compare") / "noisy.csv"
+    path.write_text(noisy_pair_csv_text())
+    return str(path)
+
+
+def test_compare_models_prints_the_cores_numbers_and_a_verdict(
+    model_file, selection_model_file, noisy_csv, capsys
+):
+    """Two models of one run (final and selection) on 150 pairs with every fifth label flipped: each line
+    is the core's number (`comparison.compare_models`) as the summary writes it."""
+    assert main(["compare-models", model_file, selection_model_file, noisy_csv]) == 0
+    out = capsys.readouterr().out
+    expected = _compared(model_file, selection_model_file, noisy_csv)
+    auc, (first, second) = expected.auc, expected.results
+    assert 0.5 < auc.auc_a < 1 and 0.5 < auc.auc_b < 1 and auc.difference != 0
+    assert out.startswith(
+        f"model A: model.keras (threshold {first.threshold:.4f})\n"
+        f"model B: selection.keras (threshold {second.threshold:.4f})\n"
+        f"pairs: 150 of noisy.csv ({first.n_similar} similar, {first.n_dissimilar} dissimilar), the same for "
+        "both models\n"
+    )
+    a, b, d = auc.auc_a_interval, auc.auc_b_interval, auc.interval
+    assert f"  ROC AUC of A             {auc.auc_a:.4f} (95% CI {a.low:.4f} to {a.high:.4f})\n" in out
+    assert f"  ROC AUC of B             {auc.auc_b:.4f} (95% CI {b.low:.4f} to {b.high:.4f})\n" in out
+    assert f"  AUC difference B - A     {auc.difference:+.4f} (95% CI {d.low:+.4f} to {d.high:+.4f})\n" in out
+    assert f"  B ahead of A in          {auc.share_b_better:.1%} of the resamples (two-sided p = " in out
+    assert f"  equal error rate A / B   {first.eer:.4f} / {second.eer:.4f}\n" in out
+    assert "1,000 bootstrap resamples of the 139 samples (seed 0)" in out
+    assert out.endswith(f"verdict: {auc.verdict()}\n")
+
+
+def test_compare_models_json_is_the_cores_comparison(model_file, selection_model_file, noisy_csv, capsys):
+    assert main(["compare-models", model_file, selection_model_file, noisy_csv, "--json"]) == 0
+    found = json.loads(capsys.readouterr().out)
+    expected = _compared(model_file, selection_model_file, noisy_csv)
+    assert found == json.loads(json.dumps(expected.to_dict()))
+    assert found["auc_difference"] == found["auc_b"] - found["auc_a"]
+    assert found["auc_difference_ci"] == [expected.auc.interval.low, expected.auc.interval.high]
+    assert (found["model_a"]["name"], found["model_b"]["name"]) == ("model.keras", "selection.keras")
+    assert found["model_b"]["auc"] == pytest.approx(found["auc_b"])  # scikit-learn's AUC, the same one
+    assert (found["ci_resampled"], found["ci_units"], found["ci_kept"]) == ("samples", 139, 1000)
+
+
+def test_compare_models_of_a_model_with_itself_finds_no_difference(model_file, noisy_csv, capsys):
+    assert main(["compare-models", model_file, model_file, noisy_csv, "--json"]) == 0
+    found = json.loads(capsys.readouterr().out)
+    assert (found["auc_difference"], found["auc_difference_ci"], found["p_value"]) == (0.0, [0.0, 0.0], 1.0)
+    assert found["auc_a_ci"] == found["auc_b_ci"]
+    assert found["verdict"] == "no clear difference: the interval of the AUC difference includes 0"
+
+
+def test_compare_models_names_the_model_that_cannot_read_the_file(
+    model_file, tiny_outcome, pair_csv, tmp_path, capsys
+):
+    """Model B expects features g0..g5 (the same network, its features renamed); the file has f0..f5."""
+    import dataclasses
+
+    renamed = tmp_path / "renamed.keras"
+    dataclasses.replace(tiny_outcome.bundle, feature_names=[f"g{i}" for i in range(6)]).save(renamed)
+    assert main(["compare-models", model_file, str(renamed), pair_csv]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        "siamese: error: pairs.csv: the file's features (f0, f1, f2, f3, ... (6 in all)) are not those of "
+        "model B (renamed.keras) (g0, g1, g2, g3, ... (6 in all)); missing for example g0, g1, g2, g3, ... "
+        "(6 in all). Rename the columns to match model B (renamed.keras)\n"
+    )
+    assert main(["compare-models", str(renamed), model_file, pair_csv]) == 2
+    assert "model A (renamed.keras)" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["{model}", "{missing_model}", "{data}"], "no such model file"),
+        (["{model}", "{model}", "{missing}"], "file not found"),
+        (["{model}", "{model}", "{data}", "--label-column", "nope"], "nope"),
+        (["{model}", "{model}", "{one_class}"], "both similar and dissimilar"),
+        (["{model}", "{data}"], "the following arguments are required: TEST.csv"),
+    ],
+)
+def test_compare_models_bad_input_exits_2_with_one_line(
+    args, message, model_file, pair_csv, tmp_path, capsys
+):
+    one_class = tmp_path / "one_class.csv"
+    one_class.write_text("label,a_f0,b_f0\n0,1,2\n0,3,4\n")
+    values = {
+        "model": model_file,
+        "data": pair_csv,
+        "one_class": str(one_class),
+        "missing": str(tmp_path / "absent.csv"),
+        "missing_model": str(tmp_path / "absent.keras"),
+    }
+    argv = ["compare-models", *(arg.format(**values) for arg in args)]
+    try:
+        status = main(argv)
+    except SystemExit as exit_info:  # argparse's usage errors
+        status = exit_info.code
+    assert status == 2
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def _calibration_expected(model_file, data):
+    """The Brier score and ECE of the model file's p_similar on a pair CSV, through the public API."""
+    from siamese_core.bundle import load_model
+    from siamese_core.calibration import calibration_metrics
+
+    distances, labels = _distances_and_labels(model_file, data)
+    return calibration_metrics(load_model(model_file).p_similar(distances), labels)
+
+
+def test_evaluate_gives_the_brier_score_and_ece_of_p_similar(model_file, pair_csv, capsys):
+    expected = _calibration_expected(model_file, pair_csv)
+    assert main(["evaluate", model_file, pair_csv, "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["brier_score"] == pytest.approx(expected.brier)
+    assert result["expected_calibration_error"] == pytest.approx(expected.ece)
+    assert result["calibration_bins"] == 10
+    assert sum(row["pairs"] for row in result["reliability"]) == 300
+    assert main(["evaluate", model_file, pair_csv]) == 0
+    line = f"  {'p_similar calibration':<24} Brier {expected.brier:.4f}, ECE {expected.ece:.4f} (10 bins)\n"
+    assert line in capsys.readouterr().out
+
+
+@pytest.fixture
+def uncalibrated_model(model_file, tmp_path) -> str:
+    """The tiny model saved without its calibration, as a model file made before calibrations were kept
+    loads."""
+    from dataclasses import replace
+
+    from siamese_core.bundle import load_model
+
+    path = tmp_path / "old.keras"
+    replace(load_model(model_file), calibration=None).save(path)
+    return str(path)
+
+
+NO_CALIBRATION = (
+    "note: old.keras has no calibration, so no p_similar (made before models kept one, or trained without "
+    "held-out pairs of both classes; retrain it to get one)\n"
+)
+
+
+def test_a_model_without_calibration_is_said_once_and_scores_without_p_similar(
+    uncalibrated_model, pair_csv, tmp_path, capsys
+):
+    out = tmp_path / "scores.csv"
+    assert main(["score", uncalibrated_model, pair_csv, "-o", str(out)]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == NO_CALIBRATION
+    assert captured.out.startswith("scored 300 pairs")
+    assert list(pd.read_csv(out).columns)[-2:] == ["distance", "similar"]
+    assert main(["evaluate", uncalibrated_model, pair_csv, "--json"]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == NO_CALIBRATION
+    result = json.loads(captured.out)
+    assert result["brier_score"] is None and result["expected_calibration_error"] is None
+
+
+def test_score_writes_the_models_p_similar(model_file, pair_csv, tmp_path, capsys):
+    from siamese_core.bundle import load_model
+
+    calibration = load_model(model_file).calibration
+    out = tmp_path / "scores.csv"
+    assert main(["score", model_file, pair_csv, "-o", str(out)]) == 0
+    assert capsys.readouterr().err == ""
+    scored = pd.read_csv(out)
+    expected = np.interp(scored["distance"], calibration.distances, calibration.probabilities)
+    np.testing.assert_allclose(scored["p_similar"], expected, rtol=1e-12)
+
+
+def test_report_shows_the_calibration_of_p_similar(model_file, pair_csv, tmp_path):
+    from siamese_core.bundle import load_model
+
+    expected = _calibration_expected(model_file, pair_csv)
+    out = tmp_path / "report.html"
+    assert main(["report", model_file, pair_csv, "-o", str(out)]) == 0
+    html = out.read_text()
+    assert "<h2>Calibration of p_similar</h2>" in html
+    assert f'<td>Brier score of p_similar</td><td class="number">{expected.brier:.4f}</td>' in html
+    assert f'(10 bins)</td><td class="number">{expected.ece:.4f}</td>' in html
+    assert f"Reliability of p_similar (ECE {expected.ece:.4f}, Brier {expected.brier:.4f})" in html
+    assert escape(load_model(model_file).calibration.describe()) in html

@@ -133,6 +133,8 @@ def test_evaluate_page_threshold_changes_the_metrics(trained_app):
         "F1",
         "TAR at FAR 1%",
         "TAR at FAR 0.1%",
+        "Brier score",
+        "Expected calibration error",
     ]
     at.slider(key="threshold").set_value(0.0).run()
     assert at.metric[4].value == "0.00%"  # nothing is called similar at distance 0: recall 0
@@ -153,7 +155,7 @@ def test_compare_page_rows_and_typed_vectors(trained_app):
     at.switch_page("views/compare.py").run()
     assert not at.exception
     metrics = {metric.label: metric.value for metric in at.metric}
-    assert set(metrics) == {"Distance", "Verdict", "Threshold"}  # their values: test_dashboard_values.py
+    assert set(metrics) == {"Distance", "P(similar)", "Verdict", "Threshold"}  # values: test_dashboard_values
     at.radio(key="compare_mode").set_value("type").run()
     at.text_area(key="typed_a").set_value(", ".join(["1"] * 64))
     at.text_area(key="typed_b").set_value(" ".join(["1"] * 63 + ["oops"])).run()

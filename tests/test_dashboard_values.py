@@ -26,6 +26,8 @@ METRICS = (
     "TAR at FAR 1%",
     "TAR at FAR 0.1%",
 )
+# Then, under the charts, the calibration of p_similar (its values: tests/test_dashboard_calibration.py).
+CALIBRATION_METRICS = ("Brier score", "Expected calibration error")
 
 
 def model_distances(model, left, right) -> np.ndarray:
@@ -152,7 +154,7 @@ def test_evaluate_shows_the_held_out_numbers_of_the_selection_model(trained):
     n_similar = int((pairs.labels == 0).sum())
     at.switch_page("views/evaluate.py").run()
     assert not at.exception
-    assert tuple(shown(at)) == METRICS
+    assert tuple(shown(at)) == (*METRICS, *CALIBRATION_METRICS)
     assert any(
         text.startswith(f"The selection model on {pairs.n_pairs:,} test-split pairs")
         and f": {pairs.n_pairs:,} pairs ({n_similar:,} similar, {pairs.n_pairs - n_similar:,} dissimilar)"
@@ -174,7 +176,18 @@ def test_evaluate_shows_the_held_out_numbers_of_the_selection_model(trained):
     at.button(key="preset_eer").click().run()
     at_eer = at.slider(key="threshold").value
     expected = shown_metrics(distances, pairs.labels, eer_stand_in(at_eer, below, above))
-    assert shown(at) == {**expected, "Equal error rate": f"{eer:.2%}"}
+    # The calibration of p_similar does not depend on the threshold: the model's calibration at the
+    # selection model's distances (np.interp over its corner points), scored against the labels.
+    from siamese_core.calibration import brier_score, expected_calibration_error
+
+    calibration = at.session_state["bundle"].calibration
+    p_similar = np.interp(distances, calibration.distances, calibration.probabilities)
+    assert shown(at) == {
+        **expected,
+        "Equal error rate": f"{eer:.2%}",
+        "Brier score": f"{brier_score(p_similar, pairs.labels):.4f}",
+        "Expected calibration error": f"{expected_calibration_error(p_similar, pairs.labels):.4f}",
+    }
 
     # Best accuracy: no threshold does better than what the preset shows, and it reaches that.
     at.button(key="preset_best").click().run()
@@ -188,6 +201,7 @@ def test_compare_verdict_follows_the_distance_and_the_threshold(trained):
     at = trained
     data = at.session_state["dataset"]
     model = at.session_state["bundle"].model
+    calibration = at.session_state["bundle"].calibration
     distances = model_distances(model, data.left, data.right)
     # The pair whose distance is nearest the median: both thresholds below fit on the slider.
     row = int(np.argmin(np.abs(distances - np.median(distances))))
@@ -206,8 +220,10 @@ def test_compare_verdict_follows_the_distance_and_the_threshold(trained):
             f"row {data.rows[row]}, first sample",
             f"row {data.rows[row]}, second sample",
         ]
+        p_similar = np.interp(distance, calibration.distances, calibration.probabilities)
         assert shown(at) == {
             "Distance": f"{distance:.4f}",
+            "P(similar)": f"{p_similar:.3f}",  # the calibration's, whatever the threshold
             "Verdict": verdict,
             "Threshold": f"{threshold:.4f}",
         }
@@ -358,7 +374,7 @@ def test_error_budget_presets_set_the_threshold_and_the_tar_is_shown(model_file,
     at.file_uploader(key="pair_file").set_value(("six.csv", Path(pair_csv).read_bytes(), "text/csv")).run()
     at.switch_page("views/evaluate.py").run()
     assert not at.exception
-    assert tuple(shown(at)) == METRICS
+    assert tuple(shown(at)) == (*METRICS, *CALIBRATION_METRICS)
     assert shown(at)["TAR at FAR 1%"] == tar_by_counting(distances, labels, 0.01) != "n/a"
     assert shown(at)["TAR at FAR 0.1%"] == "n/a"
     assert _metric_help(at, "TAR at FAR 0.1%") == (

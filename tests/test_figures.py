@@ -15,8 +15,10 @@ from siamese_core.figures import (
     distance_histogram,
     embedding_figure,
     format_distance,
+    histogram_comparison_figure,
     loss_figure,
     pair_embedding_figure,
+    roc_comparison_figure,
     roc_figure,
     shared_bins,
 )
@@ -245,3 +247,66 @@ def test_long_roc_curve_is_thinned_but_keeps_its_ends():
     assert (curve.x[0], curve.y[0]) == (0, 0)
     assert (curve.x[-1], curve.y[-1]) == (1, 1)
     assert np.all(np.diff(curve.x) >= 0) and np.all(np.diff(curve.y) >= 0)
+
+
+def test_roc_comparison_overlays_both_models_curves_with_their_aucs():
+    """A: 0.1 S, 0.5 S, 0.4 D, 0.9 D (AUC 0.75, as in `test_roc_figure_marks_the_eer`); B puts both similar
+    pairs first (AUC 1). Each curve is its model's ROC, named with its AUC; B's is dashed; then the chance
+    line."""
+    labels = [0, 0, 1, 1]
+    first = evaluate_distances([0.1, 0.5, 0.4, 0.9], labels)
+    second = evaluate_distances([0.1, 0.2, 0.4, 0.9], labels)
+    figure = roc_comparison_figure((first, second), names=("A: old.keras", "B: <b>new</b>.keras"))
+    curve_a, curve_b, chance = figure.data
+    assert curve_a.name == "A: old.keras (AUC = 0.750)"
+    assert curve_b.name == "B: &lt;b&gt;new&lt;/b&gt;.keras (AUC = 1.000)"  # a file name shows as written
+    np.testing.assert_allclose(curve_a.x, first.roc_fpr)
+    np.testing.assert_allclose(curve_b.y, second.roc_tpr)
+    assert (curve_a.line.dash, curve_b.line.dash) == ("solid", "dash")
+    assert curve_a.line.color != curve_b.line.color
+    assert curve_b.hovertemplate.startswith("B: &lt;b&gt;new&lt;/b&gt;.keras<br>threshold")
+    assert chance.name == "chance" and list(chance.x) == [0, 1]
+    figure.to_json()
+
+
+def test_histogram_comparison_puts_each_model_on_its_own_axis_and_bins(distances_and_labels):
+    """B's distances are 100 times A's: each panel has its own bins (B's 100 times as wide), its own
+    threshold line, and the same counts of similar and dissimilar pairs."""
+    distances, labels = distances_and_labels
+    figure = histogram_comparison_figure(
+        (distances, 100 * distances), labels, thresholds=(0.5, 50.0), names=("A: a.keras", "B: b.keras")
+    )
+    names = ["similar (n=1,234)", "dissimilar (n=1,180)"]
+    assert [trace.name for trace in figure.data] == names + names
+    assert [trace.xaxis for trace in figure.data] == ["x", "x", "x2", "x2"]
+    assert [trace.showlegend for trace in figure.data] == [True, True, False, False]
+    assert [trace.legendgroup for trace in figure.data] == ["similar", "dissimilar"] * 2
+    assert figure.data[2].xbins.size == pytest.approx(100 * figure.data[0].xbins.size)
+    assert figure.data[0].xbins.to_plotly_json() == shared_bins(distances, 40)
+    lines = {(shape.x0, shape.xref) for shape in figure.layout.shapes}
+    assert lines == {(0.5, "x"), (50.0, "x2")}
+    texts = [annotation.text for annotation in figure.layout.annotations]
+    assert texts == ["A: a.keras", "B: b.keras", "threshold 0.50", "threshold 50.00"]
+    assert figure.layout.barmode == "overlay"
+    figure.to_json()
+    with pytest.raises(DataError, match="same length"):
+        histogram_comparison_figure((distances, distances[:3]), labels)
+
+
+def test_reliability_figure_draws_the_bins_against_the_diagonal_with_their_counts():
+    """p = 0.05 (dissimilar), 0.15 and 0.12 (one similar), 0.95 and 1.0 (similar): bins [0, 0.1), [0.1,
+    0.2) and [0.9, 1] at mean predictions 0.05, 0.135, 0.975 and observed shares 0, 0.5, 1."""
+    from siamese_core.calibration import calibration_metrics
+    from siamese_core.figures import reliability_figure
+
+    metrics = calibration_metrics([0.05, 0.15, 0.12, 0.95, 1.0], [1, 0, 1, 0, 0])
+    figure = reliability_figure(metrics)
+    diagonal, bins, counts = figure.data
+    assert (list(diagonal.x), list(diagonal.y)) == ([0.0, 1.0], [0.0, 1.0])
+    np.testing.assert_allclose(bins.x, [0.05, 0.135, 0.975])
+    np.testing.assert_allclose(bins.y, [0.0, 0.5, 1.0])
+    assert list(bins.text) == ["1", "2", "2"]
+    np.testing.assert_allclose(counts.x, [0.05, 0.15, 0.95])
+    assert list(counts.y) == [1, 2, 2] and counts.yaxis == "y2"
+    assert figure.layout.title.text == f"Reliability of p_similar (ECE 0.1660, Brier {metrics.brier:.4f})"
+    assert list(figure.layout.xaxis.range) == [0, 1]

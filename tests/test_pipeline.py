@@ -209,3 +209,89 @@ def test_mismatched_features_are_a_user_error(tiny_outcome):
     renamed = PairSet(pairs.left, pairs.right, pairs.labels, [f"g{i}" for i in range(6)])
     with pytest.raises(DataError, match="Rename the columns to match the model"):
         score_pairs(bundle, renamed)
+
+
+def test_the_calibration_is_fitted_on_held_out_pairs_only(monkeypatch):
+    """200 pairs (a small file): the calibration pools the selection model's distances for its validation
+    pairs and each fold model's for its validation pairs, less those with a sample of the test split;
+    every one of them a pair whose samples the model giving its distance never trained on. Refitted by
+    hand from the recorded trainings, it is the same calibration."""
+    import siamese_core.pipeline as pipeline
+    from siamese_core.calibration import calibration_metrics, fit_calibration
+    from siamese_core.training import train
+
+    trainings = []
+
+    def recorded(train_pairs, validation_pairs, *args, **kwargs):
+        result = train(train_pairs, validation_pairs, *args, **kwargs)
+        trainings.append((train_pairs, validation_pairs, result.model))
+        return result
+
+    monkeypatch.setattr(pipeline, "train", recorded)
+    outcome = fit(_pairs(seed=0), TINY)
+    splits = outcome.splits
+    assert len(trainings) == 1 + LENGTH_FOLDS + 1  # selection, folds, refit (no validation)
+    distances, labels = [], []
+    for train_pairs, validation, model in trainings[:-1]:
+        if validation is not trainings[0][1]:  # a fold: its test-split samples are left out
+            validation = validation.subset(np.flatnonzero(~pair_samples_seen(validation, splits.test)))
+        assert not pair_samples_seen(validation, train_pairs).any()
+        assert not pair_samples_seen(validation, splits.test).any()
+        distances.append(predict_distances(model, validation.left, validation.right))
+        labels.append(validation.labels)
+    expected = fit_calibration(np.concatenate(distances), np.concatenate(labels), pairs="x")
+    calibration = outcome.bundle.calibration
+    assert calibration is outcome.calibration
+    assert calibration.method == expected.method  # chosen on the same pairs (`choose_method`)
+    assert (calibration.distances, calibration.probabilities) == (expected.distances, expected.probabilities)
+    assert calibration.n_pairs == sum(map(len, labels)) > splits.validation.n_pairs
+    assert calibration.pairs == (
+        "held-out pairs: the selection model's validation pairs and the out-of-fold pairs of its 5 "
+        "cross-validation folds"
+    )
+    # The held-out metrics measure it on the test split, with the selection model's distances.
+    measured = calibration_metrics(calibration.p_similar(outcome.test_distances), splits.test.labels)
+    assert outcome.test.calibration.ece == pytest.approx(measured.ece)
+    assert outcome.bundle.metrics["brier_score"] == pytest.approx(measured.brier)
+    assert outcome.bundle.metrics["expected_calibration_error"] == pytest.approx(measured.ece)
+
+
+def test_without_held_out_pairs_of_both_classes_there_is_no_calibration_and_it_says_so():
+    """No validation split and no refit (so no folds): nothing held out to fit it on, and it is never
+    fitted on training pairs."""
+    from siamese_core.pipeline import NO_CALIBRATION_NOTE
+
+    config = TrainConfig(hidden=(16,), embedding_dim=4, epochs=2, batch_size=32, validation_fraction=0.0)
+    outcome = fit(_pairs(seed=0), config, refit=False)
+    assert outcome.calibration is None and outcome.bundle.calibration is None
+    assert NO_CALIBRATION_NOTE in outcome.describe_splits()
+    assert outcome.test is not None and outcome.test.calibration is None
+    assert outcome.bundle.metrics["brier_score"] is None
+
+
+def test_without_refit_the_calibration_is_the_models_own_validation_pairs():
+    from siamese_core.calibration import fit_calibration
+
+    outcome = fit(_pairs(seed=0), TINY, refit=False)
+    validation = outcome.splits.validation
+    distances = outcome.bundle.distances(validation.left, validation.right)
+    expected = fit_calibration(distances, validation.labels, pairs="x")
+    assert outcome.bundle.calibration.probabilities == expected.probabilities
+    assert outcome.bundle.calibration.coefficients == expected.coefficients
+    assert outcome.bundle.calibration.n_pairs == validation.n_pairs
+    assert outcome.bundle.calibration.pairs == "held-out pairs: the model's validation pairs"
+
+
+def test_a_streamed_fit_calibrates_on_its_validation_pairs():
+    from siamese_core.calibration import fit_calibration
+    from siamese_core.distributed import MemoryPairStream
+    from siamese_core.pipeline import fit_stream
+
+    splits = make_splits(_pairs(seed=0), validation_fraction=0.25, test_fraction=0.0)
+    stream = MemoryPairStream(splits.train, splits.validation, chunk_rows=64)
+    outcome = fit_stream(stream, TINY)
+    validation = splits.validation
+    distances = predict_distances(outcome.selection.model, validation.left, validation.right)
+    expected = fit_calibration(distances, validation.labels, pairs="x")
+    assert outcome.bundle.calibration.probabilities == expected.probabilities
+    assert outcome.bundle.calibration.pairs == "held-out pairs: the selection model's validation pairs"

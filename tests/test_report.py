@@ -198,3 +198,32 @@ def test_metrics_table_shows_the_true_acceptance_rate_at_common_false_match_rate
         "true acceptance rate at 0.1% false matches (threshold chosen on these pairs)</td>"
         '<td class="number">n/a (too few dissimilar pairs)</td>'
     ) in page
+
+
+def test_page_measures_the_calibration_of_p_similar():
+    """A calibration fitted on the four pairs themselves: by distance the outcomes are 1 (0.1), 0 (0.4),
+    1 (0.5), 0 (0.9), which isotonic regression makes 1, 0.5, 0.5, 0. Brier (0 + 0.25 + 0.25 + 0) / 4 =
+    0.125; bins [0, 0.1) (p 0, dissimilar), [0.5, 0.6) (p 0.5 twice, one similar), [0.9, 1] (p 1,
+    similar) have no gap: ECE 0."""
+    from siamese_core.calibration import fit_calibration
+
+    calibration = fit_calibration(DISTANCES, LABELS, pairs="held-out <b>pairs</b>", method="isotonic")
+    result = evaluate_distances(DISTANCES, LABELS, calibration=calibration)
+    page = render_report(result, DISTANCES, LABELS, calibration=calibration)
+    for text in (
+        'Brier score of p_similar</td><td class="number">0.1250',
+        'expected calibration error of p_similar (10 bins)</td><td class="number">0.0000',
+        '<td>0.0 to 0.1</td><td class="number">0.0000</td><td class="number">0.0000</td><td class="number">1</td>',
+        '<td>0.5 to 0.6</td><td class="number">0.5000</td><td class="number">0.5000</td><td class="number">2</td>',
+        '<td>0.9 to 1.0</td><td class="number">1.0000</td><td class="number">1.0000</td><td class="number">1</td>',
+        "fitted on 4 held-out &lt;b&gt;pairs&lt;/b&gt;",
+        "Reliability of p_similar (ECE 0.0000, Brier 0.1250)",
+    ):
+        assert text in page, text
+    assert page.count("Plotly.newPlot") == 3  # histogram, ROC, reliability
+
+
+def test_page_says_when_the_model_has_no_calibration(page):
+    assert 'Brier score of p_similar</td><td class="number">n/a (no calibration)' in page
+    assert "No calibrated probability of similar (p_similar): the model has no calibration" in page
+    assert "Reliability of p_similar" not in page

@@ -1,5 +1,6 @@
 import io
 import shutil
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -12,6 +13,7 @@ from siamese_core.scoring import (
     ScoreColumns,
     csv_bytes,
     neutralise_formulas,
+    pair_features,
     score_file,
     score_frame,
     write_csv,
@@ -140,7 +142,7 @@ def test_the_inputs_own_distance_and_similar_columns_are_kept(tiny_outcome, pair
     frame.insert(0, "similar", ["yes", "no", "yes"])
     frame.insert(0, "distance", [7.0, 8.0, 9.0])
     scored = score_frame(tiny_outcome.bundle, frame, threshold=0.5, name="p.csv")
-    assert list(scored.columns) == [*frame.columns, "distance_2", "similar_2"]
+    assert list(scored.columns) == [*frame.columns, "distance_2", "similar_2", "p_similar"]
     assert scored["similar"].tolist() == ["yes", "no", "yes"]
     assert scored["distance"].tolist() == [7.0, 8.0, 9.0]
     assert (scored["similar_2"] == (scored["distance_2"] <= 0.5)).all()
@@ -275,3 +277,201 @@ def test_a_decimal_comma_in_a_comma_separated_file_gets_the_hint(tiny_outcome, p
         DataError, match=r"\(write 1\.5: in a comma-separated file the decimal mark is '\.'\)"
     ):
         score_file(tiny_outcome.bundle, source, tmp_path / "out.csv", threshold=0.5)
+
+
+def test_p_similar_is_the_calibrated_probability_of_each_distance(tiny_outcome, pair_csv):
+    """The column is the bundle's calibration applied to the distance column: np.interp over its corner
+    points, checked here against the points themselves; an unscored row's probability is empty."""
+    bundle = tiny_outcome.bundle
+    calibration = bundle.calibration
+    frame = pd.read_csv(pair_csv).head(40)
+    frame.loc[5, "a_f1"] = np.nan
+    scored = score_frame(bundle, frame, threshold=bundle.threshold, drop_missing=True, name="p.csv")
+    assert list(scored.columns)[-3:] == ["distance", "similar", "p_similar"]
+    expected = np.interp(scored["distance"], calibration.distances, calibration.probabilities)
+    np.testing.assert_array_equal(scored["p_similar"], expected)
+    assert scored["p_similar"].isna().tolist() == [row == 5 for row in range(40)]
+    assert scored["p_similar"].between(0, 1).sum() == 39
+    # Nearer pairs are no less likely similar.
+    order = np.argsort(scored["distance"].to_numpy())[:39]
+    assert (np.diff(scored["p_similar"].to_numpy()[order]) <= 0).all()
+
+
+def test_a_model_without_a_calibration_writes_no_p_similar(tiny_outcome, pair_csv, tmp_path):
+    from dataclasses import replace
+
+    bundle = replace(tiny_outcome.bundle, calibration=None)
+    out = tmp_path / "scores.csv"
+    written = score_file(bundle, pair_csv, out, threshold=0.5)
+    assert written.columns.p_similar is None
+    assert list(pd.read_csv(out).columns)[-2:] == ["distance", "similar"]
+
+
+def test_an_inputs_own_p_similar_column_is_kept_and_ours_renamed(tiny_outcome, pair_csv):
+    frame = pd.read_csv(pair_csv).head(3)
+    frame.insert(0, "p_similar", ["high", "low", "high"])
+    scored = score_frame(tiny_outcome.bundle, frame, threshold=0.5, name="p.csv")
+    assert list(scored.columns) == [*frame.columns, "distance", "similar", "p_similar_2"]
+    assert scored["p_similar"].tolist() == ["high", "low", "high"]
+    columns = ScoreColumns.for_table(frame.columns, calibrated=True)
+    assert columns.renamed() == (
+        "the input has columns named p_similar already, kept as they are: the added columns are p_similar_2"
+    )
+    assert ScoreColumns.for_table(frame.columns).p_similar is None  # no calibration, no column
+
+
+def _pair_table(n_rows: int = 2, prefix: tuple[str, str] = ("a_", "b_")) -> pd.DataFrame:
+    """Two rows of the six features f0..f5 on each side, the right side 10 more than the left."""
+    values = np.arange(n_rows * 6, dtype=np.float64).reshape(n_rows, 6)
+    return pd.DataFrame(
+        {f"{prefix[0]}f{i}": values[:, i] for i in range(6)}
+        | {f"{prefix[1]}f{i}": values[:, i] + 10 for i in range(6)}
+    )
+
+
+def test_pair_features_reads_each_side_in_the_models_order_as_float64(tiny_outcome):
+    """Columns in another order, names in capitals, integers: each side comes back (rows, 6) in f0..f5
+    order, as float64."""
+    frame = _pair_table(prefix=("A_", "B_")).astype(np.int64)
+    frame = frame[list(reversed(frame.columns))]
+    left, right = pair_features(frame, tiny_outcome.bundle, name="t.csv")
+    assert left.dtype == right.dtype == np.float64
+    np.testing.assert_array_equal(left, [[0, 1, 2, 3, 4, 5], [6, 7, 8, 9, 10, 11]])
+    np.testing.assert_array_equal(right, left + 10)
+
+
+def test_pair_features_reads_decimal_commas_on_either_side(tiny_outcome):
+    frame = _pair_table().astype(object)
+    frame["a_f1"] = ["1,5", "2"]
+    frame["b_f4"] = ["0,25", "-3,5"]
+    left, right = pair_features(frame, tiny_outcome.bundle, name="t.csv", decimal=",")
+    assert left[:, 1].tolist() == [1.5, 2.0]
+    assert right[:, 4].tolist() == [0.25, -3.5]
+
+
+@pytest.mark.parametrize(
+    ("columns", "message"),
+    [
+        (
+            ["x", "y"],
+            "t.csv: no two sides of feature columns found (such as a_x / b_x); the model expects 6 features per "
+            "side: f0, f1, f2, f3, ... (6 in all)",
+        ),
+        (
+            [f"{side}_f{i}" for side in "ab" for i in range(4)],
+            "t.csv: the file's features do not match the model's: missing f4, f5 (the model expects 6 features "
+            "per side)",
+        ),
+        (
+            [f"{side}_g{i}" for side in "ab" for i in range(6)],
+            "t.csv: the file's features do not match the model's: missing f0, f1, f2, f3, f4, ... (6 in all) "
+            "(the model expects 6 features per side)",
+        ),
+    ],
+    ids=["no sides", "two features missing", "every feature missing"],
+)
+def test_pair_features_names_the_file_and_the_missing_features(tiny_outcome, columns, message):
+    frame = pd.DataFrame({column: [1.0] for column in columns})
+    with pytest.raises(DataError) as caught:
+        pair_features(frame, tiny_outcome.bundle, name="t.csv")
+    assert str(caught.value) == message
+    assert caught.value.source == "t.csv"
+
+
+@pytest.mark.parametrize("side", ["a", "b"])
+def test_pair_features_refuses_dates_naming_the_column(tiny_outcome, side):
+    """A date would be scored as its count of nanoseconds."""
+    frame = _pair_table()
+    frame[f"{side}_f2"] = pd.to_datetime(["2020-01-01", "2020-01-02"])
+    with pytest.raises(DataError) as caught:
+        pair_features(frame, tiny_outcome.bundle, name="t.csv")
+    assert str(caught.value) == (
+        f"t.csv, column '{side}_f2': holds values of type datetime64[us], not numbers; feature columns must be "
+        "numbers"
+    )
+    assert (caught.value.source, caught.value.column) == ("t.csv", f"{side}_f2")
+
+
+@pytest.mark.parametrize(
+    ("values", "shown", "row"),
+    [
+        ([1.0, 1e39, 2e39], "1e+39", 12),  # fits float64 but not float32; the first such row is named
+        ([np.inf, 1.0, 1.0], "inf", 11),
+        ([1.0, 1.0, -np.inf], "-inf", 13),
+    ],
+)
+def test_pair_features_refuses_values_too_large_for_float32_naming_row_and_column(
+    tiny_outcome, values, shown, row
+):
+    """The frame is a chunk of a file whose rows 11 to 13 it holds (its index counts from 0 over the file's
+    rows); row numbers count the file's data rows from 1, the header being line 1."""
+    frame = _pair_table(3).set_axis([10, 11, 12])
+    frame["b_f3"] = values
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the float32 overflow is looked for, not warned about
+        with pytest.raises(DataError) as caught:
+            pair_features(frame, tiny_outcome.bundle, name="t.csv")
+    assert str(caught.value) == (
+        f"t.csv, column 'b_f3', row {row} (line {row + 1}): {shown} is infinite or too large for float32; "
+        "use finite values"
+    )
+    assert (caught.value.source, caught.value.column, caught.value.row) == ("t.csv", "b_f3", row)
+
+
+def test_text_on_the_right_side_is_named_with_the_delimiter_hint(tiny_outcome):
+    frame = _pair_table().astype(object)
+    frame["b_f1"] = ["2", "1,5"]
+    with pytest.raises(DataError) as caught:
+        pair_features(frame, tiny_outcome.bundle, name="t.csv", delimiter=",")
+    assert str(caught.value).startswith("t.csv, column 'b_f1', row 2 (line 3): value '1,5' is not a number")
+
+
+def test_a_pair_exactly_at_the_threshold_is_similar(tiny_outcome, pair_csv):
+    bundle = tiny_outcome.bundle
+    frame = pd.read_csv(pair_csv).head(6)
+    distances = score_frame(bundle, frame, threshold=bundle.threshold, name="p.csv")["distance"]
+    at = float(distances.iloc[3])
+    scored = score_frame(bundle, frame, threshold=at, name="p.csv")
+    assert scored["similar"].dtype == "boolean"
+    assert scored["similar"].tolist() == (distances <= at).tolist()
+    assert bool(scored["similar"].iloc[3]) is True
+
+
+def test_score_columns_for_a_table_add_no_source_file_or_p_similar_unless_asked():
+    assert ScoreColumns.for_table(["a_x", "distance"]) == ScoreColumns("distance_2", "similar", None, None)
+    assert ScoreColumns.for_table(["source_file"], folder=True, calibrated=True) == ScoreColumns(
+        "distance", "similar", "source_file_2", "p_similar"
+    )
+
+
+def test_score_file_reads_bytes_and_streams(tiny_outcome, pair_csv, tmp_path):
+    data = open(pair_csv, "rb").read()
+    bundle = tiny_outcome.bundle
+    expected = score_frame(bundle, pd.read_csv(pair_csv), threshold=0.5, name="p.csv")["distance"]
+    for source, output in ((data, "bytes.csv"), (io.BytesIO(data), "stream.csv")):
+        score_file(bundle, source, tmp_path / output, threshold=0.5)
+        np.testing.assert_allclose(pd.read_csv(tmp_path / output)["distance"], expected, rtol=1e-6)
+
+
+def test_neutralise_formulas_keeps_numbers_booleans_dates_and_durations():
+    frame = pd.DataFrame(
+        {
+            "n": [-3, 4],
+            "flag": [True, False],
+            "when": pd.to_datetime(["2020-01-01", "2020-01-02"]),
+            "took": pd.to_timedelta([1, 2], unit="s"),
+            "text": ["=1+1", "-x"],
+        }
+    )
+    safe = neutralise_formulas(frame)
+    assert list(safe.dtypes) == list(frame.dtypes)
+    for column in ("n", "flag", "when", "took"):
+        pd.testing.assert_series_equal(safe[column], frame[column])
+    assert safe["text"].tolist() == ["'=1+1", "'-x"]
+
+
+def test_csv_bytes_never_writes_the_index():
+    """The frame's index (10, 20) is not a column of the file, through Arrow and through pandas alike."""
+    arrow = pd.DataFrame({"a": [1.5, 2.0], "b": ["x", "y,z"]}, index=[10, 20])
+    assert csv_bytes(arrow) == b'a,b\n1.5,"x"\n2,"y,z"\n'
+    assert csv_bytes(arrow[["a"]]) == b"a\n1.5\n2.0\n"  # one column: written by pandas

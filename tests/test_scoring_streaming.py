@@ -52,11 +52,12 @@ def test_streamed_scores_equal_the_in_memory_result(tiny_outcome, noted_pairs, t
     assert (
         list(streamed.columns)
         == list(expected.columns)
-        == [*pd.read_csv(noted_pairs).columns, "distance", "similar"]
+        == [*pd.read_csv(noted_pairs).columns, "distance", "similar", "p_similar"]
     )
-    pd.testing.assert_frame_equal(streamed.drop(columns="distance"), expected.drop(columns="distance"))
+    numbers = ["distance", "p_similar"]
+    pd.testing.assert_frame_equal(streamed.drop(columns=numbers), expected.drop(columns=numbers))
     # Equal to the bit on this machine; a tolerance, as oneDNN may choose kernels by batch size elsewhere.
-    np.testing.assert_allclose(streamed["distance"], expected["distance"], rtol=1e-6)
+    np.testing.assert_allclose(streamed[numbers], expected[numbers], rtol=1e-6)
     assert streamed["note"].tolist()[:5] == ["plain", "'=1+1", "'-x", "'@SUM(A1)", "'+1"]
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
     # Both outputs above come from the same CSV writer; the numbers are also checked without it: the
@@ -93,7 +94,7 @@ def test_a_folder_is_scored_into_one_csv_naming_each_rows_file(
     assert score_file(bundle, folder, out, threshold=0.5).n_scored == 300
     scored = pd.read_csv(out)
     original = pd.read_csv(pair_csv)
-    assert list(scored.columns) == ["source_file", *original.columns, "distance", "similar"]
+    assert list(scored.columns) == ["source_file", *original.columns, "distance", "similar", "p_similar"]
     assert scored["source_file"].tolist() == [f"a.{kind}"] * 120 + [f"b.{kind}"] * 180
     pd.testing.assert_frame_equal(scored[list(original.columns)], original, check_dtype=False)
     whole = score_frame(bundle, original, threshold=0.5, name="pairs.csv")
@@ -117,14 +118,15 @@ def test_a_parquet_files_formulas_are_neutralised_in_its_names_text_categories_a
     out = tmp_path / "scores.csv"
     assert score_file(tiny_outcome.bundle, source, out, threshold=0.5).n_scored == 4
     header, *rows = out.read_text().splitlines()
-    assert header.split(",")[-5:] == [
+    assert header.split(",")[-6:] == [
         '"\'=HYPERLINK(""http://evil/"")"',
         "blob",
         "kind",
         "distance",
         "similar",
+        "p_similar",
     ]
-    assert [row.split(",")[-5:-2] for row in rows] == [
+    assert [row.split(",")[-6:-3] for row in rows] == [
         ["a", "'=1+1", "'=A1"],
         ["'=1+1", "'-2", "b"],
         ["", "ok", "'=A1"],

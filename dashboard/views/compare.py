@@ -12,6 +12,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard import state
+from dashboard.evaluation_panel import NO_CALIBRATION
 from dashboard.text import plain
 from siamese_core import data as core_data
 from siamese_core.errors import DataError, SiameseError, shown
@@ -255,14 +256,25 @@ def uploaded_vectors(bundle):
 def render_comparison(bundle, sample_a, sample_b) -> None:
     comparison = bundle.compare(sample_a, sample_b)  # at the model's threshold, as set on Evaluate
     verdict = "similar" if comparison.similar else "dissimilar"
-    left, middle, right = st.columns(3)
-    left.metric("Distance", f"{comparison.distance:.4f}")
-    middle.metric(
+    distance, probability, decided, threshold = st.columns(4)
+    distance.metric("Distance", f"{comparison.distance:.4f}")
+    if comparison.p_similar is None:
+        probability.metric("P(similar)", "n/a", help=NO_CALIBRATION)
+    else:
+        probability.metric(
+            "P(similar)",
+            f"{comparison.p_similar:.3f}",
+            help=plain(
+                "p_similar: the calibrated probability that a pair at this distance is similar, by "
+                f"{bundle.calibration.describe()}."
+            ),
+        )
+    decided.metric(
         "Verdict",
         verdict,
         help=f"Similar when the distance is at most the threshold {comparison.threshold:.4f}.",
     )
-    right.metric("Threshold", f"{comparison.threshold:.4f}")
+    threshold.metric("Threshold", f"{comparison.threshold:.4f}")
 
     evaluation = state.evaluation()
     if evaluation is not None:

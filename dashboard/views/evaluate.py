@@ -6,7 +6,7 @@ import numpy as np
 import streamlit as st
 
 from dashboard import state
-from dashboard.evaluation_panel import render_charts, render_metrics
+from dashboard.evaluation_panel import render_calibration, render_charts, render_metrics
 from dashboard.text import plain
 from siamese_core.errors import DataError
 from siamese_core.evaluation import (
@@ -248,7 +248,7 @@ def main() -> None:
         return
     bundle = state.bundle()
     distances, labels = evaluation.distances, evaluation.pairs.labels
-    result = evaluate_distances(distances, labels, margin=bundle.margin)
+    result = evaluate_distances(distances, labels, margin=bundle.margin, calibration=bundle.calibration)
     title = evaluation.title[:1].upper() + evaluation.title[1:]
     st.caption(
         f"{plain(title)}: {result.n_pairs:,} pairs ({result.n_similar:,} similar, "
@@ -261,6 +261,7 @@ def main() -> None:
     metrics = metrics_at_threshold(distances, labels, state.threshold())
     render_metrics(metrics, result, state.intervals(metrics.threshold))
     render_charts(distances, labels, result, metrics, margin=bundle.margin)
+    render_calibration(result, bundle.calibration)
 
     st.subheader("Hardest pairs")
     st.caption(

@@ -5,12 +5,11 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import state
-from dashboard.evaluation_panel import render_charts, render_metrics
+from dashboard.evaluation_panel import render_calibration, render_charts, render_metrics
 from dashboard.text import error_text, plain
 from siamese_core import data as core_data
 from siamese_core.errors import LabelError, SiameseError
 
-MODEL_LIMIT_MB = 200
 LEAVE_MISSING = "Leave rows with missing values unscored"
 
 
@@ -51,7 +50,11 @@ def _report(evaluation) -> str:
     bundle = state.bundle()
     threshold = state.threshold()
     result = evaluate_distances(
-        evaluation.distances, evaluation.pairs.labels, threshold=threshold, margin=bundle.margin
+        evaluation.distances,
+        evaluation.pairs.labels,
+        threshold=threshold,
+        margin=bundle.margin,
+        calibration=bundle.calibration,
     )
     result.intervals = state.intervals(threshold)  # the bootstrap Evaluate shows, kept in the session
     info = {
@@ -72,28 +75,18 @@ def _report(evaluation) -> str:
         rows=evaluation.pairs.rows,
         data_file=evaluation.pairs.info.source if evaluation.pairs.info else None,
         split=bundle.metrics.get("split") if isinstance(bundle.metrics.get("split"), str) else None,
+        calibration=bundle.calibration,
     )
 
 
 def render_upload() -> None:
     st.subheader("Use a model file")
-    upload = state.uploaded(
-        "Model file (.keras) saved by this tool",
-        "model_file",
-        kinds=(".keras",),
-        limit_mb=MODEL_LIMIT_MB,
-        help="Loaded with safe_mode=True: files with code in them (Lambda layers) or unknown parts are refused.",
-    )
+    upload = state.model_upload("Model file (.keras) saved by this tool", "model_file")
     if upload is None or st.session_state.get("uploaded_model_id") == upload.file_id:
         return
-    with st.spinner("Checking and loading the model..."):
-        from siamese_core.bundle import load_model
-
-        try:
-            bundle = load_model(upload.getvalue(), name=upload.name)
-        except SiameseError as error:
-            st.error(plain(error), icon=":material/error:")
-            return
+    bundle = state.load_uploaded_model(upload)
+    if bundle is None:
+        return
     state.set_model(bundle, source=f"uploaded from {upload.name}")
     st.session_state["uploaded_model_id"] = upload.file_id
     st.success(
@@ -161,7 +154,9 @@ def render_scored_metrics(frame, scored, columns, threshold: float, name: str) -
     distances = scored[columns.distance].to_numpy(dtype=float)[scored_rows]
     try:
         labels, mapping, how = _labels(frame[label][scored_rows], label, name)
-        result = evaluate_distances(distances, labels, threshold=threshold, margin=bundle.margin)
+        result = evaluate_distances(
+            distances, labels, threshold=threshold, margin=bundle.margin, calibration=bundle.calibration
+        )
     except (
         SiameseError
     ) as error:  # no label control on this page: the message says what to change in the file
@@ -182,6 +177,7 @@ def render_scored_metrics(frame, scored, columns, threshold: float, name: str) -
         state.scored_intervals(frame, scored_rows, distances, labels, threshold, name),
     )
     render_charts(distances, labels, result, result.at_threshold, margin=bundle.margin, key="scored_")
+    render_calibration(result, bundle.calibration, key="scored_")
 
 
 def _label_column(columns: list[str]) -> str | None:

@@ -24,7 +24,14 @@ import numpy as np
 import pytest
 
 from tests.e2e.pages import STEP_MS, choose_source, metrics, split_counts, wait_idle
-from tests.test_dashboard_values import METRICS, eer_bounds, eer_stand_in, model_distances, shown_metrics
+from tests.test_dashboard_values import (
+    CALIBRATION_METRICS,
+    METRICS,
+    eer_bounds,
+    eer_stand_in,
+    model_distances,
+    shown_metrics,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -118,7 +125,7 @@ def _check_comparison(shown: dict[str, str], pairs, model, threshold_text: str) 
     Evaluate, and the verdict follows from the two."""
     distance = float(model_distances(model.model, pairs.left[:1], pairs.right[:1])[0])
     assert abs(distance - model.threshold) > 1e-4  # the verdict does not hang on rounding
-    assert set(shown) == {"Distance", "Verdict", "Threshold"}, shown
+    assert set(shown) == {"Distance", "P(similar)", "Verdict", "Threshold"}, shown
     assert abs(float(shown["Distance"]) - distance) <= 5e-5 + 1e-6, (shown, distance)
     assert shown["Threshold"] == threshold_text, shown
     assert shown["Verdict"] == ("similar" if distance <= model.threshold else "dissimilar"), (shown, distance)
@@ -243,6 +250,8 @@ def demo_flow(page, work: Path, shots: Path) -> None:
             f"TAR at FAR {rate}": "n/a" if record[key] is None else f"{record[key]:.2%}"
             for rate, key in (("1%", "tar_at_far_0.01"), ("0.1%", "tar_at_far_0.001"))
         },
+        "Brier score": f"{record['brier_score']:.4f}",
+        "Expected calibration error": f"{record['expected_calibration_error']:.4f}",
     }, (arrived, record)
 
 
@@ -311,7 +320,8 @@ def test_a_model_of_another_width_then_data_of_its_own(page, tmp_path, model_fil
     assert _slider_text(page) == f"{uploaded.threshold:.4f}"
     low, high, below, above = eer_bounds(distances, pairs.labels)
     shown = metrics(page)
-    assert tuple(shown) == METRICS
+    assert tuple(shown) == (*METRICS, *CALIBRATION_METRICS)
+    shown = {label: shown[label] for label in METRICS}  # the calibration's: tests/e2e/test_calibration.py
     assert low - 5e-5 <= float(shown.pop("Equal error rate").rstrip("%")) / 100 <= high + 5e-5, (low, high)
     assert shown == shown_metrics(distances, pairs.labels, uploaded.threshold)
 
@@ -323,7 +333,8 @@ def test_a_model_of_another_width_then_data_of_its_own(page, tmp_path, model_fil
     eer_text = _slider_text(page)
     assert below - 5e-5 <= float(eer_text) <= above + 5e-5, (eer_text, below, above)
     at_eer = metrics(page)  # checked below, with the downloaded model's exact threshold
-    del at_eer["Equal error rate"]
+    for label in ("Equal error rate", *CALIBRATION_METRICS):
+        del at_eer[label]
 
     _go(page, "Compare two samples")
     compared = _comparison(page, pairs)
