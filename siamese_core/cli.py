@@ -1,5 +1,5 @@
 """Command-line interface: `siamese train | evaluate | score | report | compare-models |
-embed | duplicates` (also `python -m siamese_core`).
+embed | duplicates | export` (also `python -m siamese_core`).
 
 Exit status: 0 on success, 2 on bad input or settings (one line on stderr, no traceback), 1 on an
 internal error.
@@ -17,7 +17,7 @@ from pathlib import Path
 from siamese_core.cluster import STRATEGIES
 from siamese_core.errors import ConfigError, SiameseError, listed
 from siamese_core.outputs import check_outputs
-from siamese_core.pairs import PairSet
+from siamese_core.pairs import PairSet, SampleSet
 
 EXIT_USAGE = 2
 
@@ -166,6 +166,13 @@ def build_parser() -> argparse.ArgumentParser:
     settings.add_argument(
         "--report", metavar="REPORT.html", help="also write an HTML report of the test pairs"
     )
+    settings.add_argument(
+        "--log-dir",
+        metavar="DIR",
+        help="write TensorBoard logs into this new or empty folder: per epoch the loss, the validation "
+        "loss and AUC and the validation distances' histograms, one run per training (selection/, refit/), "
+        "and the held-out embeddings for the Embedding Projector",
+    )
     scale = train.add_argument_group("scale out (see docs/scaling.md)")
     scale.add_argument(
         "--stream",
@@ -278,7 +285,26 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("model_b", metavar="B.keras", help="model B (such as a new model)")
     compare.add_argument("data", metavar="TEST.csv", help="labeled pairs with both models' features")
     compare.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    compare.add_argument(
+        "--report",
+        metavar="REPORT.html",
+        help="also write a standalone HTML page: the verdict, the table, the overlaid ROC curves and each model's distance histograms",
+    )
     _add_data_options(compare)
+
+    export = commands.add_parser(
+        "export",
+        help="export a model for serving: a TensorFlow SavedModel with distance and embed signatures",
+        description="Write MODEL.keras as a TensorFlow SavedModel folder, ready for TensorFlow Serving "
+        "(docs/serving.md): the signature 'distance' (a, b: float32 rows of raw features -> distance, "
+        "similar), also the default, and 'embed' (x -> embedding); assets.extra/siamese_core.json holds "
+        "the feature names in input order, the threshold and the margin. DIR must be new or empty.",
+    )
+    export.add_argument("model", metavar="MODEL.keras")
+    export.add_argument(
+        "--format", choices=("saved_model",), default="saved_model", help="saved_model (TensorFlow Serving)"
+    )
+    export.add_argument("folder", metavar="DIR", help="the folder to make (new or empty)")
     return parser
 
 
@@ -475,10 +501,12 @@ def _run_train(args) -> int:
             {"--out": args.out, "--report": args.report},
             {"data": args.data, "samples": args.samples, "test": args.test},
         )
+    log = _training_log(args) if role.is_chief else None  # the only worker that writes
+    on_progress, samples = _with_log(_ProgressPrinter(), log), None
     if _streams(args):
-        outcome = _fit_streamed(args, config)
+        outcome = _fit_streamed(args, config, on_progress)
     elif args.strategy != "default":
-        outcome = _fit_distributed(args, config)
+        outcome = _fit_distributed(args, config, on_progress)
     else:
         data = load_labeled(args)  # bad settings and data are reported before TensorFlow's slow import
         test = _load_test(args, data)
@@ -498,9 +526,10 @@ def _run_train(args) -> int:
             refit=not args.no_refit,
             pairs_per_sample=args.pairs_per_sample,
             hard_negatives=args.hard_negatives,
-            on_progress=_ProgressPrinter(),
+            on_progress=on_progress,
             splits=splits,
         )
+        samples = data if isinstance(data, SampleSet) and test is None else None
     print(outcome.describe_splits(), file=sys.stderr)
     if outcome.calibration is not None:
         print(f"p_similar: {outcome.calibration.describe()}", file=sys.stderr)
@@ -512,6 +541,8 @@ def _run_train(args) -> int:
         return 0
     outcome.bundle.save(out)
     print(f"{_trained(outcome)}; saved {out}")
+    if log is not None:
+        _write_log_end(args, log, outcome, samples)
     if outcome.test is None:
         print("no test pairs with both classes: no test metrics (raise --test-fraction, or give --test)")
     else:
@@ -536,6 +567,70 @@ def _run_train(args) -> int:
             )
             write_report(args.report, html)
             print(f"report written to {args.report}")
+    return 0
+
+
+def _training_log(args):
+    """The TensorBoard log of --log-dir (`siamese_core.tensorboard.TrainingLog`), checked before any work;
+    None without it."""
+    if not args.log_dir:
+        return None
+    from siamese_core.tensorboard import TrainingLog
+
+    log_dir = Path(args.log_dir).absolute()
+    for flag, path in (("--out", args.out), ("--report", args.report)):
+        if path and Path(path).absolute() == log_dir:
+            raise ConfigError(
+                f"--log-dir {args.log_dir} is also the path of {flag}; give each output its own path"
+            )
+    for role, path in (("data", args.data), ("samples", args.samples), ("test", args.test)):
+        if path and Path(path).is_dir() and Path(path).resolve() in log_dir.resolve().parents:
+            raise ConfigError(
+                f"--log-dir {args.log_dir} is inside the {role} folder {path}, whose files are read; choose a "
+                "folder outside it for --log-dir"
+            )
+    return TrainingLog(args.log_dir, what="--log-dir")
+
+
+def _with_log(printer, log):
+    """The progress callback: the progress line, and the TensorBoard log when there is one."""
+    if log is None:
+        return printer
+
+    def report(progress):
+        printer(progress)
+        log(progress)
+
+    return report
+
+
+def _write_log_end(args, log, outcome, samples) -> None:
+    """The held-out embeddings for the Embedding Projector, then the log closed and where it is."""
+    projector = log.write_held_out(outcome, separate_test=bool(args.test), samples=samples)
+    log.close()
+    projected = f"; Embedding Projector: {projector.describe()}" if projector is not None else ""
+    print(
+        f"TensorBoard logs in {args.log_dir} (runs: {', '.join(log.runs) or 'none'}){projected}; view them "
+        f"with: tensorboard --logdir {args.log_dir}"
+    )
+
+
+def _run_export(args) -> int:
+    from siamese_core.export import check_export_folder
+
+    check_export_folder(args.folder, model_path=args.model, what="DIR")
+    import_tensorflow_quietly()
+    from siamese_core.bundle import load_model
+    from siamese_core.export import export_saved_model
+
+    bundle = load_model(args.model)
+    exported = export_saved_model(bundle, args.folder, model_path=args.model, what="DIR")
+    print(
+        f"exported {Path(args.model).name} as a TensorFlow SavedModel to {args.folder}: signatures "
+        f"distance(a, b) (the default) and embed(x), each row {exported.n_features} float32 features in the "
+        f"order {exported.metadata_path} lists; serve the folder as version 1 of a model "
+        "(docs/serving.md)"
+    )
     return 0
 
 
@@ -615,7 +710,7 @@ def _streams(args) -> bool:
     return streamed
 
 
-def _fit_streamed(args, config):
+def _fit_streamed(args, config, on_progress):
     """Train on a file or folder read a chunk at a time (`siamese_core.streaming.PairStream`)."""
     from siamese_core.streaming import PairStream
 
@@ -636,10 +731,10 @@ def _fit_streamed(args, config):
     held_out = any(scan.split_counts.get(name) for name in ("validation", "test", "dropped"))
     strategy = "samples" if stream.leakage_aware else "random"
     _print_plan(args, describe_counts(scan.split_counts, strategy), scan.n_pairs, held_out)
-    return _fit_with_strategy(args, config, stream, test)
+    return _fit_with_strategy(args, config, stream, test, on_progress)
 
 
-def _fit_distributed(args, config):
+def _fit_distributed(args, config, on_progress):
     """Train loaded data with a distribution strategy: the usual splits, served as a stream."""
     data = load_labeled(args)
     test = _load_test(args, data)
@@ -666,17 +761,17 @@ def _fit_distributed(args, config):
         dropped=splits.dropped_pairs,
         leakage_aware=not args.no_leakage_check,
     )
-    return _fit_with_strategy(args, config, stream, test)
+    return _fit_with_strategy(args, config, stream, test, on_progress)
 
 
-def _fit_with_strategy(args, config, stream, test):
+def _fit_with_strategy(args, config, stream, test, on_progress):
     import_tensorflow_quietly()
     from siamese_core.distributed import make_strategy
     from siamese_core.pipeline import fit_stream
 
     strategy = make_strategy(args.strategy)
     return fit_stream(
-        stream, config, test=test, refit=not args.no_refit, strategy=strategy, on_progress=_ProgressPrinter()
+        stream, config, test=test, refit=not args.no_refit, strategy=strategy, on_progress=on_progress
     )
 
 
@@ -854,6 +949,11 @@ def _run_compare_models(args) -> int:
     from siamese_core.bundle import load_model
     from siamese_core.comparison import compare_models
 
+    if args.report:
+        check_outputs(
+            {"--report": args.report},
+            {"A.keras": args.model_a, "B.keras": args.model_b, "data": args.data, "samples": args.samples},
+        )
     bundles = [load_model(path) for path in (args.model_a, args.model_b)]
     names = (Path(args.model_a).name, Path(args.model_b).name)
     comparison = compare_models(*bundles, _labeled_pairs(args), names=names)
@@ -861,13 +961,18 @@ def _run_compare_models(args) -> int:
         print(json.dumps(comparison.to_dict()))
     else:
         _print_comparison(comparison, Path(args.data).name)
+    if args.report:
+        from siamese_core.report import render_comparison_report, write_report
+
+        write_report(args.report, render_comparison_report(comparison, data_file=Path(args.data).name))
+        print(f"report written to {args.report}", file=sys.stderr if args.json else sys.stdout)
     return 0
 
 
 def _print_comparison(comparison, data_name: str, stream=None) -> None:
     """Both models' AUCs with their intervals, the difference with its paired interval, and the verdict."""
     stream = stream or sys.stdout
-    auc, (first, second) = comparison.auc, comparison.results
+    auc, first = comparison.auc, comparison.results[0]
     for letter, name, result in zip("AB", comparison.names, comparison.results, strict=True):
         print(f"model {letter}: {name} (threshold {result.threshold:.4f})", file=stream)
     print(
@@ -875,37 +980,13 @@ def _print_comparison(comparison, data_name: str, stream=None) -> None:
         "dissimilar), the same for both models",
         file=stream,
     )
-    level = f"{auc.confidence:.0%} CI"
-    if auc.p_value == 0:
-        p_text = f"p < {1 / auc.kept:.2g}"
-    else:
-        p_text = "p = n/a" if math.isnan(auc.p_value) else f"p = {auc.p_value:.3g}"
-    share = "n/a" if math.isnan(auc.share_b_better) else f"{auc.share_b_better:.1%}"
-    rows = [
-        ("ROC AUC of A", f"{auc.auc_a:.4f} ({level} {_ends(auc.auc_a_interval)})"),
-        ("ROC AUC of B", f"{auc.auc_b:.4f} ({level} {_ends(auc.auc_b_interval)})"),
-        ("AUC difference B - A", f"{auc.difference:+.4f} ({level} {_ends(auc.interval, signed=True)})"),
-        ("B ahead of A in", f"{share} of the resamples (two-sided {p_text})"),
-        ("equal error rate A / B", f"{first.eer:.4f} / {second.eer:.4f}"),
-        (
-            "accuracy A / B",
-            f"{first.at_threshold.accuracy:.4f} / {second.at_threshold.accuracy:.4f} (each at its own threshold)",
-        ),
-    ]
-    for label, value in rows:
+    for label, value in comparison.summary():
         print(f"  {label:<24} {value}", file=stream)
     print(f"  intervals: {auc.describe()}", file=stream)
     for letter, result in zip("AB", comparison.results, strict=True):
         for warning in result.warnings:
             print(f"  warning (model {letter}): {warning}", file=stream)
     print(f"verdict: {auc.verdict()}", file=stream)
-
-
-def _ends(interval, *, signed: bool = False) -> str:
-    """An interval's ends as "low to high" with four decimals (a sign on both when `signed`), n/a for NaN."""
-    form = "+.4f" if signed else ".4f"
-    low, high = ("n/a" if math.isnan(end) else f"{end:{form}}" for end in (interval.low, interval.high))
-    return f"{low} to {high}"
 
 
 def _run_embed(args) -> int:
@@ -967,6 +1048,7 @@ COMMANDS = {
     "duplicates": _run_duplicates,
     "report": _run_report,
     "compare-models": _run_compare_models,
+    "export": _run_export,
 }
 
 

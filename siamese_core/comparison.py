@@ -10,6 +10,7 @@ the pairs counts.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -46,6 +47,30 @@ class ModelComparison:
     labels: np.ndarray
     auc: AucComparison
 
+    def summary(self) -> list[tuple[str, str]]:
+        """The comparison as (what, value) rows, as the CLI prints them and the report tabulates them: both
+        AUCs with their intervals, the difference B - A with its paired interval, how often B was ahead,
+        and both models' equal error rates and accuracies (each at its own threshold)."""
+        auc, (first, second) = self.auc, self.results
+        level = f"{auc.confidence:.0%} CI"
+        if auc.p_value == 0:
+            p_text = f"p < {1 / auc.kept:.2g}"
+        else:
+            p_text = "p = n/a" if math.isnan(auc.p_value) else f"p = {auc.p_value:.3g}"
+        share = "n/a" if math.isnan(auc.share_b_better) else f"{auc.share_b_better:.1%}"
+        return [
+            ("ROC AUC of A", f"{auc.auc_a:.4f} ({level} {_ends(auc.auc_a_interval)})"),
+            ("ROC AUC of B", f"{auc.auc_b:.4f} ({level} {_ends(auc.auc_b_interval)})"),
+            ("AUC difference B - A", f"{auc.difference:+.4f} ({level} {_ends(auc.interval, signed=True)})"),
+            ("B ahead of A in", f"{share} of the resamples (two-sided {p_text})"),
+            ("equal error rate A / B", f"{first.eer:.4f} / {second.eer:.4f}"),
+            (
+                "accuracy A / B",
+                f"{first.at_threshold.accuracy:.4f} / {second.at_threshold.accuracy:.4f} (each at its own "
+                "threshold)",
+            ),
+        ]
+
     def to_dict(self) -> dict:
         """JSON-ready: `AucComparison.to_dict`, then each model's name and evaluation (`EvalResult.to_dict`)
         under "model_a" and "model_b"."""
@@ -56,6 +81,13 @@ class ModelComparison:
                 for letter, name, result in zip(LETTERS, self.names, self.results, strict=True)
             },
         }
+
+
+def _ends(interval, *, signed: bool = False) -> str:
+    """An interval's ends as "low to high" with four decimals (a sign on both when `signed`), n/a for NaN."""
+    form = "+.4f" if signed else ".4f"
+    low, high = ("n/a" if math.isnan(end) else f"{end:{form}}" for end in (interval.low, interval.high))
+    return f"{low} to {high}"
 
 
 def model_distances(bundle, pairs: PairSet, *, what: str = "the model") -> np.ndarray:

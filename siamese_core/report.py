@@ -14,7 +14,14 @@ from plotly.offline import get_plotlyjs
 
 from siamese_core.calibration import Calibration
 from siamese_core.evaluation import EvalResult, hardest_pairs
-from siamese_core.figures import distance_histogram, loss_figure, reliability_figure, roc_figure
+from siamese_core.figures import (
+    distance_histogram,
+    histogram_comparison_figure,
+    loss_figure,
+    reliability_figure,
+    roc_comparison_figure,
+    roc_figure,
+)
 from siamese_core.outputs import atomic_write
 from siamese_core.pairs import LabelMapping
 
@@ -341,6 +348,64 @@ def render_report(
         )
     )
 
+    return _page(title, sections)
+
+
+def render_comparison_report(comparison, *, data_file: str | None = None) -> str:
+    """A standalone HTML page comparing two models on the same pairs (`comparison.compare_models`).
+
+    Args:
+        comparison: The `ModelComparison`.
+        data_file: The name of the file the pairs come from.
+
+    Returns:
+        The page as one string, plotly.js included once: the verdict, the table of both AUCs with their
+        intervals and the paired interval of the difference (`ModelComparison.summary`), how the intervals
+        were made, the overlaid ROC curves and each model's distance histograms.
+    """
+    names = [f"{letter}: {name}" for letter, name in zip("AB", comparison.names, strict=True)]
+    first = comparison.results[0]
+    title = f"{comparison.names[0]} against {comparison.names[1]}"
+    pairs = (
+        f"{_number(first.n_pairs)} pairs{f' of {data_file}' if data_file else ''} ({_number(first.n_similar)} "
+        f"similar, {_number(first.n_dissimilar)} dissimilar), the same for both models, each at its own saved "
+        "threshold"
+    )
+    rows = [[f"model {letter}", name] for letter, name in zip("AB", comparison.names, strict=True)]
+    rows += [[what, value] for what, value in comparison.summary()]
+    warnings = [
+        f"model {letter}: {warning}"
+        for letter, result in zip("AB", comparison.results, strict=True)
+        for warning in result.warnings
+    ]
+    sections = [
+        f"<h1>{html.escape(title)}</h1>",
+        f"<p>{html.escape(pairs)}.</p>",
+        f"<p><strong>Verdict: {html.escape(comparison.auc.verdict())}.</strong></p>",
+    ]
+    if warnings:
+        items = "".join(f"<li>{html.escape(warning)}</li>" for warning in warnings)
+        sections.append(f'<div class="warnings"><strong>Warnings</strong><ul>{items}</ul></div>')
+    sections += [
+        "<h2>Metrics</h2>",
+        _table(None, rows),
+        f'<p class="note">{html.escape(comparison.auc.describe())}</p>',
+        "<h2>ROC curves</h2>",
+        _figure_div(roc_comparison_figure(comparison.results, names=names)),
+        "<h2>Distances</h2>",
+        _figure_div(
+            histogram_comparison_figure(
+                comparison.distances,
+                comparison.labels,
+                thresholds=tuple(result.threshold for result in comparison.results),
+                names=names,
+            )
+        ),
+    ]
+    return _page(title, sections)
+
+
+def _page(title: str, sections: list[str]) -> str:
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         f"<title>{html.escape(title)}</title>\n<style>{_STYLE}</style>\n"

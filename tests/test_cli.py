@@ -875,6 +875,30 @@ def test_compare_models_of_a_model_with_itself_finds_no_difference(model_file, n
     assert found["verdict"] == "no clear difference: the interval of the AUC difference includes 0"
 
 
+def test_compare_models_report_shows_the_verdict_the_table_and_both_figures(
+    model_file, selection_model_file, noisy_csv, tmp_path, capsys
+):
+    report = tmp_path / "compare.html"
+    assert main(["compare-models", model_file, selection_model_file, noisy_csv, "--report", str(report)]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == f"report written to {report}"
+    page = report.read_text()
+    expected = _compared(model_file, selection_model_file, noisy_csv)
+    assert f"<strong>Verdict: {expected.auc.verdict()}.</strong>" in page
+    assert "150 pairs of noisy.csv" in page
+    for what, value in expected.summary():
+        assert f"<td>{what}</td><td>{value}</td>" in page
+    assert page.count("Plotly.newPlot") == 2  # the overlaid ROC curves and the two models' histograms
+    assert page.count('<script type="text/javascript">') == 1  # plotly.js inline once, in the head
+
+
+def test_compare_models_report_never_replaces_an_input(model_file, noisy_csv, capsys):
+    before = open(noisy_csv, "rb").read()
+    assert main(["compare-models", model_file, model_file, noisy_csv, "--report", noisy_csv]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("siamese: error: ") and "--report" in err and len(err.strip().splitlines()) == 1
+    assert open(noisy_csv, "rb").read() == before
+
+
 def test_compare_models_names_the_model_that_cannot_read_the_file(
     model_file, tiny_outcome, pair_csv, tmp_path, capsys
 ):
