@@ -115,6 +115,8 @@ _EXPORTS = {
         "embeddings_frame",
         "write_embeddings",
     ],
+    "siamese_core.export": ["ExportedModel", "export_saved_model", "check_export_folder"],
+    "siamese_core.tensorboard": ["TrainingLog", "ProjectorFiles", "check_log_dir"],
     "siamese_core.duplicates": [
         "Duplicates",
         "NearestRows",

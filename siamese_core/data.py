@@ -1229,8 +1229,8 @@ def _check_enough_pairs(mapping: LabelMapping, name: str) -> None:
         raise DataError(
             f"all {n:,} pairs are labelled {kind} "
             f"({shown(mapping.column)} = {shown(', '.join(values), 200)}; "
-            f"{mapping.reason}); training needs both similar and dissimilar pairs: if that mapping is wrong, "
-            "say which value means similar",
+            f"{mapping.reason}); training and evaluation need both similar and dissimilar pairs: if that mapping is "
+            "wrong, say which value means similar",
             source=name,
             column=mapping.column,
             settings=[SIMILAR_LABEL],

@@ -44,6 +44,8 @@ class TrainProgress:
         history: Per-epoch losses so far.
         phase: Which training of a fit this is: "training" (the only one), "selection" (on the training
             split, choosing the length and the threshold) or "refit" (the final model, on all pairs).
+        model: At the epoch stage, the model being trained, with the epoch's weights (None per batch).
+        validation_pairs: At the epoch stage, the pairs the epoch was validated on (None without any).
     """
 
     stage: str
@@ -55,6 +57,8 @@ class TrainProgress:
     val_loss: float | None = None
     history: dict[str, list[float]] = field(default_factory=dict)
     phase: str = "training"
+    model: keras.Model | None = None
+    validation_pairs: PairSet | None = None
 
     @property
     def fraction(self) -> float:
@@ -564,6 +568,8 @@ def run_epochs(
                 history["loss"][-1],
                 val_loss,
                 _copy(history),
+                model=model,
+                validation_pairs=validation_pairs if has_validation else None,
             )
             stopped_by_user = any_worker(on_progress(progress) is False)
         if stopped_by_user or stopped_by_time or should_stop:

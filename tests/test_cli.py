@@ -252,6 +252,37 @@ OUT_OF_PLACE = [
         ["score", "m.keras", "data.csv", "-o", "data.csv/scores.csv"],
         "-o data.csv/scores.csv: data.csv is a file, not a folder; write elsewhere",
     ),
+    (
+        ["train", "data.csv", "--out", "new.keras", "--log-dir", "data.csv"],
+        "--log-dir data.csv is a file; give a folder (new or empty) for the TensorBoard logs",
+    ),
+    (
+        ["train", "data.csv", "--out", "new.keras", "--log-dir", "parts"],
+        "--log-dir parts is a folder that already holds files, whose runs would mix with this one's; give a "
+        "new or empty folder, such as parts/run2",
+    ),
+    (
+        ["train", "data.csv", "--out", "new.keras", "--log-dir", "new.keras"],
+        "--log-dir new.keras is also the path of --out; give each output its own path",
+    ),
+    (
+        ["train", "parts", "--out", "new.keras", "--log-dir", "parts/logs"],
+        "--log-dir parts/logs is inside the data folder parts, whose files are read; choose a folder outside "
+        "it for --log-dir",
+    ),
+    (
+        ["export", "m.keras", "--format", "saved_model", "parts"],
+        "DIR parts is a folder that is not empty; an export never writes over files: give a new or empty "
+        "folder",
+    ),
+    (
+        ["export", "m.keras", "data.csv"],
+        "DIR data.csv is a file; an export is a folder and never replaces a file: give a new folder",
+    ),
+    (
+        ["export", "m.keras", "./m.keras"],
+        "DIR m.keras is the model file being exported; give a new folder for DIR",
+    ),
 ]
 
 
@@ -608,6 +639,58 @@ def test_threshold_and_threshold_at_are_one_or_the_other(command, model_file, pa
         f"siamese {command}: error: argument --threshold-at: not allowed with argument --threshold "
         f"(see siamese {command} --help)\n"
     )
+
+
+def test_train_log_dir_writes_tensorboard_runs_and_the_held_out_samples_with_their_classes(tmp_path, capsys):
+    """Labeled samples: the projector shows each held-out sample once, with its class, embedded by the model
+    measured on them (the saved one, without a refit)."""
+    from siamese_core.bundle import load_model
+    from tests.conftest import FEATURES, clustered_samples
+
+    features, classes = clustered_samples()
+    frame = pd.DataFrame(features, columns=FEATURES)
+    frame.insert(0, "kind", classes)
+    data = tmp_path / "samples.csv"
+    frame.to_csv(data, index=False)
+    model, logs = tmp_path / "m.keras", tmp_path / "logs"
+    options = ["--class-column", "kind", "--no-refit", "--log-dir", str(logs), *TINY_OPTIONS]
+    assert main(["train", str(data), "--out", str(model), *options]) == 0
+    out = capsys.readouterr().out
+    assert sorted(path.name for path in logs.iterdir()) == ["training"]
+    run = logs / "training"
+    assert {path.name for path in run.iterdir()} >= {
+        "projector_config.pbtxt",
+        "embeddings.tsv",
+        "metadata.tsv",
+    }
+    metadata = pd.read_csv(run / "metadata.tsv", sep="\t")
+    assert list(metadata.columns) == ["class", "row"] and metadata["row"].is_unique
+    assert metadata["class"].astype(str).tolist() == classes[metadata["row"] - 1].tolist()
+    embeddings = np.loadtxt(run / "embeddings.tsv", delimiter="\t", ndmin=2)
+    expected = load_model(model).embed(features[metadata["row"] - 1])
+    np.testing.assert_allclose(embeddings, expected, rtol=1e-6, atol=1e-7)
+    assert (
+        f"TensorBoard logs in {logs} (runs: training); Embedding Projector: {len(metadata)} held-out samples in "
+        f"{run}; view them with: tensorboard --logdir {logs}\n"
+    ) in out
+
+
+def test_export_writes_a_saved_model_that_gives_the_models_distances(model_file, pair_csv, tmp_path, capsys):
+    import tensorflow as tf
+
+    from siamese_core.bundle import load_model
+    from siamese_core.data import load_pair_csv
+
+    folder = tmp_path / "siamese"
+    assert main(["export", model_file, "--format", "saved_model", str(folder)]) == 0
+    assert capsys.readouterr().out.startswith(
+        f"exported model.keras as a TensorFlow SavedModel to {folder}: signatures distance(a, b) (the default) "
+        "and embed(x), each row 6 float32 features"
+    )
+    pairs, bundle = load_pair_csv(pair_csv), load_model(model_file)
+    served = tf.saved_model.load(str(folder)).signatures["distance"]
+    distances = served(a=tf.constant(pairs.left), b=tf.constant(pairs.right))["distance"].numpy()
+    np.testing.assert_allclose(distances, bundle.distances(pairs.left, pairs.right), rtol=1e-5, atol=1e-5)
 
 
 def _samples_csv(tmp_path, name: str = "samples.csv") -> Path:

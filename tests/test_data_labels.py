@@ -211,8 +211,8 @@ def test_similar_label_that_does_not_occur_lists_the_values():
 
 CONVENTION = "numbers follow the loss convention: 0 = similar, 1 = dissimilar"
 BOTH = (
-    "training needs both similar and dissimilar pairs: if that mapping is wrong, say which value means similar "
-    "(pass similar_label=...)"
+    "training and evaluation need both similar and dissimilar pairs: if that mapping is wrong, say which value "
+    "means similar (pass similar_label=...)"
 )
 
 
