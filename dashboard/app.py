@@ -30,6 +30,7 @@ def main() -> None:
         st.Page(VIEWS / "evaluate.py", title="Evaluate", icon=":material/insights:"),
         st.Page(VIEWS / "compare.py", title="Compare two samples", icon=":material/compare_arrows:"),
         st.Page(VIEWS / "compare_models.py", title="Compare models", icon=":material/balance:"),
+        st.Page(VIEWS / "duplicates.py", title="Find duplicates", icon=":material/content_copy:"),
         st.Page(VIEWS / "model.py", title="Model files & scoring", icon=":material/save:"),
     ]
     keep_widget_values()
