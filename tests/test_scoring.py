@@ -475,3 +475,16 @@ def test_csv_bytes_never_writes_the_index():
     arrow = pd.DataFrame({"a": [1.5, 2.0], "b": ["x", "y,z"]}, index=[10, 20])
     assert csv_bytes(arrow) == b'a,b\n1.5,"x"\n2,"y,z"\n'
     assert csv_bytes(arrow[["a"]]) == b"a\n1.5\n2.0\n"  # one column: written by pandas
+
+
+def test_score_file_writes_p_similar_for_a_calibrated_model(tiny_outcome, pair_csv, tmp_path):
+    bundle = tiny_outcome.bundle
+    assert bundle.calibration is not None
+    out = tmp_path / "scores.csv"
+    written = score_file(bundle, pair_csv, out, threshold=bundle.threshold)
+    assert written.columns.p_similar == "p_similar"
+    scored = pd.read_csv(out)
+    assert list(scored.columns)[-3:] == ["distance", "similar", "p_similar"]
+    np.testing.assert_allclose(
+        scored["p_similar"], bundle.p_similar(scored["distance"].to_numpy()), atol=1e-7
+    )

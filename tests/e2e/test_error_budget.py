@@ -163,6 +163,10 @@ def test_error_budget_presets_and_true_acceptance_rates(page, model_file, pair_c
     # reach; the preset is disabled and says so. The typed budgets were kept across the pages.
     _go(page, "Data & training", "Siamese similarity")
     page.get_by_text("Flip labels (swap similar and dissimilar)").click()
+    # The Data page has read the labels flipped (a page left mid-rerun would keep the old reading).
+    expect(
+        page.get_by_text(re.compile(r"similar: label = 1 \(153 pairs\); dissimilar: label = 0"))
+    ).to_be_visible()
     wait_idle(page)
     _go(page, "Evaluate")
     expect(page.get_by_label("Max. false matches (%)")).to_have_value("10.00")

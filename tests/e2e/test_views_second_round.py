@@ -407,7 +407,9 @@ def test_scoring_a_labelled_file_puts_results_first_and_shows_itsmetrics(page, f
     pairs = load_pair_csv(files["noisy"])
     distances = model.distances(pairs.left, pairs.right)
     assert np.abs(distances - model.threshold).min() > 1e-5  # no verdict hangs on the last float bit
-    result = evaluate_distances(distances, pairs.labels, threshold=model.threshold, margin=model.margin)
+    result = evaluate_distances(
+        distances, pairs.labels, threshold=model.threshold, margin=model.margin, calibration=model.calibration
+    )
     at = result.at_threshold
     assert 0.5 < at.accuracy < 1 and result.auc < 1  # the flipped labels cost something
 
@@ -440,6 +442,8 @@ def test_scoring_a_labelled_file_puts_results_first_and_shows_itsmetrics(page, f
             f"TAR at FAR {far * 100:g}%": "n/a" if tar is None else f"{tar:.2%}"
             for far, tar in result.tar_at_far.items()
         },
+        "Brier score": f"{result.calibration.brier:.4f}",
+        "Expected calibration error": f"{result.calibration.ece:.4f}",
     }
     confusion = _figure(page, "Confusion matrix at threshold")
     assert confusion["traces"][0]["z"] == [[at.tp, at.fn], [at.fp, at.tn]]
