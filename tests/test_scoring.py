@@ -423,7 +423,27 @@ def test_text_on_the_right_side_is_named_with_the_delimiter_hint(tiny_outcome):
     frame["b_f1"] = ["2", "1,5"]
     with pytest.raises(DataError) as caught:
         pair_features(frame, tiny_outcome.bundle, name="t.csv", delimiter=",")
-    assert str(caught.value).startswith("t.csv, column 'b_f1', row 2 (line 3): value '1,5' is not a number")
+    assert str(caught.value) == (
+        "t.csv, column 'b_f1', row 2 (line 3): value '1,5' is not a number (write 1.5: in a comma-separated file "
+        "the decimal mark is '.'); feature values must be numbers; fix or remove that value"
+    )
+
+
+def test_pair_features_reads_numbers_written_as_text_with_a_decimal_point_by_default(tiny_outcome):
+    frame = _pair_table().astype(object)
+    frame["b_f2"] = ["1.5", "-0.25"]
+    _, right = pair_features(frame, tiny_outcome.bundle, name="t.csv")
+    assert right[:, 2].tolist() == [1.5, -0.25]
+
+
+def test_pair_features_names_the_file_when_the_sides_are_of_unequal_width(tiny_outcome):
+    frame = _pair_table().drop(columns=["b_f5"])
+    with pytest.raises(DataError) as caught:
+        pair_features(frame, tiny_outcome.bundle, name="t.csv")
+    assert str(caught.value) == (
+        "t.csv: sides of unequal width: left has 6 columns, right has 5; unmatched: a_f5; give each feature a "
+        "column on both sides"
+    )
 
 
 def test_a_pair_exactly_at_the_threshold_is_similar(tiny_outcome, pair_csv):
