@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from siamese_core.calibration import Calibration
-from siamese_core.errors import ConfigError, DataError, ModelFileError, shown
+from siamese_core.errors import ConfigError, DataError, ModelFileError, listed, shown
 from siamese_core.losses import ContrastiveLoss  # noqa: F401  (registered: a model file names it)
 from siamese_core.model import DISTANCE_NAME, ENCODER_NAME, EuclideanDistance
 from siamese_core.outputs import atomic_write
@@ -113,7 +113,7 @@ class SiameseBundle:
         if array.ndim != 2 or array.shape[1] != self.n_features:
             raise DataError(
                 f"{what} has {array.shape[-1] if array.ndim else 0} features but the model expects "
-                f"{self.n_features} ({_preview(self.feature_names)})"
+                f"{self.n_features} ({listed(self.feature_names, 4)})"
             )
         if not np.isfinite(array).all():
             raise DataError(f"{what} has missing or infinite values; every feature must be a finite number")
@@ -519,11 +519,6 @@ def _class_names(config) -> set[str]:
         for node, _ in _json_nodes(config)
         if isinstance(node, dict) and isinstance(node.get("class_name"), str)
     }
-
-
-def _preview(names: list[str], limit: int = 4) -> str:
-    listed = ", ".join(shown(name) for name in names[:limit])
-    return f"{listed}, ..." if len(names) > limit else listed
 
 
 def _json_default(value):
