@@ -184,8 +184,12 @@ def test_wrong_feature_count_in_metadata_is_refused(model_file, tmp_path):
         metadata["feature_names"] = metadata["feature_names"][:3]
         return {**entries, BUNDLE_ENTRY: json.dumps(metadata)}
 
-    with pytest.raises(ModelFileError, match="do not match its 3 feature names"):
+    with pytest.raises(ModelFileError) as caught:
         load_model(_rewrite(model_file, tmp_path, "fewer.keras", fewer_features))
+    assert str(caught.value) == (
+        "fewer.keras: the model's inputs {'left': (None, 6), 'right': (None, 6)} do not match its 3 feature "
+        "names; the file is inconsistent"
+    )
 
 
 def test_compare_contributions_add_up_to_the_distance(tiny_outcome):
