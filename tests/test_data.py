@@ -364,7 +364,7 @@ def test_one_class_only():
     data = pair_csv("label,a_x,b_x", ["0,1,2", "0,3,4", "0,1,2", "0,5,6"])
     message = error_of(load_pair_csv, data)
     assert "all 4 pairs are labelled similar" in message
-    assert "needs both similar and dissimilar pairs" in message
+    assert "training and evaluation need both similar and dissimilar pairs" in message
 
 
 # --------------------------------------------------------------------------------------------------
