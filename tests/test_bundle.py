@@ -340,6 +340,7 @@ def test_deeply_nested_json_is_refused(model_file, tmp_path):
 WRONG_METADATA = [
     ("margin", "abc", '"abc"', "a finite number"),
     ("margin", -1, "-1", "a number > 0"),
+    ("margin", 0, "0", "a number > 0"),
     ("threshold", {}, "{}", "a finite number"),
     ("threshold", float("nan"), "NaN", "a finite number"),
     ("threshold", True, "true", "a finite number"),
@@ -347,6 +348,7 @@ WRONG_METADATA = [
     ("feature_names", [1, 2], "[1, 2]", "a list of non-empty names"),
     ("feature_names", ["x", ""], '["x", ""]', "a list of non-empty names"),
     ("history", {"loss": "abc"}, '{"loss": "abc"}', "lists of numbers (one per epoch)"),
+    ("history", {"loss": 3}, '{"loss": 3}', "lists of numbers (one per epoch)"),
     ("train_config", [1], "[1]", "an object"),
     ("created", 5, "5", "a date as text"),
 ]
@@ -590,3 +592,68 @@ def test_compare_names_the_sample_of_the_wrong_width(tiny_outcome, side):
     assert str(caught.value) == (
         f"sample {side} has 5 features but the model expects 6 (f0, f1, f2, f3, ... (6 in all))"
     )
+
+
+def test_saved_fields_come_back_under_their_names(tiny_outcome, tmp_path):
+    """A margin, history and date of its own are read back as written; empty versions and date are filled
+    in at saving with this machine's versions and the time in UTC."""
+    import dataclasses
+
+    bundle = dataclasses.replace(
+        tiny_outcome.bundle, margin=2.5, history={"loss": [0.5, 0.25]}, versions={}, created=""
+    )
+    loaded = load_model(bundle.save(tmp_path / "own.keras"))
+    assert (loaded.margin, loaded.history) == (2.5, {"loss": [0.5, 0.25]})
+    assert set(loaded.versions) == {"siamese_core", "keras", "tensorflow", "numpy"}
+    assert loaded.versions["numpy"] == np.__version__
+    assert loaded.created.endswith("+00:00") and len(loaded.created) == len("2026-11-30T12:00:00+00:00")
+    dated = dataclasses.replace(bundle, created="2020-01-02T03:04:05+00:00", versions={"keras": "1"})
+    again = load_model(dated.save(tmp_path / "dated.keras"))
+    assert (again.created, again.versions) == ("2020-01-02T03:04:05+00:00", {"keras": "1"})
+
+
+def test_a_file_without_margin_threshold_or_date_gets_the_defaults(model_file, tmp_path):
+    def drop(entries):
+        metadata = json.loads(entries[BUNDLE_ENTRY])
+        for key in ("margin", "threshold", "created", "train_config", "label_mapping"):
+            metadata.pop(key)
+        return {**entries, BUNDLE_ENTRY: json.dumps(metadata)}
+
+    loaded = load_model(_rewrite(model_file, tmp_path, "defaults.keras", drop))
+    assert (loaded.margin, loaded.threshold, loaded.created) == (1.0, 0.5, "")
+    assert (loaded.train_config, loaded.label_mapping) == ({}, None)
+
+
+@pytest.mark.parametrize(
+    ("call", "what", "values", "n"),
+    [
+        ("left", "left", np.float32(5.0), 0),
+        ("right", "right", np.zeros((1, 2, 7)), 7),
+        ("embed", "samples", np.zeros((2, 5)), 5),
+    ],
+)
+def test_inputs_of_the_wrong_shape_are_named(tiny_outcome, call, what, values, n):
+    bundle, good = tiny_outcome.bundle, np.zeros(6)
+    with pytest.raises(DataError) as caught:
+        if call == "embed":
+            bundle.embed(values)
+        else:
+            bundle.distances(values, good) if call == "left" else bundle.distances(good, values)
+    assert (
+        str(caught.value)
+        == f"{what} has {n} features but the model expects 6 (f0, f1, f2, f3, ... (6 in all))"
+    )
+
+
+def test_nearest_neighbours_are_the_k_nearest_embeddings_nearest_first(tiny_outcome):
+    bundle = tiny_outcome.bundle
+    reference = np.random.default_rng(0).normal(size=(200, 6)).astype(np.float32)
+    query = reference[17] + 0.01
+    embeddings, at = bundle.embed(reference), bundle.embed(query)[0]
+    expected = np.sqrt(((embeddings.astype(np.float64) - at) ** 2).sum(axis=1))
+    order = np.argsort(expected, kind="stable")
+    indices, distances = bundle.nearest_neighbours(query, reference)
+    assert indices.tolist() == order[:5].tolist()  # five by default
+    np.testing.assert_allclose(distances, expected[order[:5]], rtol=1e-5, atol=1e-6)
+    for k in (1, 9, 199):
+        assert bundle.nearest_neighbours(query, reference, k=k)[0].tolist() == order[:k].tolist()
