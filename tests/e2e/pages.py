@@ -17,6 +17,18 @@ def wait_idle(page, timeout_ms: int = STEP_MS) -> None:
     )
 
 
+def go(page, title: str, heading: str | None = None) -> None:
+    """Open a page from the sidebar and wait until its heading (the title unless given) shows and it is idle."""
+    page.locator('[data-testid="stSidebarNav"]').get_by_text(title, exact=True).click()
+    page.get_by_role("heading", name=heading or title).first.wait_for()
+    wait_idle(page)
+
+
+def upload(page, path, index: int = 0) -> None:
+    """Put a file into the page's `index`-th file uploader."""
+    page.locator('[data-testid="stFileUploader"] input[type=file]').nth(index).set_input_files(str(path))
+
+
 def choose_source(page, option: str) -> None:
     """Click a data source of the Data page's radio by its label."""
     page.locator('[data-testid="stRadio"] label').filter(has_text=option).first.click()

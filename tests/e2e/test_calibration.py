@@ -13,15 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.pages import choose_source, metrics, wait_idle
+from tests.e2e.pages import choose_source, go, metrics, wait_idle
 
 pytestmark = pytest.mark.browser
-
-
-def _go(page, title: str, heading: str | None = None) -> None:
-    page.locator('[data-testid="stSidebarNav"]').get_by_text(title, exact=True).click()
-    page.get_by_role("heading", name=heading or title).first.wait_for()
-    wait_idle(page)
 
 
 def _upload(page, path: Path) -> None:
@@ -38,19 +32,21 @@ def test_evaluate_shows_the_calibration_and_compare_shows_p_similar(page, model_
     brier, ece = f"{expected.brier:.4f}", f"{expected.ece:.4f}"
     first_pair = model.compare(pairs.left[0], pairs.right[0])
 
-    _go(page, "Model files & scoring")
+    go(page, "Model files & scoring")
     _upload(page, Path(model_file))
     page.get_by_text("Loaded model.keras: 6 features. It is now the model on every page.").wait_for()
     wait_idle(page)
-    _go(page, "Data & training", "Siamese similarity")
+    go(page, "Data & training", "Siamese similarity")
     choose_source(page, "Pair CSV")
     page.get_by_text("Upload a pair CSV to continue").wait_for()
     _upload(page, Path(pair_csv))
     page.get_by_text(f"{pairs.n_pairs:,} pairs, 6 features per sample").first.wait_for()
     wait_idle(page)
 
-    _go(page, "Evaluate")
+    go(page, "Evaluate")
     page.get_by_role("heading", name="Calibration of p_similar").wait_for()
+    page.locator('[data-testid="stMetric"]').filter(has_text="Expected calibration error").wait_for()
+    wait_idle(page)  # the section's metrics are drawn after its heading
     shown = metrics(page)
     assert (shown["Brier score"], shown["Expected calibration error"]) == (brier, ece)
     figure = page.locator(".js-plotly-plot").filter(has_text="Reliability of p_similar")
@@ -59,7 +55,7 @@ def test_evaluate_shows_the_calibration_and_compare_shows_p_similar(page, model_
     assert "perfectly calibrated" in figure.inner_text()  # the diagonal's legend entry
     page.get_by_text(f"p_similar: {model.calibration.describe()}.").wait_for()
 
-    _go(page, "Compare two samples")
+    go(page, "Compare two samples")
     page.get_by_text("P(similar)").first.wait_for()
     shown = metrics(page)
     assert shown["Distance"] == f"{first_pair.distance:.4f}"

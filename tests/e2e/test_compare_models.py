@@ -16,19 +16,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import noisy_pair_csv_text
-from tests.e2e.pages import choose_source, metrics, wait_idle
+from tests.e2e.pages import choose_source, go, metrics, upload, wait_idle
 
 pytestmark = pytest.mark.browser
-
-
-def _go(page, title: str, heading: str | None = None) -> None:
-    page.locator('[data-testid="stSidebarNav"]').get_by_text(title, exact=True).click()
-    page.get_by_role("heading", name=heading or title).first.wait_for()
-    wait_idle(page)
-
-
-def _upload(page, path: Path, index: int = 0) -> None:
-    page.locator('[data-testid="stFileUploader"] input[type=file]').nth(index).set_input_files(str(path))
 
 
 def test_the_sessions_model_against_an_uploaded_one_shows_the_cores_difference_and_verdict(
@@ -50,20 +40,20 @@ def test_the_sessions_model_against_an_uploaded_one_shows_the_cores_difference_a
     ).auc
     assert expected.difference != 0
 
-    _go(page, "Model files & scoring")
-    _upload(page, Path(model_file))
+    go(page, "Model files & scoring")
+    upload(page, Path(model_file))
     page.get_by_text("Loaded model.keras: 6 features. It is now the model on every page.").wait_for()
     wait_idle(page)
-    _go(page, "Data & training", "Siamese similarity")
+    go(page, "Data & training", "Siamese similarity")
     choose_source(page, "Pair CSV")
     page.get_by_text("Upload a pair CSV to continue").wait_for()
-    _upload(page, pairs_path)
+    upload(page, pairs_path)
     page.get_by_text(f"{pairs.n_pairs:,} pairs, 6 features per sample").first.wait_for()
     wait_idle(page)
 
-    _go(page, "Compare models")
+    go(page, "Compare models")
     page.get_by_text("Upload model B above to compare.").wait_for()
-    _upload(page, Path(selection_model_file))
+    upload(page, Path(selection_model_file))
     verdict = page.get_by_text(re.compile(r"^Verdict: "))
     expect(verdict).to_have_text(f"Verdict: {expected.verdict()}.")
     wait_idle(page)

@@ -16,20 +16,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.e2e.pages import wait_idle
+from tests.e2e.pages import go, upload, wait_idle
 from tests.test_dashboard_duplicates import COPIES, samples_csv
 
 pytestmark = pytest.mark.browser
-
-
-def _go(page, title: str, heading: str | None = None) -> None:
-    page.locator('[data-testid="stSidebarNav"]').get_by_text(title, exact=True).click()
-    page.get_by_role("heading", name=heading or title).first.wait_for()
-    wait_idle(page)
-
-
-def _upload(page, path: Path, index: int = 0) -> None:
-    page.locator('[data-testid="stFileUploader"] input[type=file]').nth(index).set_input_files(str(path))
 
 
 def test_a_table_with_a_planted_copy_shows_the_cores_top_candidate_and_downloads_its_candidates(
@@ -45,13 +35,13 @@ def test_a_table_with_a_planted_copy_shows_the_cores_top_candidate_and_downloads
     top = expected.iloc[0]
     assert (top["row_a"], top["row_b"]) in COPIES and top["distance"] < 1e-3
 
-    _go(page, "Model files & scoring")
-    _upload(page, Path(model_file))
+    go(page, "Model files & scoring")
+    upload(page, Path(model_file))
     page.get_by_text("Loaded model.keras: 6 features. It is now the model on every page.").wait_for()
     wait_idle(page)
-    _go(page, "Find duplicates")
+    go(page, "Find duplicates")
     page.get_by_text("Upload a samples table to search for duplicates.").wait_for()
-    _upload(page, table)
+    upload(page, table)
     page.get_by_text("42 rows of samples.csv.").wait_for()
     wait_idle(page)
     id_column = page.get_by_role("combobox", name="Id column")

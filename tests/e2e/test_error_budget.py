@@ -13,7 +13,7 @@ import time
 import numpy as np
 import pytest
 
-from tests.e2e.pages import STEP_MS, choose_source, metrics, wait_idle
+from tests.e2e.pages import STEP_MS, choose_source, go, metrics, wait_idle
 from tests.test_dashboard_values import (
     CALIBRATION_METRICS,
     METRICS,
@@ -25,12 +25,6 @@ from tests.test_dashboard_values import (
 pytestmark = pytest.mark.browser
 
 SLIDER_LABEL = "Threshold: pairs at or below this distance are called similar"
-
-
-def _go(page, title: str, heading: str | None = None) -> None:
-    page.locator('[data-testid="stSidebarNav"]').get_by_text(title, exact=True).click()
-    page.get_by_role("heading", name=heading or title).first.wait_for()
-    wait_idle(page)
 
 
 def _upload(page, path: str) -> None:
@@ -109,19 +103,19 @@ def test_error_budget_presets_and_true_acceptance_rates(page, model_file, pair_c
     distances, labels = model_distances(model.model, pairs.left, pairs.right), pairs.labels
     assert int((labels == 1).sum()) == 153
 
-    _go(page, "Model files & scoring")
+    go(page, "Model files & scoring")
     _upload(page, model_file)
     expect(
         page.get_by_text("Loaded model.keras: 6 features. It is now the model on every page.")
     ).to_be_visible()
     wait_idle(page)
-    _go(page, "Data & training", "Siamese similarity")
+    go(page, "Data & training", "Siamese similarity")
     choose_source(page, "Pair CSV")
     page.get_by_text("Upload a pair CSV to continue").wait_for()
     _upload(page, pair_csv)
     page.get_by_text("300 pairs, 6 features per sample").wait_for()
     wait_idle(page)
-    _go(page, "Evaluate")
+    go(page, "Evaluate")
     page.locator('[data-testid="stMetric"]').first.wait_for()
     wait_idle(page)
 
@@ -161,14 +155,14 @@ def test_error_budget_presets_and_true_acceptance_rates(page, model_file, pair_c
 
     # Labels flipped on the Data page: the closest pairs are now dissimilar and 100% precision is out of
     # reach; the preset is disabled and says so. The typed budgets were kept across the pages.
-    _go(page, "Data & training", "Siamese similarity")
+    go(page, "Data & training", "Siamese similarity")
     page.get_by_text("Flip labels (swap similar and dissimilar)").click()
     # The Data page has read the labels flipped (a page left mid-rerun would keep the old reading).
     expect(
         page.get_by_text(re.compile(r"similar: label = 1 \(153 pairs\); dissimilar: label = 0"))
     ).to_be_visible()
     wait_idle(page)
-    _go(page, "Evaluate")
+    go(page, "Evaluate")
     expect(page.get_by_label("Max. false matches (%)")).to_have_value("10.00")
     expect(page.get_by_label("Min. precision (%)")).to_have_value("95.00")
     _type_percent(page, "Min. precision (%)", 100)

@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 
 from tests.conftest import pair_csv_text
-from tests.e2e.pages import choose_source, wait_idle
+from tests.e2e.pages import choose_source, go, upload, wait_idle
 from tests.test_dashboard_values import interval_texts
 
 pytestmark = pytest.mark.browser
@@ -34,16 +34,6 @@ def noisy_pairs(tmp_path_factory) -> Path:
     noisy.loc[::5, "label"] = 1 - noisy.loc[::5, "label"]
     noisy.to_csv(path, index=False)
     return path
-
-
-def _go(page, title: str, heading: str | None = None) -> None:
-    page.locator('[data-testid="stSidebarNav"]').get_by_text(title, exact=True).click()
-    page.get_by_role("heading", name=heading or title).first.wait_for()
-    wait_idle(page)
-
-
-def _upload(page, path: Path, index: int = 0) -> None:
-    page.locator('[data-testid="stFileUploader"] input[type=file]').nth(index).set_input_files(str(path))
 
 
 def _shown_intervals(page) -> list[str]:
@@ -74,18 +64,18 @@ def test_evaluate_shows_each_metrics_interval_and_a_preset_moves_the_threshold_o
     at_model = bootstrap_intervals(distances, pairs.labels, sample_ids=ids, threshold=model.threshold)
     assert at_model.auc.low < at_model.auc.high  # the flipped labels leave room for doubt
 
-    _go(page, "Model files & scoring")
-    _upload(page, Path(model_file))
+    go(page, "Model files & scoring")
+    upload(page, Path(model_file))
     page.get_by_text("Loaded model.keras: 6 features. It is now the model on every page.").wait_for()
     wait_idle(page)
-    _go(page, "Data & training", "Siamese similarity")
+    go(page, "Data & training", "Siamese similarity")
     choose_source(page, "Pair CSV")
     page.get_by_text("Upload a pair CSV to continue").wait_for()
-    _upload(page, noisy_pairs)
+    upload(page, noisy_pairs)
     page.get_by_text(f"{pairs.n_pairs:,} pairs, 6 features per sample").first.wait_for()
     wait_idle(page)
 
-    _go(page, "Evaluate")
+    go(page, "Evaluate")
     assert _shown_intervals(page) == interval_texts(at_model)
     expect(page.get_by_text(re.compile(r"^95% intervals from"))).to_contain_text(
         f"95% intervals from 1,000 bootstrap resamples of the {n_samples:,} samples (seed 0); pairs that "
@@ -99,7 +89,7 @@ def test_evaluate_shows_each_metrics_interval_and_a_preset_moves_the_threshold_o
     expect(page.locator(CI_CAPTION).filter(has_text=re.compile(r"^95% CI ")).nth(2)).to_have_text(at_best[2])
     assert _shown_intervals(page) == at_best
 
-    _go(page, "Model files & scoring")
+    go(page, "Model files & scoring")
     with page.expect_download() as download:
         page.get_by_role("button", name="Download the HTML report").click()
     report = Path(download.value.path()).read_text(encoding="utf-8")

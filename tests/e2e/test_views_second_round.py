@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 
 from tests.conftest import FEATURES, clustered_samples, pair_csv_text
-from tests.e2e.pages import choose_source, metrics, set_number, wait_idle
+from tests.e2e.pages import choose_source, go, metrics, set_number, upload, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -65,30 +65,20 @@ def files(tmp_path_factory) -> dict[str, Path]:
     }
 
 
-def _go(page, title: str, heading: str | None = None) -> None:
-    page.locator('[data-testid="stSidebarNav"]').get_by_text(title, exact=True).click()
-    page.get_by_role("heading", name=heading or title).first.wait_for()
-    wait_idle(page)
-
-
-def _upload(page, path: Path, index: int = 0) -> None:
-    page.locator('[data-testid="stFileUploader"] input[type=file]').nth(index).set_input_files(str(path))
-
-
 def _upload_model(page, model_file: str) -> None:
-    _go(page, "Model files & scoring")
-    _upload(page, Path(model_file))
+    go(page, "Model files & scoring")
+    upload(page, Path(model_file))
     page.get_by_text("Loaded model.keras: 6 features. It is now the model on every page.").wait_for()
     wait_idle(page)
 
 
 def _load_data(page, source: str, *paths: Path, loaded: str) -> None:
-    _go(page, "Data & training", "Siamese similarity")
+    go(page, "Data & training", "Siamese similarity")
     choose_source(page, source)
     page.get_by_text(re.compile(r"^Upload (a pair CSV|a samples CSV|both files) to continue")).wait_for()
     wait_idle(page)
     for index, path in enumerate(paths):
-        _upload(page, path, index)
+        upload(page, path, index)
         wait_idle(page)
     page.get_by_text(loaded).first.wait_for()
     wait_idle(page)
@@ -147,7 +137,7 @@ def test_embeddings_draw_each_labeled_sample_once_in_its_own_class(page, files, 
 
     _upload_model(page, model_file)
     _load_data(page, "Labeled samples CSV", files["samples"], loaded="160 samples of 4 classes")
-    _go(page, "Evaluate")
+    go(page, "Evaluate")
     samples = load_samples_csv(files["samples"])
     pairs = make_pairs(samples, seed=0)  # what Evaluate judges the model on: all pairs of the data
     in_pairs = np.unique(pairs.sample_rows)
@@ -178,7 +168,7 @@ def test_embeddings_of_a_pair_file_draw_each_pair_as_a_line_coloured_by_its_labe
     pairs = load_pair_csv(files["same"])
     _upload_model(page, model_file)
     _load_data(page, "Pair CSV", files["same"], loaded=f"{pairs.n_pairs:,} pairs, 6 features per sample")
-    _go(page, "Evaluate")
+    go(page, "Evaluate")
     figure = _figure(page, f"{pairs.n_pairs:,} pairs: a line from each pair's first sample to its second")
     n_similar = int((pairs.labels == 0).sum())
     similar, dissimilar = figure["traces"]
@@ -218,7 +208,7 @@ def test_label_line_presets_and_report_read_correctly(page, files, model_file, t
         f"({pairs.n_pairs - n_similar} pairs)"
     )
 
-    _go(page, "Evaluate")
+    go(page, "Evaluate")
     model = load_model(model_file)
     result = evaluate_distances(model.distances(pairs.left, pairs.right), pairs.labels)
     best = page.get_by_role("button", name=re.compile(r"^Best accuracy \(")).inner_text()
@@ -237,7 +227,7 @@ def test_label_line_presets_and_report_read_correctly(page, files, model_file, t
         f"model. The model's threshold as trained, {trained:.{decimals}f}, was chosen on its validation pairs."
     )
 
-    _go(page, "Model files & scoring")
+    go(page, "Model files & scoring")
     button = page.get_by_role("button", name="Download the HTML report")
     with page.expect_download() as download:
         button.click()
@@ -288,7 +278,7 @@ def test_compare_picks_a_pair_row_and_side(page, files, model_file):
     model = load_model(model_file)
     _upload_model(page, model_file)
     _load_data(page, "Pair CSV", files["same"], loaded=f"{pairs.n_pairs:,} pairs, 6 features per sample")
-    _go(page, "Compare two samples")
+    go(page, "Compare two samples")
     last = f"{pairs.n_pairs:,}"
     expect(page.get_by_label(f"Sample A: pair row (1 to {last})")).to_have_value("1")
     expect(page.get_by_label(f"Sample B: pair row (1 to {last})")).to_have_value("1")
@@ -325,7 +315,7 @@ def test_compare_finds_a_sample_by_its_id_in_pairs_by_reference(page, files, mod
         files["reference samples"],
         loaded=f"{pairs.n_pairs:,} pairs, 6 features per sample",
     )
-    _go(page, "Compare two samples")
+    go(page, "Compare two samples")
     _radio(page, "Pick sample A by", "Id")
     box = page.get_by_label("Sample A: id")
     box.fill("nope")
@@ -350,11 +340,11 @@ def test_pasting_shows_the_whole_feature_order_and_answers_the_first_vector(page
     says it was read and asks for B; a bad B names its problem."""
     expect = pytest.importorskip("playwright.sync_api").expect
     names = [f"band_{i:02d}" for i in range(12)]
-    _go(page, "Model files & scoring")
-    _upload(page, Path(wide_model_file))
+    go(page, "Model files & scoring")
+    upload(page, Path(wide_model_file))
     page.get_by_text(re.compile(r"^Loaded wide\.keras: 12 features")).wait_for()
     wait_idle(page)
-    _go(page, "Compare two samples")
+    go(page, "Compare two samples")
     _radio(page, "Samples", "Type or paste two vectors")
     expect(page.locator('[data-testid="stCode"]')).to_have_text(", ".join(names))
     page.get_by_label("Sample A").fill(" ".join(["0.5"] * 12))
@@ -414,7 +404,7 @@ def test_scoring_a_labelled_file_puts_results_first_and_shows_itsmetrics(page, f
     assert 0.5 < at.accuracy < 1 and result.auc < 1  # the flipped labels cost something
 
     _upload_model(page, model_file)
-    _upload(page, files["noisy"], 1)
+    upload(page, files["noisy"], 1)
     page.get_by_text(re.compile(rf"^Scored {pairs.n_pairs} pairs at threshold")).wait_for()
     wait_idle(page)
     # The grid is drawn on a canvas; its accessible table (hidden) holds the column headers in order.
