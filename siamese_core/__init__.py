@@ -98,7 +98,7 @@ _EXPORTS = {
     "siamese_core.model": ["EuclideanDistance", "build_encoder", "build_siamese_model"],
     "siamese_core.config": ["TrainConfig"],
     "siamese_core.training": ["TrainProgress", "TrainResult", "train"],
-    "siamese_core.bundle": ["SiameseBundle", "Comparison", "load_model", "save_model"],
+    "siamese_core.bundle": ["SiameseBundle", "Comparison", "load_model"],
     "siamese_core.pipeline": [
         "FitOutcome",
         "fit",

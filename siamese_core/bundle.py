@@ -252,11 +252,6 @@ def current_versions() -> dict:
     }
 
 
-def save_model(bundle: SiameseBundle, path) -> Path:
-    """Save a bundle as one `.keras` file, atomically (see `SiameseBundle.save`)."""
-    return bundle.save(path)
-
-
 def load_model(source, *, name: str | None = None) -> SiameseBundle:
     """Load a model file saved by siamese_core, safely.
 
