@@ -67,8 +67,6 @@ _EXPORTS = {
         "PairBootstrap",
         "bootstrap_intervals",
         "pair_sample_ids",
-        "AucComparison",
-        "compare_aucs",
     ],
     "siamese_core.calibration": [
         "Calibration",
@@ -79,7 +77,14 @@ _EXPORTS = {
         "expected_calibration_error",
         "reliability_table",
     ],
-    "siamese_core.comparison": ["ModelComparison", "compare_models", "compare_distances", "model_distances"],
+    "siamese_core.comparison": [
+        "AucComparison",
+        "ModelComparison",
+        "compare_aucs",
+        "compare_models",
+        "compare_distances",
+        "model_distances",
+    ],
     "siamese_core.figures": [
         "distance_histogram",
         "roc_figure",
