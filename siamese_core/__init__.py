@@ -55,12 +55,14 @@ _EXPORTS = {
         "equal_error_rate",
         "hardest_pairs",
         "check_threshold",
+        "COMMON_FARS",
+    ],
+    "siamese_core.error_budget": [
         "ThresholdTarget",
         "threshold_at_far",
         "threshold_at_precision",
         "tar_at_far",
         "dissimilar_pairs_needed",
-        "COMMON_FARS",
     ],
     "siamese_core.intervals": [
         "MetricIntervals",
