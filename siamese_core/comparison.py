@@ -312,11 +312,7 @@ def compare_distances(
         thresholds: Each model's threshold (D <= threshold is called similar).
         margins: Each model's contrastive margin, or None.
         names: What each model is.
-        sample_ids: (n, 2) the sample of each pair's two sides (`pair_sample_ids`), so that the bootstrap
-            resamples samples; None resamples the pairs.
-        resamples: Bootstrap resamples.
-        confidence: The intervals' level.
-        seed: Seed of the resampling.
+        sample_ids, resamples, confidence, seed: The paired bootstrap's, as `compare_aucs` takes them.
 
     Returns:
         `ModelComparison`.
@@ -365,9 +361,7 @@ def compare_models(
         second: Model B.
         pairs: The labelled pairs, with both models' features (matched by name, in any order).
         names: What each model is (such as its file's name), for messages and figures.
-        resamples: Bootstrap resamples.
-        confidence: The intervals' level.
-        seed: Seed of the resampling.
+        resamples, confidence, seed: The paired bootstrap's, as `compare_aucs` takes them.
 
     Returns:
         `ModelComparison`.
