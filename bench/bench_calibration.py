@@ -26,18 +26,11 @@ dissimilar.
 
 from __future__ import annotations
 
-import argparse
 import time
 from dataclasses import dataclass
 
 import numpy as np
-from bench_quality import (
-    LARGE_PAIRS_PER_SAMPLE,
-    SMALL_PAIRS_PER_SAMPLE,
-    load_data_sets,
-    parse_assignments,
-    split_samples_in_halves,
-)
+from bench_quality import data_set_parser, measured_rows, parse_data_set_options, split_samples_in_halves
 from common import machine, quiet_tensorflow
 
 TARGET_ECE = 0.03
@@ -154,22 +147,7 @@ def print_row(row: Row) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--rows", choices=("small", "large", "all"), default="all")
-    parser.add_argument("--only", help="run the data sets whose name contains this text")
-    parser.add_argument(
-        "--config", action="append", default=[], metavar="KEY=VALUE", help="TrainConfig field"
-    )
-    parser.add_argument("--fit", action="append", default=[], metavar="KEY=VALUE", help="keyword of fit")
-    args = parser.parse_args()
-    config = parse_assignments(args.config, "--config")
-    fit_options = parse_assignments(args.fit, "--fit")
-    data_sets = load_data_sets(args.rows, args.only)
-    if not data_sets:
-        raise SystemExit(f"no data set matches --rows {args.rows} --only {args.only}")
+    args, config, fit_options, data_sets = parse_data_set_options(data_set_parser(__doc__))
     quiet_tensorflow().get_logger().setLevel("ERROR")
     print(f"== calibration of p_similar on unseen samples ({machine()})")
     print(f"seed {args.seed}; overrides: config {config or 'none'}, fit {fit_options or 'none'}")
@@ -177,10 +155,9 @@ def main() -> None:
     print("| " + " | ".join(COLUMNS) + " |")
     print("|" + " --- |" * len(COLUMNS))
     rows = []
-    for data in data_sets:
-        for k in (LARGE_PAIRS_PER_SAMPLE,) if data.large else SMALL_PAIRS_PER_SAMPLE:
-            rows.append(measure(data, k, args.seed, config, fit_options))
-            print_row(rows[-1])
+    for data, k in measured_rows(data_sets):
+        rows.append(measure(data, k, args.seed, config, fit_options))
+        print_row(rows[-1])
     counted = [row for row in rows if row.counted]
     print()
     if counted:

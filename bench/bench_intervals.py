@@ -96,7 +96,8 @@ def main() -> None:
     sys.path.insert(0, str(ROOT))
     from sklearn.metrics import roc_auc_score
 
-    from siamese_core.intervals import bootstrap_intervals, weighted_metrics
+    from siamese_core.intervals import bootstrap_intervals
+    from siamese_core.weighted import weighted_metrics
 
     distances, labels, ids = make_pairs(args.pairs, args.samples)
     threshold = float(np.median(distances))

@@ -451,9 +451,10 @@ def parse_assignments(items: list[str], flag: str) -> dict:
     return values
 
 
-def main() -> None:
+def data_set_parser(description: str) -> argparse.ArgumentParser:
+    """The options every benchmark on the quality data sets takes: --seed, --rows, --only, --config, --fit."""
     parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+        description=description, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--rows", choices=("small", "large", "all"), default="all")
@@ -462,6 +463,35 @@ def main() -> None:
         "--config", action="append", default=[], metavar="KEY=VALUE", help="TrainConfig field"
     )
     parser.add_argument("--fit", action="append", default=[], metavar="KEY=VALUE", help="keyword of fit")
+    return parser
+
+
+def parse_data_set_options(parser: argparse.ArgumentParser) -> tuple[argparse.Namespace, dict, dict, list]:
+    """(the arguments, the TrainConfig overrides, the fit overrides, the data sets chosen).
+
+    Raises:
+        SystemExit: An override without `=`, or no data set matching --rows and --only.
+    """
+    args = parser.parse_args()
+    config = parse_assignments(args.config, "--config")
+    fit_options = parse_assignments(args.fit, "--fit")
+    data_sets = load_data_sets(args.rows, args.only)
+    if not data_sets:
+        raise SystemExit(f"no data set matches --rows {args.rows} --only {args.only}")
+    return args, config, fit_options, data_sets
+
+
+def measured_rows(data_sets: list) -> list[tuple]:
+    """(data set, pairs per sample) of every row: the large data set at one k, the small ones at each."""
+    return [
+        (data, k)
+        for data in data_sets
+        for k in ((LARGE_PAIRS_PER_SAMPLE,) if data.large else SMALL_PAIRS_PER_SAMPLE)
+    ]
+
+
+def main() -> None:
+    parser = data_set_parser(__doc__)
     parser.add_argument(
         "--order",
         choices=("alternate", "ours-first", "textbook-first"),
@@ -470,13 +500,7 @@ def main() -> None:
     )
     parser.add_argument("--textbook-epochs", type=int, default=20)
     parser.add_argument("--save-pairs", metavar="DIR", help="also write the pairs as wide pair CSVs here")
-    args = parser.parse_args()
-    config = parse_assignments(args.config, "--config")
-    fit_options = parse_assignments(args.fit, "--fit")
-
-    data_sets = load_data_sets(args.rows, args.only)
-    if not data_sets:
-        raise SystemExit(f"no data set matches --rows {args.rows} --only {args.only}")
+    args, config, fit_options, data_sets = parse_data_set_options(parser)
     # Each row's textbook model traces its own predict function, which TensorFlow warns about.
     quiet_tensorflow().get_logger().setLevel("ERROR")
     from siamese_core.training import XLA_MIN_PAIR_STEPS
@@ -492,14 +516,13 @@ def main() -> None:
     print()
     print_header()
     rows = []
-    for data in data_sets:
-        for k in (LARGE_PAIRS_PER_SAMPLE,) if data.large else SMALL_PAIRS_PER_SAMPLE:
-            if args.order == "alternate":
-                textbook_first = (args.seed + len(rows)) % 2 == 1
-            else:
-                textbook_first = args.order == "textbook-first"
-            rows.append(measure(data, k, args, config, fit_options, textbook_first))
-            print_row(rows[-1])
+    for data, k in measured_rows(data_sets):
+        if args.order == "alternate":
+            textbook_first = (args.seed + len(rows)) % 2 == 1
+        else:
+            textbook_first = args.order == "textbook-first"
+        rows.append(measure(data, k, args, config, fit_options, textbook_first))
+        print_row(rows[-1])
     print_summary(rows)
 
 

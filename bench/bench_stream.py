@@ -23,7 +23,7 @@ whose compiler needs memory of its own, at 100N only. One more streamed run at 1
 (a diagnostic that patches `siamese_core.distributed._xla_pays` and `siamese_core.training.XLA_MIN_PAIRS`)
 separates that fixed cost from the data.
 
-Takes about 8 minutes on 2 cores (8.2 measured, of which 20 s writing the files).
+How long it runs: bench/README.md.
 
     python bench/bench_stream.py [--base 20000] [--skip-parquet]
 """

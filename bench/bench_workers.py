@@ -14,9 +14,9 @@ each process limited to one thread (intra-op and inter-op), closer to "two machi
 step, so about 1x or less is the honest figure here; the ratio says what the code costs, not what two
 machines would give.
 
-Each setting runs `--repeats` times (the settings taking turns) and the fastest run is kept: on the shared
-2-core machine the same setting moved by up to 2x between runs. Every worker runs with a time limit and is
-killed (by its pid) when it or its peer fails. Takes about 7 to 8 minutes with two repeats.
+Each setting runs `--repeats` times (the settings taking turns) and the fastest run is kept: on a shared
+machine the same setting moves a lot between runs (bench/README.md). Every worker runs with a time limit
+and is killed (by its pid) when it or its peer fails.
 
     python bench/bench_workers.py [--pairs 200000] [--repeats 2] [--timeout 300]
 """

@@ -8,7 +8,8 @@ import math
 import streamlit as st
 
 from dashboard.text import plain
-from siamese_core.evaluation import EvalResult, ThresholdMetrics, dissimilar_pairs_needed
+from siamese_core.error_budget import dissimilar_pairs_needed
+from siamese_core.evaluation import EvalResult, ThresholdMetrics
 from siamese_core.figures import confusion_figure, distance_histogram, reliability_figure, roc_figure
 
 NO_CALIBRATION = (

@@ -61,7 +61,7 @@ def _threshold(text: str) -> float:
 
 
 def _threshold_target(text: str):
-    from siamese_core.evaluation import ThresholdTarget
+    from siamese_core.error_budget import ThresholdTarget
 
     try:
         return ThresholdTarget.parse(text)
@@ -444,7 +444,7 @@ def _no_calibration_note(model: str) -> str:
 
 def _tar_row(result) -> tuple[str, str]:
     """The true acceptance rates at the common false-match rates, "n/a" where too few dissimilar pairs."""
-    from siamese_core.evaluation import dissimilar_pairs_needed
+    from siamese_core.error_budget import dissimilar_pairs_needed
 
     rates = " / ".join(f"{far * 100:g}%" for far in result.tar_at_far)
     values = " / ".join(

@@ -1,11 +1,18 @@
 """Two models on the same pairs: "is the new model better?"
 
 Each model is evaluated on the same labelled pairs at its own saved threshold, and the two ROC AUCs are
-compared with a paired bootstrap (`intervals.compare_aucs`): both models are measured on every resample,
-so the interval of the difference B - A says whether B ranks the pairs better than A by more than chance.
+compared with a paired bootstrap (`compare_aucs`): both models are measured on every resample, so the
+interval of the difference B - A says whether B ranks the pairs better than A by more than chance.
 The AUC is compared rather than accuracy because it needs no threshold, and the two models' distances
 need not be on one scale (another margin or embedding gives other distances): only how each model ranks
 the pairs counts.
+
+Paired: each resample (`siamese_core.intervals.Resampler`) is drawn once and both models' AUCs are
+measured on it, with the same sample counts and the same pair-level weight for each pair (drawn for the
+pairs, not for where a model's distances sort them). The difference B - A is a sum over pairs like any
+metric of `siamese_core.intervals`, so its interval is made and corrected in the same way; what the two
+models get right or wrong together cancels in it, which is why it is much narrower than the two AUCs'
+intervals suggest.
 """
 
 from __future__ import annotations
@@ -15,18 +22,195 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from siamese_core.evaluation import EvalResult, evaluate_distances
+from siamese_core.errors import DataError
+from siamese_core.evaluation import EvalResult, check_distances, evaluate_distances
 from siamese_core.intervals import (
     DEFAULT_CONFIDENCE,
     DEFAULT_RESAMPLES,
     DEFAULT_SEED,
-    AucComparison,
-    compare_aucs,
+    SAMPLES,
+    Interval,
+    Resampler,
+    check_bootstrap_settings,
+    describe_resampling,
     pair_sample_ids,
+    product_weights,
+    replicate_distribution,
+    replicate_interval,
 )
 from siamese_core.pairs import PairSet, align_features
+from siamese_core.weighted import SortedPairs, weighted_auc
 
 LETTERS = ("A", "B")
+
+
+@dataclass(frozen=True)
+class AucComparison:
+    """Two models' ROC AUCs on the same pairs, and their difference with a paired bootstrap interval.
+
+    Attributes:
+        auc_a: Model A's ROC AUC on the pairs (similar positive, score = -distance).
+        auc_b: Model B's.
+        difference: `auc_b - auc_a`: above 0 when B ranks the pairs better than A.
+        interval: The interval of `difference`, from resamples that measure both models on the same draws.
+        auc_a_interval: The interval of A's AUC, from the same resamples.
+        auc_b_interval: The interval of B's AUC, likewise.
+        share_b_better: The share of the bootstrap distribution of the difference above 0 (B's AUC
+            higher): the distribution the interval is read from (for samples, shrunk toward the estimate as
+            the interval is); NaN when no resample measured it.
+        p_value: Two-sided bootstrap p-value of "the models rank the pairs equally well": twice the smaller
+            share of that distribution at or below 0 and at or above 0, at most 1. The interval at level c
+            leaves 0 out about when p < 1 - c; identical models give 1.
+        resampled: "samples" (pairs weighted by their samples' counts) or "pairs" (sample identity unknown).
+        n_units: How many samples (or pairs) each resample draws.
+        resamples: Bootstrap resamples drawn.
+        kept: Resamples with similar and dissimilar pairs, the ones measured (the same for both models).
+        confidence: The intervals' level, such as 0.95.
+        seed: The seed the resamples were drawn with.
+    """
+
+    auc_a: float
+    auc_b: float
+    difference: float
+    interval: Interval
+    auc_a_interval: Interval
+    auc_b_interval: Interval
+    share_b_better: float
+    p_value: float
+    resampled: str
+    n_units: int
+    resamples: int
+    kept: int
+    confidence: float = DEFAULT_CONFIDENCE
+    seed: int = DEFAULT_SEED
+
+    def verdict(self, names: tuple[str, str] = ("A", "B")) -> str:
+        """The answer to "is B better?" in words: which model is better when the interval of the difference
+        leaves 0 out, else that there is no clear difference.
+
+        Args:
+            names: What to call the two models, A's name first.
+        """
+        low, high = self.interval.low, self.interval.high
+        if math.isnan(low) or math.isnan(high):
+            return "not measured: no resample held both similar and dissimilar pairs"
+        if low > 0:
+            return f"{names[1]} is better: the interval of the AUC difference excludes 0"
+        if high < 0:
+            return f"{names[0]} is better: the interval of the AUC difference excludes 0"
+        return "no clear difference: the interval of the AUC difference includes 0"
+
+    def describe(self) -> str:
+        """How the intervals were made, in one sentence a user can check."""
+        text = describe_resampling(self.confidence, self.resamples, self.n_units, self.resampled, self.seed)
+        text += "; both models are measured on every resample, so the difference's interval is paired"
+        if self.kept < self.resamples:
+            text += (
+                f"; {self.resamples - self.kept:,} resamples without a similar or without a dissimilar pair "
+                "were left out"
+            )
+        return text + "."
+
+    def to_dict(self) -> dict:
+        """JSON-ready: the AUCs, their difference and the intervals as [low, high] ("auc_a_ci",
+        "auc_b_ci", "auc_difference_ci"), the share and p-value, the verdict, and how they were made."""
+        return {
+            "auc_a": float(self.auc_a),
+            "auc_a_ci": self.auc_a_interval.as_list(),
+            "auc_b": float(self.auc_b),
+            "auc_b_ci": self.auc_b_interval.as_list(),
+            "auc_difference": float(self.difference),
+            "auc_difference_ci": self.interval.as_list(),
+            "share_b_better": None if math.isnan(self.share_b_better) else float(self.share_b_better),
+            "p_value": None if math.isnan(self.p_value) else float(self.p_value),
+            "verdict": self.verdict(),
+            "ci_confidence": float(self.confidence),
+            "ci_resamples": int(self.resamples),
+            "ci_kept": int(self.kept),
+            "ci_resampled": self.resampled,
+            "ci_units": int(self.n_units),
+            "ci_seed": int(self.seed),
+        }
+
+
+def compare_aucs(
+    distances_a,
+    distances_b,
+    labels,
+    *,
+    sample_ids=None,
+    resamples: int = DEFAULT_RESAMPLES,
+    confidence: float = DEFAULT_CONFIDENCE,
+    seed: int = DEFAULT_SEED,
+) -> AucComparison:
+    """Two models' ROC AUCs on the same pairs and the difference B - A, with a paired bootstrap interval.
+
+    Paired, as the module's docstring says: the same resamples as `intervals.bootstrap_intervals` draws,
+    both models measured on each, whatever order each model's distances sort the pairs in.
+
+    Args:
+        distances_a: (n,) model A's distances of the pairs.
+        distances_b: (n,) model B's distances of the same pairs, in the same order (any scale: only how
+            each model ranks the pairs counts).
+        labels: (n,) 0 similar, 1 dissimilar; both present.
+        sample_ids: As `intervals.bootstrap_intervals` takes them (None resamples the pairs).
+        resamples: Bootstrap resamples (1,000 by default).
+        confidence: The intervals' level (0.95 by default).
+        seed: Seed of the resampling: the same inputs and seed give the same result.
+
+    Returns:
+        `AucComparison`.
+
+    Raises:
+        DataError: Bad distances or labels, distances of another length for B, or sample ids of another
+            shape.
+        ConfigError: Bad resamples or confidence.
+    """
+    distances_a, similar_mask = check_distances(distances_a, labels)
+    n_b = np.asarray(distances_b).size
+    if n_b != distances_a.size:
+        raise DataError(
+            f"both models must be measured on the same pairs: received {distances_a.size:,} distances for "
+            f"model A and {n_b:,} for model B"
+        )
+    distances_b, _ = check_distances(distances_b, labels)
+    resamples, confidence = check_bootstrap_settings(resamples, confidence)
+    models = (SortedPairs(distances_a, similar_mask), SortedPairs(distances_b, similar_mask))
+    resampler = Resampler(distances_a.size, sample_ids, resamples=resamples, seed=int(seed), order=models[0])
+    units = [resampler.units(pairs) for pairs in models]
+    kinds = 2 if resampler.resampled == SAMPLES else 1
+    replicates = np.full((2, kinds, resamples), np.nan)  # model, kind (product weights, pair-level), resample
+    for done, counts, pair_weights in resampler.blocks():
+        for model, pairs in enumerate(models):
+            similar, dissimilar = (product_weights(counts, side) for side in units[model])
+            replicates[model, 0, done] = weighted_auc(pairs, similar, dissimilar)
+            if pair_weights is not None:
+                replicates[model, 1, done] = weighted_auc(pairs, *resampler.own_weights(pairs, pair_weights))
+    estimates = [float(weighted_auc(pairs, *pairs.ones())[0]) for pairs in models]  # the pairs as they are
+    difference = estimates[1] - estimates[0]
+    differences = list(replicates[1] - replicates[0])
+    spread = replicate_distribution(resampler.resampled, difference, differences)
+    if spread.size:
+        share = float(np.mean(spread > 0))
+        p_value = min(1.0, 2 * float(min(np.mean(spread <= 0), np.mean(spread >= 0))))
+    else:
+        share = p_value = math.nan
+    return AucComparison(
+        auc_a=estimates[0],
+        auc_b=estimates[1],
+        difference=difference,
+        interval=replicate_interval(resampler.resampled, difference, differences, confidence),
+        auc_a_interval=replicate_interval(resampler.resampled, estimates[0], list(replicates[0]), confidence),
+        auc_b_interval=replicate_interval(resampler.resampled, estimates[1], list(replicates[1]), confidence),
+        share_b_better=share,
+        p_value=p_value,
+        resampled=resampler.resampled,
+        n_units=resampler.n_units,
+        resamples=resamples,
+        kept=int(np.isfinite(replicates[0, 0]).sum()),
+        confidence=confidence,
+        seed=int(seed),
+    )
 
 
 @dataclass
@@ -128,11 +312,7 @@ def compare_distances(
         thresholds: Each model's threshold (D <= threshold is called similar).
         margins: Each model's contrastive margin, or None.
         names: What each model is.
-        sample_ids: (n, 2) the sample of each pair's two sides (`pair_sample_ids`), so that the bootstrap
-            resamples samples; None resamples the pairs.
-        resamples: Bootstrap resamples.
-        confidence: The intervals' level.
-        seed: Seed of the resampling.
+        sample_ids, resamples, confidence, seed: The paired bootstrap's, as `compare_aucs` takes them.
 
     Returns:
         `ModelComparison`.
@@ -181,9 +361,7 @@ def compare_models(
         second: Model B.
         pairs: The labelled pairs, with both models' features (matched by name, in any order).
         names: What each model is (such as its file's name), for messages and figures.
-        resamples: Bootstrap resamples.
-        confidence: The intervals' level.
-        seed: Seed of the resampling.
+        resamples, confidence, seed: The paired bootstrap's, as `compare_aucs` takes them.
 
     Returns:
         `ModelComparison`.

@@ -13,19 +13,19 @@ files that go with a model but are not loaded by its graph). The signatures take
 model's threshold when it was exported.
 
 An export never writes over anything: the folder must be new or empty. It is written into a temporary
-folder beside it and renamed into place once complete, so a failed export leaves nothing behind.
+folder beside it and renamed into place once complete (`outputs.atomic_folder`), so a failed export leaves
+nothing behind.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import secrets
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 from siamese_core.errors import ConfigError
+from siamese_core.outputs import atomic_folder, same_file
 
 EXPORT_FORMATS = ("saved_model",)
 METADATA_FOLDER = "assets.extra"
@@ -67,7 +67,7 @@ def check_export_folder(folder, *, model_path=None, what: str = "folder") -> Non
     """
     folder = Path(folder)
     subject = f"{what} {folder}"
-    if model_path is not None and _same_path(folder, Path(model_path)):
+    if model_path is not None and same_file(folder, model_path):
         raise ConfigError(f"{subject} is the model file being exported; give a new folder for {what}")
     if folder.is_symlink():  # a link's target would be replaced or written through: say which folder
         raise ConfigError(f"{subject} is a symbolic link; give the path of a new folder itself")
@@ -159,23 +159,17 @@ def export_saved_model(bundle, folder, *, model_path=None, what: str = "folder")
         "similar": "distance <= threshold",
         "versions": bundle.versions,
     }
-    temporary = _sibling_folder(folder)
     try:
-        archive.write_out(str(temporary), verbose=False)
-        extra = temporary / METADATA_FOLDER
-        extra.mkdir(exist_ok=True)
-        (extra / METADATA_FILE).write_text(json.dumps(metadata, indent=2) + "\n", encoding="utf-8")
-        _synced(temporary)
-        if folder.is_dir():
-            folder.rmdir()  # empty, as checked; a file put there since makes this fail, and nothing is lost
-        os.replace(temporary, folder)
+        with atomic_folder(folder) as temporary:
+            archive.write_out(str(temporary), verbose=False)
+            extra = temporary / METADATA_FOLDER
+            extra.mkdir(exist_ok=True)
+            (extra / METADATA_FILE).write_text(json.dumps(metadata, indent=2) + "\n", encoding="utf-8")
     except OSError as error:
         raise ConfigError(
             f"cannot export to {what} {folder}: {error.strerror or error}; nothing was written. Free some "
             "space or choose another folder"
         ) from error
-    finally:
-        shutil.rmtree(temporary, ignore_errors=True)
     return ExportedModel(
         folder=folder,
         metadata_path=folder / METADATA_FOLDER / METADATA_FILE,
@@ -188,31 +182,3 @@ def export_saved_model(bundle, folder, *, model_path=None, what: str = "folder")
 def read_export_metadata(folder) -> dict:
     """The plain JSON of an exported model (`assets.extra/siamese_core.json`)."""
     return json.loads((Path(folder) / METADATA_FOLDER / METADATA_FILE).read_text(encoding="utf-8"))
-
-
-def _same_path(one: Path, other: Path) -> bool:
-    try:
-        return one.resolve() == other.resolve() or os.path.samefile(one, other)
-    except OSError:  # one of them does not exist
-        return False
-
-
-def _sibling_folder(folder: Path) -> Path:
-    """A new, hidden folder beside `folder`, made as any new folder is (mode 0777 less the umask), so the
-    export, once renamed, can be read by a server running as another user."""
-    parent = folder.resolve().parent
-    while True:
-        candidate = parent / f".{folder.name[:64]}.{secrets.token_hex(4)}.tmp"
-        try:
-            candidate.mkdir()
-        except FileExistsError:
-            continue
-        return candidate
-
-
-def _synced(folder: Path) -> None:
-    """Every file under `folder` on disk before the rename, so a crash leaves no export or a whole one."""
-    for path in folder.rglob("*"):
-        if path.is_file():
-            with open(path, "rb") as written:
-                os.fsync(written.fileno())

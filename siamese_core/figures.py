@@ -157,29 +157,25 @@ def distance_histogram(
     # Labels point away from each other, so margin and threshold labels never overlap.
     threshold_first = margin is None or threshold is None or float(threshold) <= float(margin)
     if margin is not None:
-        figure.add_vline(
-            x=float(margin),
+        _line(
+            figure,
+            margin,
+            f"margin m = {format_distance(margin)}",
+            "top right" if threshold_first else "top left",
             line_dash="dash",
             line_color=MARGIN_COLOUR,
-            annotation_text=f"margin m = {format_distance(margin)}",
-            annotation_position="top right" if threshold_first else "top left",
         )
     if threshold is not None:
-        figure.add_vline(
-            x=float(threshold),
-            line_dash="solid",
-            line_color=THRESHOLD_COLOUR,
-            annotation_text=f"threshold {format_distance(threshold)}",
-            annotation_position="top left" if threshold_first else "top right",
-        )
+        _threshold_line(figure, threshold, "top left" if threshold_first else "top right", line_dash="solid")
     if marker is not None:
-        figure.add_vline(
-            x=float(marker),
+        _line(
+            figure,
+            marker,
+            "this pair",
+            "bottom right",
             line_dash="dot",
             line_width=3,
             line_color=MARKER_COLOUR,
-            annotation_text="this pair",
-            annotation_position="bottom right",
         )
     figure.update_layout(
         barmode="overlay",
@@ -189,6 +185,37 @@ def distance_histogram(
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
     )
     return figure
+
+
+def _line(figure: go.Figure, x, text: str, position: str, **style) -> None:
+    """A vertical line at distance `x`, labelled `text` at `position`; `style`: Plotly's line settings and,
+    in a panel of subplots, its row and col."""
+    figure.add_vline(x=float(x), annotation_text=text, annotation_position=position, **style)
+
+
+def _threshold_line(figure: go.Figure, threshold, position: str, **style) -> None:
+    """The threshold's line: solid, in the threshold's colour, labelled with its value."""
+    _line(
+        figure,
+        threshold,
+        f"threshold {format_distance(threshold)}",
+        position,
+        line_color=THRESHOLD_COLOUR,
+        **style,
+    )
+
+
+def _diagonal(name: str) -> go.Scatter:
+    """The dashed grey line from (0, 0) to (1, 1): chance on a ROC curve, perfect calibration on a
+    reliability diagram."""
+    return go.Scatter(
+        x=[0.0, 1.0],
+        y=[0.0, 1.0],
+        mode="lines",
+        name=name,
+        line={"color": "#999999", "dash": "dash"},
+        hoverinfo="skip",
+    )
 
 
 def _thin_curve(fpr: np.ndarray, tpr: np.ndarray, max_points: int) -> np.ndarray:
@@ -234,16 +261,7 @@ def roc_figure(result: EvalResult) -> go.Figure:
             ),
         )
     )
-    figure.add_trace(
-        go.Scatter(
-            x=[0.0, 1.0],
-            y=[0.0, 1.0],
-            mode="lines",
-            name="chance",
-            line={"color": "#999999", "dash": "dash"},
-            hoverinfo="skip",
-        )
-    )
+    figure.add_trace(_diagonal("chance"))
     eer_text = f"EER {result.eer:.3f} at threshold {format_distance(result.eer_threshold)}"
     figure.add_trace(
         go.Scatter(
@@ -328,14 +346,7 @@ def histogram_comparison_figure(
             trace.update(legendgroup=group, showlegend=column == 1)
             figure.add_trace(trace, row=1, col=column)
         if threshold is not None:
-            figure.add_vline(
-                x=float(threshold),
-                line_color=THRESHOLD_COLOUR,
-                annotation_text=f"threshold {format_distance(threshold)}",
-                annotation_position="top right",
-                row=1,
-                col=column,
-            )
+            _threshold_line(figure, threshold, "top right", row=1, col=column)
         figure.update_xaxes(title_text="distance (this model's own scale)", row=1, col=column)
     figure.update_yaxes(title_text="pairs", row=1, col=1)
     figure.update_layout(
@@ -426,6 +437,21 @@ def _projection(embeddings: np.ndarray) -> tuple[np.ndarray, str, str]:
     return projected, f"PC1 ({shares[0]:.1%} of variance)", f"PC2 ({shares[1]:.1%} of variance)"
 
 
+def _point_hover(label: str, with_text: bool) -> str:
+    """A projected point's hover template: its label and coordinates, and its own text when given."""
+    return f"{label}<br>%{{x:.3g}}, %{{y:.3g}}" + ("<br>%{text}" if with_text else "") + "<extra></extra>"
+
+
+def _pca_of(k: int) -> str:
+    """How a projection of k-dimensional embeddings is made, for a title."""
+    return f"({k} dimension{'s' if k != 1 else ''}, PCA to 2-D)"
+
+
+def _projected_layout(figure: go.Figure, title: str, x_title: str, y_title: str, legend: str) -> go.Figure:
+    figure.update_layout(title=title, xaxis_title=x_title, yaxis_title=y_title, legend_title_text=legend)
+    return figure
+
+
 def embedding_figure(embeddings, colour_by, *, title: str | None = None, hover=None) -> go.Figure:
     """A 2-D PCA view of embeddings, one point per embedding and one trace (and legend entry) per class.
 
@@ -468,21 +494,11 @@ def embedding_figure(embeddings, colour_by, *, title: str | None = None, hover=N
                 mode="markers",
                 name=f"{shown} (n={int(mask.sum()):,})",
                 text=None if hover is None else [plotly_text(value) for value in hover[mask]],
-                hovertemplate=(
-                    f"{shown}<br>%{{x:.3g}}, %{{y:.3g}}"
-                    + ("" if hover is None else "<br>%{text}")
-                    + "<extra></extra>"
-                ),
+                hovertemplate=_point_hover(shown, hover is not None),
                 marker={"size": 6, "opacity": 0.75},
             )
         )
-    figure.update_layout(
-        title=title or f"Embeddings ({k} dimension{'s' if k != 1 else ''}, PCA to 2-D)",
-        xaxis_title=x_title,
-        yaxis_title=y_title,
-        legend_title_text="class",
-    )
-    return figure
+    return _projected_layout(figure, title or f"Embeddings {_pca_of(k)}", x_title, y_title, "class")
 
 
 def pair_embedding_figure(left, right, labels, *, title: str | None = None, hover=None) -> go.Figure:
@@ -546,23 +562,15 @@ def pair_embedding_figure(left, right, labels, *, title: str | None = None, hove
                 mode="lines+markers",
                 name=f"{name} pairs (n={count:,})",
                 text=text,
-                hovertemplate=(
-                    f"{name} pair<br>%{{x:.3g}}, %{{y:.3g}}"
-                    + ("" if hover is None else "<br>%{text}")
-                    + "<extra></extra>"
-                ),
+                hovertemplate=_point_hover(f"{name} pair", hover is not None),
                 line={"color": colour, "width": 1},
                 marker={"color": colour, "size": 5},
                 opacity=0.6,
             )
         )
-    figure.update_layout(
-        title=title or f"Pairs in embedding space ({k} dimension{'s' if k != 1 else ''}, PCA to 2-D)",
-        xaxis_title=x_title,
-        yaxis_title=y_title,
-        legend_title_text="pair label",
+    return _projected_layout(
+        figure, title or f"Pairs in embedding space {_pca_of(k)}", x_title, y_title, "pair label"
     )
-    return figure
 
 
 def confusion_figure(metrics: ThresholdMetrics) -> go.Figure:
@@ -617,16 +625,7 @@ def reliability_figure(metrics: CalibrationMetrics) -> go.Figure:
     """
     table = metrics.reliability
     figure = go.Figure()
-    figure.add_trace(
-        go.Scatter(
-            x=[0.0, 1.0],
-            y=[0.0, 1.0],
-            mode="lines",
-            name="perfectly calibrated",
-            line={"color": "#999999", "dash": "dash"},
-            hoverinfo="skip",
-        )
-    )
+    figure.add_trace(_diagonal("perfectly calibrated"))
     counts = table["pairs"].to_numpy()
     figure.add_trace(
         go.Scatter(

@@ -9,7 +9,7 @@ drawn samples. A pair of samples a and b, drawn k and j times, is in the resampl
 copy of a with every copy of b); a pair with a sample not drawn is out. A pair of a sample with itself
 weighs k times a count of its own, drawn as for a separate sample (k * k would give it twice its weight
 on average). So a resample is the list of pairs with a weight each, and every metric is its weighted
-version (`weighted_metrics`): the AUC the share of weighted (similar, dissimilar) combinations where the
+version (`weighted.weighted_metrics`): the AUC the share of weighted (similar, dissimilar) combinations where the
 similar pair is closer (ties half), the rates of the ROC curve weighted counts over weighted totals.
 
 That product counts each pair's own variation three times. Write a metric's change in a resample as
@@ -37,29 +37,18 @@ When only distances and labels are known (which pairs share a sample is not), ea
 and the pairs are resampled (percentile interval, no correction); `MetricIntervals.describe` then says
 the intervals may be too narrow.
 
-Two models on the same pairs (`compare_aucs`): each resample is drawn once and both models' AUCs are
-measured on it, with the same sample counts and the same pair-level weight for each pair (drawn for the
-pairs, not for where a model's distances sort them). The difference B - A is a sum over pairs like any
-metric here, so its interval is made and corrected in the same way; what the two models get right or
-wrong together cancels in it, which is why it is much narrower than the two AUCs' intervals suggest.
-
 The interval is the percentile interval (Efron and Tibshirani, "An Introduction to the Bootstrap",
 1993, ch. 13): the (1 - confidence) / 2 and (1 + confidence) / 2 quantiles of the metric over the
 resamples, 1,000 by default, shrunk as above. A resample without a similar or without a dissimilar pair
 has no AUC or equal error rate, and one without any pair no metrics at all: those are left out
 (`MetricIntervals.kept_ranking` and `kept_threshold` say how many were used).
 
-Vectorised: the pairs are sorted by distance once and split by class. A block of resamples is a matrix of
-counts (resamples x samples); the weights of a class's pairs are two column gathers (`numpy.take`) and a
-product, and their running sums along the sorted pairs (one `cumsum` per class) give, for every threshold
-at once, the weighted pairs called similar. The AUC is the sum over dissimilar pairs of weight x the
-running similar weight below them; the equal error rate is found by bisection over the distinct
-distances (where the false-match rate first reaches the false-non-match rate), about 17 steps of a few
-values per resample at 100,000 pairs; the metrics at a threshold read the running sums at one column.
-Weights are whole numbers kept as int32 (int64 when a block's counts could overflow it): NumPy sums
-integers along a row with SIMD, several times faster than floats, and exactly. The pair-level weights
-are random bits, 8 to a byte. A block holds at most `BLOCK_VALUES` resample x pair values (a few int32
-arrays of 16 MiB at most), so memory stays bounded.
+Vectorised: a block of resamples is a matrix of counts (resamples x samples); the weights of a class's
+pairs are two column gathers (`numpy.take`) and a product, measured all at once by `siamese_core.weighted`
+(the pairs sorted by distance once, running sums of the weights along them). Weights are whole numbers
+kept as int32 (int64 when a block's counts could overflow it). The pair-level weights are random bits, 8
+to a byte. A block holds at most `BLOCK_VALUES` resample x pair values (a few int32 arrays of 16 MiB at
+most), so memory stays bounded.
 
 Deterministic: the counts come from `numpy.random.default_rng(seed)`, block by block in one order, so the
 same pairs and seed give the same intervals, and every metric of one `PairBootstrap` is measured on the
@@ -76,13 +65,14 @@ import numpy as np
 from siamese_core.errors import ConfigError, DataError
 from siamese_core.evaluation import check_distances, check_threshold
 from siamese_core.splits import sample_fractions
+from siamese_core.weighted import SortedPairs, measure, threshold_rates
 
 DEFAULT_RESAMPLES = 1000
 DEFAULT_CONFIDENCE = 0.95
 DEFAULT_SEED = 0
 # Resample x pair values per block: a few int32 arrays of this size at most (16 MiB each).
 BLOCK_VALUES = 2**22
-# More resamples per block stop paying: the gathered rows outgrow the caches (measured 16 to 128).
+# More resamples per block stop paying: the gathered rows outgrow the caches.
 MAX_BLOCK = 64
 # Thresholds whose metrics `PairBootstrap.at_threshold` keeps (a slider visits a few).
 _KEPT_THRESHOLDS = 32
@@ -111,7 +101,7 @@ class Interval:
 _NO_INTERVAL = Interval(math.nan, math.nan)
 
 
-def _how_resampled(confidence: float, resamples: int, n_units: int, resampled: str, seed: int) -> str:
+def describe_resampling(confidence: float, resamples: int, n_units: int, resampled: str, seed: int) -> str:
     """The start of a `describe`: the level, the resamples, what was resampled and what that means."""
     text = (
         f"{confidence:.0%} intervals from {resamples:,} bootstrap resamples of the {n_units:,} {resampled} "
@@ -164,7 +154,7 @@ class MetricIntervals:
 
     def describe(self) -> str:
         """How the intervals were made, in one sentence a user can check."""
-        text = _how_resampled(self.confidence, self.resamples, self.n_units, self.resampled, self.seed)
+        text = describe_resampling(self.confidence, self.resamples, self.n_units, self.resampled, self.seed)
         if self.kept_ranking < self.resamples:
             text += (
                 f"; {self.resamples - self.kept_ranking:,} resamples without a similar or without a dissimilar "
@@ -196,25 +186,6 @@ class MetricIntervals:
         }
 
 
-@dataclass
-class WeightedMetrics:
-    """Metrics of weighted pairs, one value per row of weights (NaN where a row cannot measure it).
-
-    Attributes:
-        auc: (r,) weighted ROC AUC; NaN without similar or dissimilar weight.
-        eer: (r,) weighted equal error rate; NaN as the AUC.
-        accuracy: (r,) at the threshold; None without a threshold; NaN for a row of zero weight.
-        precision: (r,) as `accuracy`; 0 where no weight is called similar.
-        recall: (r,) as `accuracy`; 0 without similar weight.
-    """
-
-    auc: np.ndarray
-    eer: np.ndarray
-    accuracy: np.ndarray | None = None
-    precision: np.ndarray | None = None
-    recall: np.ndarray | None = None
-
-
 def pair_sample_ids(left, right) -> np.ndarray:
     """Which sample each side of each pair is: equal feature vectors are the same sample.
 
@@ -241,219 +212,6 @@ def pair_sample_ids(left, right) -> np.ndarray:
     hashes = np.concatenate([sample_fractions(left), sample_fractions(right)])
     _, ids = np.unique(hashes, return_inverse=True)
     return ids.reshape(2, -1).T.astype(np.int64)
-
-
-class _SortedPairs:
-    """The pairs sorted by distance and split by class: what every resample's metrics are read from.
-
-    Attributes:
-        similar: Indexes of the similar pairs, by increasing distance (stable).
-        dissimilar: Indexes of the dissimilar pairs, likewise.
-        below: (n_dissimilar,) similar pairs strictly closer than each dissimilar pair.
-        at_most: (n_dissimilar,) similar pairs at most as far; None when no distance is shared across the
-            classes (then it equals `below`).
-        similar_upto: (G + 1,) similar pairs at most each distinct distance, 0 first (nothing called).
-        dissimilar_upto: (G + 1,) the same for dissimilar pairs.
-    """
-
-    def __init__(self, distances: np.ndarray, similar_mask: np.ndarray):
-        order = np.argsort(distances, kind="stable")
-        self.similar = order[similar_mask[order]]
-        self.dissimilar = order[~similar_mask[order]]
-        self.similar_distances = distances[self.similar]
-        self.dissimilar_distances = distances[self.dissimilar]
-        self.below = np.searchsorted(self.similar_distances, self.dissimilar_distances, side="left")
-        at_most = np.searchsorted(self.similar_distances, self.dissimilar_distances, side="right")
-        self.at_most = None if np.array_equal(at_most, self.below) else at_most
-        distinct = np.unique(distances)
-        self.similar_upto = np.concatenate(
-            ([0], np.searchsorted(self.similar_distances, distinct, side="right"))
-        )
-        self.dissimilar_upto = np.concatenate(
-            ([0], np.searchsorted(self.dissimilar_distances, distinct, side="right"))
-        )
-
-    def ones(self) -> tuple[np.ndarray, np.ndarray]:
-        """A row of weights 1 for the similar pairs and one for the dissimilar pairs: the pairs as they are."""
-        return tuple(
-            np.ones((1, indexes.size), dtype=np.int32) for indexes in (self.similar, self.dissimilar)
-        )
-
-    def called(self, threshold: float) -> tuple[int, int]:
-        """(similar, dissimilar) pairs with distance <= threshold."""
-        return (
-            int(np.searchsorted(self.similar_distances, threshold, side="right")),
-            int(np.searchsorted(self.dissimilar_distances, threshold, side="right")),
-        )
-
-
-def _running(weights: np.ndarray) -> np.ndarray:
-    """(r, m + 1) running sums along the rows of (r, m) weights, a column of zeros first.
-
-    Whole-number weights stay integers: NumPy sums integers along a contiguous row with SIMD, several times
-    faster than floats, and exactly.
-    """
-    sums = np.zeros((weights.shape[0], weights.shape[1] + 1), dtype=weights.dtype)
-    np.cumsum(weights, axis=1, out=sums[:, 1:])
-    return sums
-
-
-def _dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """(r,) row-wise dot products, in int64 for integers (exact), float64 otherwise."""
-    exact = np.issubdtype(a.dtype, np.integer) and np.issubdtype(b.dtype, np.integer)
-    return np.einsum("ij,ij->i", a, b, dtype=np.int64 if exact else np.float64).astype(np.float64)
-
-
-def _auc(pairs: _SortedPairs, similar_sums: np.ndarray, dissimilar_weights: np.ndarray) -> np.ndarray:
-    """(r,) weighted AUC numerators: each dissimilar pair's weight times the similar weight closer than it,
-    plus half the similar weight at its very distance."""
-    closer = np.take(similar_sums, pairs.below, axis=1)
-    if pairs.at_most is None:
-        return _dot(closer, dissimilar_weights)
-    closer += np.take(similar_sums, pairs.at_most, axis=1)  # twice the closer, plus the tied once
-    return _dot(closer, dissimilar_weights) / 2
-
-
-def _eer(pairs: _SortedPairs, similar_sums: np.ndarray, dissimilar_sums: np.ndarray) -> np.ndarray:
-    """(r,) weighted equal error rates, interpolated as `evaluation.equal_error_rate` interpolates them.
-
-    Along the distinct distances g = 0 (nothing called similar) to G (everything), gap(g) = FPR + TPR - 1
-    (the false-match rate minus the false-non-match rate) only grows, from -1 to 1; bisection finds the
-    first g with gap >= 0 for every row at once. Between g - 1 and g the rates are interpolated linearly
-    to where the gap is 0.
-    """
-    rows = np.arange(similar_sums.shape[0])
-    similar_total = similar_sums[:, -1].astype(np.float64)
-    dissimilar_total = dissimilar_sums[:, -1].astype(np.float64)
-
-    def rates(g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        tpr = similar_sums[rows, pairs.similar_upto[g]] / similar_total
-        fpr = dissimilar_sums[rows, pairs.dissimilar_upto[g]] / dissimilar_total
-        return fpr, fpr + tpr - 1.0
-
-    low = np.zeros(rows.size, dtype=np.int64)  # gap < 0 here (the empty cut: gap = -1)
-    high = np.full(rows.size, pairs.similar_upto.size - 1, dtype=np.int64)  # gap >= 0 (= 1)
-    while (high - low > 1).any():
-        middle = (low + high) // 2
-        _, gap = rates(middle)
-        reached = gap >= 0
-        high = np.where(reached, middle, high)
-        low = np.where(reached, low, middle)
-    fpr_before, gap_before = rates(low)
-    fpr_after, gap_after = rates(high)
-    share = -gap_before / (gap_after - gap_before)
-    return fpr_before + share * (fpr_after - fpr_before)
-
-
-def _measure(
-    pairs: _SortedPairs,
-    similar_weights: np.ndarray,
-    dissimilar_weights: np.ndarray,
-    thresholds: tuple[float, ...],
-) -> tuple[np.ndarray, np.ndarray, list[tuple[np.ndarray, ...]]]:
-    """AUC, EER and (accuracy, precision, recall) at each threshold for r rows of weights.
-
-    Args:
-        pairs: The sorted pairs.
-        similar_weights: (r, n_similar) weights of the similar pairs in `pairs.similar` order.
-        dissimilar_weights: (r, n_dissimilar) likewise.
-        thresholds: Thresholds to measure at.
-
-    Returns:
-        (auc, eer, [(accuracy, precision, recall) per threshold]), each (r,), NaN where undefined.
-    """
-    similar_sums = _running(similar_weights)
-    dissimilar_sums = _running(dissimilar_weights)
-    similar_total = similar_sums[:, -1].astype(np.float64)
-    dissimilar_total = dissimilar_sums[:, -1].astype(np.float64)
-    auc = _ratio_auc(pairs, similar_sums, dissimilar_weights, dissimilar_total)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        eer = np.where(np.isfinite(auc), _eer(pairs, similar_sums, dissimilar_sums), np.nan)
-    at_thresholds = []
-    for threshold in thresholds:
-        n_similar, n_dissimilar = pairs.called(threshold)
-        tp = similar_sums[:, n_similar].astype(np.float64)
-        fp = dissimilar_sums[:, n_dissimilar].astype(np.float64)
-        at_thresholds.append(_rates(tp, fp, similar_total, dissimilar_total))
-    return auc, eer, at_thresholds
-
-
-def _ratio_auc(
-    pairs: _SortedPairs,
-    similar_sums: np.ndarray,
-    dissimilar_weights: np.ndarray,
-    dissimilar_total: np.ndarray,
-) -> np.ndarray:
-    """(r,) weighted AUC: the numerator (`_auc`) over similar x dissimilar weight; NaN where either is 0."""
-    similar_total = similar_sums[:, -1].astype(np.float64)
-    numerator = _auc(pairs, similar_sums, dissimilar_weights)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(
-            (similar_total > 0) & (dissimilar_total > 0),
-            numerator / (similar_total * dissimilar_total),
-            np.nan,
-        )
-
-
-def _weighted_auc(
-    pairs: _SortedPairs, similar_weights: np.ndarray, dissimilar_weights: np.ndarray
-) -> np.ndarray:
-    """(r,) weighted AUC of r rows of weights (in `pairs`' orders), without the rest of `_measure`."""
-    return _ratio_auc(
-        pairs, _running(similar_weights), dissimilar_weights, dissimilar_weights.sum(axis=1, dtype=np.float64)
-    )
-
-
-def _rates(tp, fp, similar_total, dissimilar_total) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Accuracy, precision and recall from weighted counts, by `metrics_at_threshold`'s rules."""
-    total = similar_total + dissimilar_total
-    with np.errstate(divide="ignore", invalid="ignore"):
-        accuracy = np.where(total > 0, (tp + dissimilar_total - fp) / total, np.nan)
-        precision = np.where(tp + fp > 0, tp / (tp + fp), 0.0)
-        recall = np.where(similar_total > 0, tp / similar_total, 0.0)
-    precision = np.where(total > 0, precision, np.nan)
-    recall = np.where(total > 0, recall, np.nan)
-    return accuracy, precision, recall
-
-
-def weighted_metrics(distances, labels, weights, *, threshold=None) -> WeightedMetrics:
-    """AUC, equal error rate and, at a threshold, accuracy, precision and recall of weighted pairs.
-
-    A pair of weight w counts as w pairs: with whole weights, the result is that of the list where each
-    pair is repeated w times (weight 0 leaves it out). This is what each bootstrap resample computes;
-    each row of `weights` is measured on its own.
-
-    Args:
-        distances: (n,) distances.
-        labels: (n,) 0 similar, 1 dissimilar; both present.
-        weights: (n,) or (r, n) non-negative weights, one row per weighting.
-        threshold: Measure accuracy, precision and recall at this threshold (D <= threshold is similar).
-
-    Returns:
-        `WeightedMetrics`, each (r,) (r = 1 for a single row of weights).
-
-    Raises:
-        DataError: Bad distances or labels (see `evaluation.check_distances`), or weights of another
-            length, negative or not finite.
-        ConfigError: A threshold that is not a finite number.
-    """
-    distances, similar_mask = check_distances(distances, labels)
-    weights = np.atleast_2d(np.asarray(weights, dtype=np.float64))
-    if weights.ndim != 2 or weights.shape[1] != distances.size:
-        raise DataError(
-            f"weights must have one value per pair; received {weights.shape} for {distances.size} pairs"
-        )
-    if not np.isfinite(weights).all() or (weights < 0).any():
-        raise DataError("weights must be finite and >= 0")
-    thresholds = () if threshold is None else (check_threshold(threshold),)
-    pairs = _SortedPairs(distances, similar_mask)
-    # float64 here: weights given by a caller need not be whole numbers.
-    similar = np.ascontiguousarray(weights[:, pairs.similar])
-    dissimilar = np.ascontiguousarray(weights[:, pairs.dissimilar])
-    auc, eer, at = _measure(pairs, similar, dissimilar, thresholds)
-    if threshold is None:
-        return WeightedMetrics(auc, eer)
-    return WeightedMetrics(auc, eer, *at[0])
 
 
 def corrected_interval(
@@ -518,13 +276,13 @@ class _Replicates:
         """Measure a block's rows of weights (resamples x similar, and x dissimilar pairs, sorted)."""
         self.totals[0, done] = similar.sum(axis=1, dtype=np.float64)
         self.totals[1, done] = dissimilar.sum(axis=1, dtype=np.float64)
-        auc, eer, at = _measure(pairs, similar, dissimilar, thresholds)
+        auc, eer, at = measure(pairs, similar, dissimilar, thresholds)
         self.ranking[:, done] = auc, eer
         for threshold, values in zip(thresholds, at, strict=True):
             self.at.setdefault(threshold, np.full((3, self.ranking.shape[1]), np.nan))[:, done] = values
 
 
-def _checked_settings(resamples, confidence) -> tuple[int, float]:
+def check_bootstrap_settings(resamples, confidence) -> tuple[int, float]:
     """`resamples` and `confidence` as an int and a float, or a `ConfigError` saying what was received."""
     if isinstance(resamples, bool) or not isinstance(resamples, (int, np.integer)) or resamples < 1:
         raise ConfigError(f"resamples must be a positive integer. Received: resamples={resamples!r}")
@@ -545,7 +303,7 @@ def _pair_bits(generator, rows: int, columns: int) -> np.ndarray:
     return weights
 
 
-def _product_weights(counts: np.ndarray, units: np.ndarray, columns=slice(None)) -> np.ndarray:
+def product_weights(counts: np.ndarray, units: np.ndarray, columns=slice(None)) -> np.ndarray:
     """(resamples, pairs) weights: the product of the counts of each pair's units ((sides, pairs))."""
     weights = np.take(counts, units[0, columns], axis=1)
     for other in units[1:]:
@@ -553,14 +311,14 @@ def _product_weights(counts: np.ndarray, units: np.ndarray, columns=slice(None))
     return weights
 
 
-class _Resampler:
+class Resampler:
     """What every resample draws for one set of pairs: how often each unit is drawn, and each pair's own
     weight (samples bootstrap only).
 
     The pair-level weights are tied to the pairs, not to where a model's distances sort them: they are
     drawn for the pairs in the order of `order` (its similar pairs, then its dissimilar ones), and
     `own_weights` puts them in another sorting's order. So every measurement on the same pairs, sample
-    ids and seed (one model's metrics, or two models' in `compare_aucs`) reads the same resamples.
+    ids and seed (one model's metrics, or two models' in `comparison.compare_aucs`) reads the same resamples.
 
     Args:
         n_pairs: How many pairs.
@@ -573,7 +331,7 @@ class _Resampler:
         DataError: Sample ids of another shape.
     """
 
-    def __init__(self, n_pairs: int, sample_ids, *, resamples: int, seed: int, order: _SortedPairs):
+    def __init__(self, n_pairs: int, sample_ids, *, resamples: int, seed: int, order: SortedPairs):
         if sample_ids is None:
             self.resampled = PAIRS
             self.n_units = n_pairs
@@ -600,11 +358,11 @@ class _Resampler:
         self._block = int(np.clip(BLOCK_VALUES // max(n_pairs, 1), 1, MAX_BLOCK))
         self._order = (order.similar, order.dissimilar)
 
-    def units(self, pairs: _SortedPairs) -> tuple[np.ndarray, np.ndarray]:
+    def units(self, pairs: SortedPairs) -> tuple[np.ndarray, np.ndarray]:
         """(sides, pairs) units of the similar pairs of `pairs`, in its order, and of its dissimilar ones."""
         return self._units[pairs.similar].T.copy(), self._units[pairs.dissimilar].T.copy()
 
-    def own_weights(self, pairs: _SortedPairs, pair_weights: tuple[np.ndarray, np.ndarray]):
+    def own_weights(self, pairs: SortedPairs, pair_weights: tuple[np.ndarray, np.ndarray]):
         """The pair-level weights of a block (as `blocks` yields them) in the order of `pairs`."""
         placed = []
         for weights, drawn, wanted in zip(
@@ -643,13 +401,28 @@ class _Resampler:
             yield slice(start, start + width), counts.astype(dtype), pair_weights
 
 
-def _interval_of(
+def replicate_interval(
     resampled: str, estimate: float, replicates: list[np.ndarray], confidence: float
 ) -> Interval:
     """The interval of one metric from its replicates of each kind (see `corrected_interval`)."""
     if resampled == PAIRS:
         return _percentile(replicates[0], confidence)
     return corrected_interval(estimate, replicates[0], replicates[1], confidence=confidence)
+
+
+def replicate_distribution(resampled: str, estimate: float, replicates: list[np.ndarray]) -> np.ndarray:
+    """A metric's finite replicates as its interval reads them: shrunk toward the estimate by
+    `corrected_interval`'s factor when samples were resampled, as they are when pairs were.
+
+    Args:
+        resampled: `SAMPLES` or `PAIRS`.
+        estimate: The metric on the pairs as they are.
+        replicates: Its values in each resample: the samples bootstrap's, then (samples) the pair-level ones.
+    """
+    values = _finite(replicates[0])
+    if resampled == PAIRS:
+        return values
+    return estimate + _shrink_factor(values, _finite(replicates[1])) * (values - estimate)
 
 
 class PairBootstrap:
@@ -684,10 +457,10 @@ class PairBootstrap:
         seed: int = DEFAULT_SEED,
     ):
         distances, similar_mask = check_distances(distances, labels)
-        self.resamples, self.confidence = _checked_settings(resamples, confidence)
+        self.resamples, self.confidence = check_bootstrap_settings(resamples, confidence)
         self.seed = int(seed)
-        self._pairs = _SortedPairs(distances, similar_mask)
-        self._resampler = _Resampler(
+        self._pairs = SortedPairs(distances, similar_mask)
+        self._resampler = Resampler(
             distances.size, sample_ids, resamples=self.resamples, seed=self.seed, order=self._pairs
         )
         self.resampled = self._resampler.resampled
@@ -701,8 +474,8 @@ class PairBootstrap:
         self._estimate.keep(slice(0, 1), *self._pairs.ones(), self._pairs, thresholds)
         kinds = [_Replicates(self.resamples) for _ in range(2 if self.resampled == SAMPLES else 1)]
         for done, counts, pair_weights in self._resampler.blocks():
-            similar = _product_weights(counts, self._similar_units)
-            dissimilar = _product_weights(counts, self._dissimilar_units)
+            similar = product_weights(counts, self._similar_units)
+            dissimilar = product_weights(counts, self._dissimilar_units)
             kinds[0].keep(done, similar, dissimilar, self._pairs, thresholds)
             if pair_weights is not None:
                 kinds[1].keep(done, *pair_weights, self._pairs, thresholds)
@@ -722,21 +495,21 @@ class PairBootstrap:
         for done, counts, pair_weights in self._resampler.blocks():
             for side, (units, n_called, direct) in enumerate(sides):
                 columns = slice(0, n_called) if direct else slice(n_called, None)
-                weightings = [_product_weights(counts, units, columns)]
+                weightings = [product_weights(counts, units, columns)]
                 if pair_weights is not None:
                     weightings.append(pair_weights[side][:, columns])
                 for kind, kind_called, weights in zip(self._kinds, called, weightings, strict=True):
                     found = weights.sum(axis=1, dtype=np.float64)
                     kind_called[side, done] = found if direct else kind.totals[side, done] - found
         for kind, (tp, fp) in zip(self._kinds, called, strict=True):
-            kind.at[threshold] = np.array(_rates(tp, fp, kind.totals[0], kind.totals[1]))
+            kind.at[threshold] = np.array(threshold_rates(tp, fp, kind.totals[0], kind.totals[1]))
         if len(self._kinds[0].at) > _KEPT_THRESHOLDS:
             oldest = next(iter(self._kinds[0].at))
             for kind in (*self._kinds, self._estimate):
                 kind.at.pop(oldest, None)
 
     def _interval(self, estimate: float, replicates: list[np.ndarray]) -> Interval:
-        return _interval_of(self.resampled, estimate, replicates, self.confidence)
+        return replicate_interval(self.resampled, estimate, replicates, self.confidence)
 
     def ranking(self) -> tuple[Interval, Interval]:
         """Intervals of the ROC AUC and the equal error rate."""
@@ -823,185 +596,3 @@ def bootstrap_intervals(
         distances, labels, sample_ids=sample_ids, resamples=resamples, confidence=confidence, seed=seed
     )
     return bootstrap.intervals(threshold)
-
-
-@dataclass(frozen=True)
-class AucComparison:
-    """Two models' ROC AUCs on the same pairs, and their difference with a paired bootstrap interval.
-
-    Attributes:
-        auc_a: Model A's ROC AUC on the pairs (similar positive, score = -distance).
-        auc_b: Model B's.
-        difference: `auc_b - auc_a`: above 0 when B ranks the pairs better than A.
-        interval: The interval of `difference`, from resamples that measure both models on the same draws.
-        auc_a_interval: The interval of A's AUC, from the same resamples.
-        auc_b_interval: The interval of B's AUC, likewise.
-        share_b_better: The share of the bootstrap distribution of the difference above 0 (B's AUC
-            higher): the distribution the interval is read from (for samples, shrunk toward the estimate as
-            the interval is); NaN when no resample measured it.
-        p_value: Two-sided bootstrap p-value of "the models rank the pairs equally well": twice the smaller
-            share of that distribution at or below 0 and at or above 0, at most 1. The interval at level c
-            leaves 0 out about when p < 1 - c; identical models give 1.
-        resampled: "samples" (pairs weighted by their samples' counts) or "pairs" (sample identity unknown).
-        n_units: How many samples (or pairs) each resample draws.
-        resamples: Bootstrap resamples drawn.
-        kept: Resamples with similar and dissimilar pairs, the ones measured (the same for both models).
-        confidence: The intervals' level, such as 0.95.
-        seed: The seed the resamples were drawn with.
-    """
-
-    auc_a: float
-    auc_b: float
-    difference: float
-    interval: Interval
-    auc_a_interval: Interval
-    auc_b_interval: Interval
-    share_b_better: float
-    p_value: float
-    resampled: str
-    n_units: int
-    resamples: int
-    kept: int
-    confidence: float = DEFAULT_CONFIDENCE
-    seed: int = DEFAULT_SEED
-
-    def verdict(self, names: tuple[str, str] = ("A", "B")) -> str:
-        """The answer to "is B better?" in words: which model is better when the interval of the difference
-        leaves 0 out, else that there is no clear difference.
-
-        Args:
-            names: What to call the two models, A's name first.
-        """
-        low, high = self.interval.low, self.interval.high
-        if math.isnan(low) or math.isnan(high):
-            return "not measured: no resample held both similar and dissimilar pairs"
-        if low > 0:
-            return f"{names[1]} is better: the interval of the AUC difference excludes 0"
-        if high < 0:
-            return f"{names[0]} is better: the interval of the AUC difference excludes 0"
-        return "no clear difference: the interval of the AUC difference includes 0"
-
-    def describe(self) -> str:
-        """How the intervals were made, in one sentence a user can check."""
-        text = _how_resampled(self.confidence, self.resamples, self.n_units, self.resampled, self.seed)
-        text += "; both models are measured on every resample, so the difference's interval is paired"
-        if self.kept < self.resamples:
-            text += (
-                f"; {self.resamples - self.kept:,} resamples without a similar or without a dissimilar pair "
-                "were left out"
-            )
-        return text + "."
-
-    def to_dict(self) -> dict:
-        """JSON-ready: the AUCs, their difference and the intervals as [low, high] ("auc_a_ci",
-        "auc_b_ci", "auc_difference_ci"), the share and p-value, the verdict, and how they were made."""
-        return {
-            "auc_a": float(self.auc_a),
-            "auc_a_ci": self.auc_a_interval.as_list(),
-            "auc_b": float(self.auc_b),
-            "auc_b_ci": self.auc_b_interval.as_list(),
-            "auc_difference": float(self.difference),
-            "auc_difference_ci": self.interval.as_list(),
-            "share_b_better": None if math.isnan(self.share_b_better) else float(self.share_b_better),
-            "p_value": None if math.isnan(self.p_value) else float(self.p_value),
-            "verdict": self.verdict(),
-            "ci_confidence": float(self.confidence),
-            "ci_resamples": int(self.resamples),
-            "ci_kept": int(self.kept),
-            "ci_resampled": self.resampled,
-            "ci_units": int(self.n_units),
-            "ci_seed": int(self.seed),
-        }
-
-
-def compare_aucs(
-    distances_a,
-    distances_b,
-    labels,
-    *,
-    sample_ids=None,
-    resamples: int = DEFAULT_RESAMPLES,
-    confidence: float = DEFAULT_CONFIDENCE,
-    seed: int = DEFAULT_SEED,
-) -> AucComparison:
-    """Two models' ROC AUCs on the same pairs and the difference B - A, with a paired bootstrap interval.
-
-    Paired: each resample draws the samples (or pairs) once, as `bootstrap_intervals` does, and measures
-    both models on it: the same counts, and the same pair-level weights for each pair, whatever order each
-    model's distances sort the pairs in. What the two models get right or wrong together cancels in the
-    difference, so its interval is much narrower than the two AUC intervals would suggest. The difference
-    is a sum over pairs like any metric here, so its spread is corrected as theirs is (`corrected_interval`).
-
-    Args:
-        distances_a: (n,) model A's distances of the pairs.
-        distances_b: (n,) model B's distances of the same pairs, in the same order (any scale: only how
-            each model ranks the pairs counts).
-        labels: (n,) 0 similar, 1 dissimilar; both present.
-        sample_ids: (n, 2) the sample of each pair's two sides, such as `pair_sample_ids(left, right)`;
-            None resamples the pairs (intervals then too narrow where pairs share samples).
-        resamples: Bootstrap resamples (1,000 by default).
-        confidence: The intervals' level (0.95 by default).
-        seed: Seed of the resampling (0 by default): the same inputs and seed give the same result.
-
-    Returns:
-        `AucComparison`.
-
-    Raises:
-        DataError: Bad distances or labels, distances of another length for B, or sample ids of another
-            shape.
-        ConfigError: Bad resamples or confidence.
-    """
-    distances_a, similar_mask = check_distances(distances_a, labels)
-    n_b = np.asarray(distances_b).size
-    if n_b != distances_a.size:
-        raise DataError(
-            f"both models must be measured on the same pairs: received {distances_a.size:,} distances for "
-            f"model A and {n_b:,} for model B"
-        )
-    distances_b, _ = check_distances(distances_b, labels)
-    resamples, confidence = _checked_settings(resamples, confidence)
-    models = (_SortedPairs(distances_a, similar_mask), _SortedPairs(distances_b, similar_mask))
-    resampler = _Resampler(distances_a.size, sample_ids, resamples=resamples, seed=int(seed), order=models[0])
-    units = [resampler.units(pairs) for pairs in models]
-    kinds = 2 if resampler.resampled == SAMPLES else 1
-    replicates = np.full((2, kinds, resamples), np.nan)  # model, kind (product weights, pair-level), resample
-    for done, counts, pair_weights in resampler.blocks():
-        for model, pairs in enumerate(models):
-            similar, dissimilar = (_product_weights(counts, side) for side in units[model])
-            replicates[model, 0, done] = _weighted_auc(pairs, similar, dissimilar)
-            if pair_weights is not None:
-                replicates[model, 1, done] = _weighted_auc(pairs, *resampler.own_weights(pairs, pair_weights))
-    estimates = [float(_weighted_auc(pairs, *pairs.ones())[0]) for pairs in models]  # the pairs as they are
-    difference = estimates[1] - estimates[0]
-    differences = list(replicates[1] - replicates[0])
-    spread = _difference_distribution(resampler.resampled, difference, differences)
-    if spread.size:
-        share = float(np.mean(spread > 0))
-        p_value = min(1.0, 2 * float(min(np.mean(spread <= 0), np.mean(spread >= 0))))
-    else:
-        share = p_value = math.nan
-    return AucComparison(
-        auc_a=estimates[0],
-        auc_b=estimates[1],
-        difference=difference,
-        interval=_interval_of(resampler.resampled, difference, differences, confidence),
-        auc_a_interval=_interval_of(resampler.resampled, estimates[0], list(replicates[0]), confidence),
-        auc_b_interval=_interval_of(resampler.resampled, estimates[1], list(replicates[1]), confidence),
-        share_b_better=share,
-        p_value=p_value,
-        resampled=resampler.resampled,
-        n_units=resampler.n_units,
-        resamples=resamples,
-        kept=int(np.isfinite(replicates[0, 0]).sum()),
-        confidence=confidence,
-        seed=int(seed),
-    )
-
-
-def _difference_distribution(resampled: str, estimate: float, replicates: list[np.ndarray]) -> np.ndarray:
-    """The finite replicates of the difference as the interval reads them: shrunk toward the estimate by
-    `corrected_interval`'s factor when samples were resampled, as they are when pairs were."""
-    differences = _finite(replicates[0])
-    if resampled == PAIRS:
-        return differences
-    return estimate + _shrink_factor(differences, _finite(replicates[1])) * (differences - estimate)

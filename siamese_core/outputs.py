@@ -1,13 +1,18 @@
-"""Writing output files (model files, scores, reports): checked before the work, replaced atomically.
+"""Writing output files (model files, scores, reports) and folders (exports): checked before the work,
+put in place atomically. Every writer of the package writes through `atomic_write` or `atomic_folder`.
 
 A file is written under a private temporary folder beside it, then renamed over its path once complete, so
 a reader never sees half a file and a failure leaves the old file as it was. The file is made as any new
-file is (mode 0666 less the umask); a file it replaces keeps its mode.
+file is (mode 0666 less the umask); a file it replaces keeps its mode. A folder is filled as a hidden
+temporary folder beside it, made as any new folder is (mode 0777 less the umask), then renamed into place.
+Either way every file written is on disk (`fsync`) before the rename, so a crash leaves the old or the new
+output, never half of one.
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import tempfile
 from collections.abc import Iterator, Mapping
@@ -75,18 +80,18 @@ def check_outputs(
             continue
         target = Path(output).resolve()
         for role, source, origin in sources:
-            if _same_file(target, origin):
+            if same_file(target, origin):
                 kind = "folder" if origin.is_dir() else "file"
                 raise ConfigError(
                     f"{flag} {output} would overwrite the {role} {kind} {source}; choose another path for {flag}"
                 )
-            if origin.is_dir() and any(_same_file(folder, origin) for folder in target.parents):
+            if origin.is_dir() and any(same_file(folder, origin) for folder in target.parents):
                 raise ConfigError(
                     f"{flag} {output} is inside the {role} folder {source}, whose files are read; choose a path "
                     f"outside it for {flag}"
                 )
         for other, path in written:
-            if _same_file(target, path):
+            if same_file(target, path):
                 raise ConfigError(
                     f"{flag} {output} is also the path of {other}; give each output its own file"
                 )
@@ -94,10 +99,11 @@ def check_outputs(
         check_output(output, flag=flag)
 
 
-def _same_file(one: Path, other: Path) -> bool:
-    """Whether two resolved paths name one file: the same path, or the same file found by both."""
+def same_file(one, other) -> bool:
+    """Whether two paths name one file: the same path once resolved, or the same file found by both (a hard
+    link, another spelling on a file system that ignores case)."""
     try:
-        return one == other or os.path.samefile(one, other)
+        return Path(one).resolve() == Path(other).resolve() or os.path.samefile(one, other)
     except OSError:  # one of them does not exist (yet)
         return False
 
@@ -127,9 +133,7 @@ def atomic_write(path) -> Iterator[Path]:
     # A symbolic link stays a link: the file it points to is the one replaced (replacing the link itself
     # would turn `-o /dev/stdout` into a new file in /dev).
     target = Path(os.path.realpath(path))
-    # The folder's name holds the start of the file's name only, so that a name near the file system's
-    # limit (255 bytes) leaves room for the prefix and suffix.
-    prefix = f".{target.name[:64]}."
+    prefix = _hidden_prefix(target)
     folder = None
     try:
         folder = Path(tempfile.mkdtemp(prefix=prefix, suffix=".tmp", dir=target.parent))
@@ -137,8 +141,7 @@ def atomic_write(path) -> Iterator[Path]:
         yield temporary
         if target.exists():
             shutil.copymode(target, temporary)
-        with open(temporary, "rb") as written:
-            os.fsync(written.fileno())  # on disk before the rename, so a crash leaves the old or the new file
+        _synced(temporary)
         os.replace(temporary, target)
     except OSError as error:
         if not _about_writing(error, target, prefix):
@@ -159,3 +162,59 @@ def _about_writing(error: OSError, path: Path, prefix: str) -> bool:
         return True
     named = Path(os.fsdecode(error.filename))
     return named.name == path.name or named.name.startswith(prefix) or named.parent.name.startswith(prefix)
+
+
+@contextmanager
+def atomic_folder(folder) -> Iterator[Path]:
+    """Make a folder atomically: the block fills the new folder it is given, which becomes `folder` when the
+    block ends.
+
+        with atomic_folder("export") as temporary:
+            (temporary / "model.json").write_text(text)
+
+    The folder given is hidden beside `folder` and made as any new folder is (mode 0777 less the umask), so
+    that once renamed another user (a server) can read it. `folder` must not exist or be an empty folder,
+    which is removed just before the rename (a file put there since makes that fail, and nothing is lost).
+    The temporary folder is removed whatever happens.
+
+    Args:
+        folder: The folder to make.
+
+    Yields:
+        The folder to fill.
+
+    Raises:
+        OSError: As writing, syncing or renaming raised it (the caller says what failed); `folder` is then
+            as it was.
+    """
+    folder = Path(folder)
+    parent = folder.resolve().parent
+    while True:
+        temporary = parent / f"{_hidden_prefix(folder)}{secrets.token_hex(4)}.tmp"
+        try:
+            temporary.mkdir()
+        except FileExistsError:
+            continue
+        break
+    try:
+        yield temporary
+        for path in temporary.rglob("*"):
+            if path.is_file():
+                _synced(path)
+        if folder.is_dir():
+            folder.rmdir()
+        os.replace(temporary, folder)
+    finally:
+        shutil.rmtree(temporary, ignore_errors=True)
+
+
+def _hidden_prefix(target: Path) -> str:
+    """The start of the name of a temporary beside `target`: hidden, and holding only the start of its name,
+    so that a name near the file system's limit (255 bytes) leaves room for the prefix and suffix."""
+    return f".{target.name[:64]}."
+
+
+def _synced(path: Path) -> None:
+    """A written file on disk before the rename, so that a crash leaves the old or the new output."""
+    with open(path, "rb") as written:
+        os.fsync(written.fileno())

@@ -573,7 +573,7 @@ def test_evaluate_threshold_at_precision_and_the_tar_line(model_file, pair_csv, 
     assert f"  threshold                {expected:.4f}\n" in out
     called = distances <= expected
     assert (called & (labels == 0)).sum() / called.sum() >= 0.95
-    from siamese_core.evaluation import tar_at_far
+    from siamese_core.error_budget import tar_at_far
 
     tar = tar_at_far(distances, labels, 0.01)
     assert f"  TAR at FAR 1% / 0.1%     {tar:.4f} / n/a (needs 1,000 dissimilar pairs)\n" in out

@@ -9,17 +9,17 @@ import math
 import numpy as np
 import pytest
 
+from siamese_core.comparison import compare_aucs
 from siamese_core.errors import ConfigError, DataError
 from siamese_core.evaluation import evaluate_distances
 from siamese_core.intervals import (
     Interval,
     PairBootstrap,
     bootstrap_intervals,
-    compare_aucs,
     corrected_interval,
     pair_sample_ids,
-    weighted_metrics,
 )
+from siamese_core.weighted import weighted_metrics
 
 # Sorted by distance: 0.1 S, 0.4 D, 0.5 S, 0.9 D (S similar, D dissimilar). Unweighted: AUC 0.75, EER 0.5.
 DISTANCES = np.array([0.1, 0.5, 0.4, 0.9])

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from siamese_core.errors import ConfigError
-from siamese_core.outputs import atomic_write, check_outputs
+from siamese_core.outputs import atomic_folder, atomic_write, check_outputs
 from siamese_core.report import write_report
 from siamese_core.scoring import write_csv
 
@@ -137,3 +137,22 @@ def test_a_name_at_the_file_systems_limit_is_written(name, tiny_outcome, tmp_pat
     path = tmp_path / ("x" * (os.pathconf(tmp_path, "PC_NAME_MAX") - len(name)) + name)
     WRITERS[name](tiny_outcome, path)
     assert os.listdir(tmp_path) == [path.name] and path.stat().st_size > 0
+
+
+def test_a_folder_is_made_whole_with_the_umasks_mode_or_not_at_all(tmp_path, umask):
+    """An empty folder is replaced by the filled one, made as `mkdir` makes a folder (0777 less the umask:
+    0750 here); a failure inside the block leaves no folder and no temporary beside it."""
+    folder = tmp_path / "export"
+    folder.mkdir()
+    with atomic_folder(folder) as temporary:
+        assert temporary.parent == tmp_path and temporary.name.startswith(".export.")
+        (temporary / "inner").mkdir()
+        (temporary / "inner" / "file.txt").write_text("written")
+        assert not (folder / "inner").exists()  # nothing shows before the block ends
+    assert (folder / "inner" / "file.txt").read_text() == "written"
+    assert mode(folder) == 0o777 & ~umask == 0o750
+    failed = tmp_path / "failed"
+    with pytest.raises(OSError, match="disk full"), atomic_folder(failed) as temporary:
+        (temporary / "file.txt").write_text("half")
+        raise OSError(errno.ENOSPC, "disk full")
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["export"]

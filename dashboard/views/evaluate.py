@@ -8,14 +8,9 @@ import streamlit as st
 from dashboard import state
 from dashboard.evaluation_panel import render_calibration, render_charts, render_metrics
 from dashboard.text import plain
+from siamese_core.error_budget import ThresholdTarget, dissimilar_pairs_needed
 from siamese_core.errors import DataError
-from siamese_core.evaluation import (
-    ThresholdTarget,
-    dissimilar_pairs_needed,
-    evaluate_distances,
-    hardest_pairs,
-    metrics_at_threshold,
-)
+from siamese_core.evaluation import evaluate_distances, hardest_pairs, metrics_at_threshold
 from siamese_core.figures import decimals_to_tell_apart, embedding_figure, pair_embedding_figure
 from siamese_core.pairs import SampleSet
 
