@@ -117,7 +117,9 @@ def sample_features(
     return values.astype(np.float32)
 
 
-def complete_samples(frame: pd.DataFrame, bundle: SiameseBundle, *, name: str | None) -> tuple[np.ndarray, np.ndarray]:
+def complete_samples(
+    frame: pd.DataFrame, bundle: SiameseBundle, *, name: str | None
+) -> tuple[np.ndarray, np.ndarray]:
     """The rows of a samples table that have every feature of the model, to pick samples from.
 
     Args:

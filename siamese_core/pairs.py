@@ -228,7 +228,9 @@ def check_enough_pairs(n_similar: int, n_dissimilar: int, source: str | None) ->
         )
 
 
-def match_features(expected: Sequence[str], columns: Sequence[str], *, source: str | None = None) -> list[int | None]:
+def match_features(
+    expected: Sequence[str], columns: Sequence[str], *, source: str | None = None
+) -> list[int | None]:
     """Where each expected feature is among a table's columns: the one feature schema of the package.
 
     A feature is the column of its exact name; without one, the one column named the same ignoring case and
@@ -260,7 +262,7 @@ def match_features(expected: Sequence[str], columns: Sequence[str], *, source: s
         candidates = by_key.get(_feature_key(feature), [])
         if len(candidates) > 1:
             raise DataError(
-                f"feature {shown(feature)} matches {len(candidates)} columns that differ only by case or "
+                f"feature '{shown(feature)}' matches {len(candidates)} columns that differ only by case or "
                 f"spaces: {listed([columns[i] for i in candidates], 5)}; rename all but one of them",
                 source=source,
             )
@@ -269,8 +271,8 @@ def match_features(expected: Sequence[str], columns: Sequence[str], *, source: s
     for feature, position in zip(expected, positions, strict=True):
         if position is not None and position in served:
             raise DataError(
-                f"column {shown(columns[position])} matches two features, {shown(served[position])} and "
-                f"{shown(feature)}, which differ only by case or spaces; name a column for each exactly",
+                f"column '{shown(columns[position])}' matches two features, '{shown(served[position])}' and "
+                f"'{shown(feature)}', which differ only by case or spaces; name a column for each exactly",
                 source=source,
             )
         if position is not None:
@@ -321,4 +323,6 @@ def align_features(target, features: PairSet | SampleSet, *, what: str = "the mo
     order = np.array(positions)
     if isinstance(features, SampleSet):
         return replace(features, features=features.features[:, order], feature_names=expected)
-    return replace(features, left=features.left[:, order], right=features.right[:, order], feature_names=expected)
+    return replace(
+        features, left=features.left[:, order], right=features.right[:, order], feature_names=expected
+    )

@@ -11,8 +11,8 @@ from dashboard import state
 from dashboard.evaluation_panel import NO_CALIBRATION
 from dashboard.text import plain
 from siamese_core import data as core_data
-from siamese_core.errors import DataError, SiameseError, shown
 from siamese_core.embedding import complete_samples, parse_vector
+from siamese_core.errors import DataError, SiameseError, shown
 from siamese_core.figures import contributions_figure, distance_histogram
 from siamese_core.pairs import SampleSet, align_features
 

@@ -445,7 +445,9 @@ def _train_config(settings: dict):
     try:
         sizes = parse_hidden_sizes(hidden)
     except ValueError:
-        raise ConfigError(f"Hidden layer sizes must be whole numbers such as 128,64; got {hidden!r}.") from None
+        raise ConfigError(
+            f"Hidden layer sizes must be whole numbers such as 128,64; got {hidden!r}."
+        ) from None
     if not sizes:
         raise ConfigError("Give at least one hidden layer size, such as 128.")
     values = {
