@@ -32,6 +32,7 @@ _EXPORTS = {
         "SIMILAR",
         "DISSIMILAR",
         "align_features",
+        "match_features",
     ],
     "siamese_core.data": [
         "read_csv",

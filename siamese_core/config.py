@@ -132,5 +132,17 @@ class TrainConfig:
         return cls(**{key: value for key, value in values.items() if key in known})
 
 
+def parse_hidden_sizes(text: str) -> tuple[int, ...]:
+    """Hidden layer sizes as a person types them, comma-separated: "128,64" gives (128, 64).
+
+    Empty parts are skipped, so "" gives (); the sizes are not checked here: `TrainConfig` refuses sizes
+    below 1, and each interface says in its own words (a flag, a control) what an empty list lacks.
+
+    Raises:
+        ValueError: A part is not a whole number.
+    """
+    return tuple(int(part) for part in text.split(",") if part.strip())
+
+
 def _is_whole(value) -> bool:
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)

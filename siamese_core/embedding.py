@@ -13,6 +13,7 @@ header is row 0, as messages number rows); a folder's files count on one after t
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,7 @@ import pyarrow.parquet as pq
 from siamese_core.data import as_numbers, detect_sides, first_non_number, row_number
 from siamese_core.errors import ConfigError, DataError, listed
 from siamese_core.outputs import atomic_write, check_outputs
+from siamese_core.pairs import match_features
 from siamese_core.sources import PARQUET_SUFFIXES, open_table
 
 if TYPE_CHECKING:  # the model is passed in: this module loads no TensorFlow (the CLI checks names first)
@@ -84,8 +86,8 @@ def sample_features(
 ) -> np.ndarray:
     """The model's features of a samples table, one sample per row, as float32 in the model's order.
 
-    Each of the model's features is the column of that name: exactly, else ignoring case; other columns
-    are ignored.
+    Each of the model's features is the column of that name, as `pairs.match_features` says (exactly, else
+    ignoring case); other columns are ignored.
 
     Args:
         frame: The table (or a block of it); its index numbers its rows as `row_number` says.
@@ -115,6 +117,61 @@ def sample_features(
     return values.astype(np.float32)
 
 
+def complete_samples(
+    frame: pd.DataFrame, bundle: SiameseBundle, *, name: str | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """The rows of a samples table that have every feature of the model, to pick samples from.
+
+    Args:
+        frame: The table, as `data.read_csv` reads it.
+        bundle: The model, whose `feature_names` are looked up as `sample_features` does.
+        name: The file's name, for messages.
+
+    Returns:
+        `(features, rows)`: (n, d) float32 in the model's order, and each one's 1-based data row.
+
+    Raises:
+        DataError: A feature has no column, a value is not a number, or no row has every feature.
+    """
+    values = feature_values(frame, feature_columns(list(frame.columns), bundle, name=name), name=name)
+    complete = np.flatnonzero(~np.isnan(values).any(axis=1))
+    if complete.size == 0:
+        raise DataError("has no row with all the model's features as numbers", source=name)
+    return values[complete].astype(np.float32), np.array([row_number(frame, i) for i in complete])
+
+
+def parse_vector(text: str, n_features: int, what: str) -> np.ndarray:
+    """A sample typed as text: numbers separated by commas, semicolons, tabs or spaces.
+
+    Args:
+        text: The text typed or pasted.
+        n_features: How many numbers the model expects.
+        what: What messages call the sample ("Sample A").
+
+    Returns:
+        (n_features,) float32.
+
+    Raises:
+        DataError: The text is empty, holds something that is not a number, has another count of numbers,
+            or a value that is infinite or too large for float32.
+    """
+    parts = [part for part in re.split(r"[,\s;]+", text.strip()) if part]
+    if not parts:
+        raise DataError(f"{what} is empty; type or paste {n_features} numbers")
+    values = []
+    for position, part in enumerate(parts, start=1):
+        try:
+            values.append(float(part))
+        except ValueError:
+            raise DataError(f"{what}: value {position} ('{part[:30]}') is not a number") from None
+    if len(values) != n_features:
+        raise DataError(f"{what} has {len(values)} numbers; the model expects {n_features}")
+    vector = np.asarray(values, dtype=np.float64)
+    if not np.isfinite(vector.astype(np.float32)).all():
+        raise DataError(f"{what} has an infinite value or one too large for float32")
+    return vector.astype(np.float32)
+
+
 def _rows(count: int) -> str:
     return "1 row has" if count == 1 else f"{count:,} rows have"
 
@@ -126,14 +183,8 @@ def feature_columns(columns: Sequence[str], bundle: SiameseBundle, *, name: str 
         DataError: Some features have no column; the message lists them, and says so when the table looks
             like a pair table (two sides of features), which holds two samples per row.
     """
-    exact = set(columns)
-    by_key: dict[str, str] = {}
-    for column in columns:
-        by_key.setdefault(str(column).strip().lower(), column)
-    found = [
-        feature if feature in exact else by_key.get(feature.strip().lower())
-        for feature in bundle.feature_names
-    ]
+    positions = match_features(bundle.feature_names, columns, source=name)
+    found = [None if position is None else columns[position] for position in positions]
     missing = [feature for feature, column in zip(bundle.feature_names, found, strict=True) if column is None]
     if not missing:
         return found

@@ -669,3 +669,30 @@ def reliability_figure(metrics: CalibrationMetrics) -> go.Figure:
         legend={"x": 0.02, "y": 0.98},
     )
     return figure
+
+
+def contributions_figure(contributions, top: int = 15) -> go.Figure:
+    """The features that make two samples different: each one's share of their distance, as bars.
+
+    Args:
+        contributions: A table with `feature` and `contribution` columns, largest first (as
+            `SiameseBundle.compare` gives it).
+        top: How many features to draw, the first of the table.
+
+    Returns:
+        A horizontal bar chart, the largest contribution on top.
+    """
+    shown_rows = contributions.head(top)
+    figure = go.Figure(
+        go.Bar(
+            x=shown_rows["contribution"][::-1],
+            y=[plotly_text(feature) for feature in shown_rows["feature"][::-1]],  # user names, as written
+            orientation="h",
+        )
+    )
+    figure.update_layout(
+        xaxis_title="contribution to the distance",
+        height=60 + 24 * len(shown_rows),
+        margin=dict(l=10, r=10, t=10, b=40),
+    )
+    return figure

@@ -7,6 +7,7 @@ that says where they came from and what the loader decided, so the CLI and the d
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -227,47 +228,101 @@ def check_enough_pairs(n_similar: int, n_dissimilar: int, source: str | None) ->
         )
 
 
-def align_features(target, pairs: PairSet, *, what: str = "the model") -> PairSet:
-    """The pairs with their feature columns in the order of a model's (or of a list of names).
+def match_features(
+    expected: Sequence[str], columns: Sequence[str], *, source: str | None = None
+) -> list[int | None]:
+    """Where each expected feature is among a table's columns: the one feature schema of the package.
+
+    A feature is the column of its exact name; without one, the one column named the same ignoring case and
+    surrounding spaces ("Age " for "age"). Anything that could pick a column silently wrong is refused:
+    two columns or more that differ only by case with none named exactly, or one column serving two
+    features. Columns that match no feature are not looked at.
+
+    Args:
+        expected: The feature names to find, such as a model's `feature_names`.
+        columns: The table's column (or feature) names.
+        source: The file's name, for messages.
+
+    Returns:
+        For each expected feature, the position of its column in `columns`, or None when it has none.
+
+    Raises:
+        DataError: If a feature matches several columns, or a column several features; the message names
+            them.
+    """
+    exact = {str(column): position for position, column in reversed(list(enumerate(columns)))}
+    by_key: dict[str, list[int]] = {}
+    for position, column in enumerate(columns):
+        by_key.setdefault(_feature_key(column), []).append(position)
+    positions: list[int | None] = []
+    for feature in expected:
+        if feature in exact:
+            positions.append(exact[feature])
+            continue
+        candidates = by_key.get(_feature_key(feature), [])
+        if len(candidates) > 1:
+            raise DataError(
+                f"feature '{shown(feature)}' matches {len(candidates)} columns that differ only by case or "
+                f"spaces: {listed([columns[i] for i in candidates], 5)}; rename all but one of them",
+                source=source,
+            )
+        positions.append(candidates[0] if candidates else None)
+    served: dict[int, str] = {}
+    for feature, position in zip(expected, positions, strict=True):
+        if position is not None and position in served:
+            raise DataError(
+                f"column '{shown(columns[position])}' matches two features, '{shown(served[position])}' and "
+                f"'{shown(feature)}', which differ only by case or spaces; name a column for each exactly",
+                source=source,
+            )
+        if position is not None:
+            served[position] = feature
+    return positions
+
+
+def _feature_key(name) -> str:
+    return str(name).strip().lower()
+
+
+def align_features(target, features: PairSet | SampleSet, *, what: str = "the model") -> PairSet | SampleSet:
+    """Pairs or samples with their feature columns in the order of a model's (or of a list of names).
+
+    Features are matched by name as `match_features` says.
 
     Args:
         target: The model (anything with `feature_names`), or the feature names to follow.
-        pairs: Pairs loaded from a file.
+        features: Pairs or labeled samples loaded from a file.
         what: What `target` is, for the messages ("the model", "the training data").
 
     Returns:
-        The pairs, reordered by feature name when the names match in another order.
+        The pairs or samples, reordered (and named as `target`) when the names match otherwise.
 
     Raises:
         DataError: If the file's features do not match the target's.
     """
     expected = list(getattr(target, "feature_names", target))
-    if list(pairs.feature_names) == expected:
-        return pairs
-    if sorted(pairs.feature_names) == sorted(expected):
-        position = {name: index for index, name in enumerate(pairs.feature_names)}
-        order = np.array([position[name] for name in expected])
-        return PairSet(
-            left=pairs.left[:, order],
-            right=pairs.right[:, order],
-            labels=pairs.labels,
-            feature_names=expected,
-            rows=pairs.rows,
-            info=pairs.info,
-            sample_rows=pairs.sample_rows,
-            sample_ids=pairs.sample_ids,
-        )
-    missing = [name for name in expected if name not in set(pairs.feature_names)]
-    source = pairs.info.source if pairs.info else None
-    if pairs.n_features == len(expected):
+    if list(features.feature_names) == expected:
+        return features
+    source = features.info.source if features.info else None
+    positions = match_features(expected, features.feature_names, source=source)
+    missing = [name for name, position in zip(expected, positions, strict=True) if position is None]
+    n_features = len(features.feature_names)
+    if missing and n_features == len(expected):
         raise DataError(
-            f"the file's features ({listed(pairs.feature_names, 4)}) are not those of {what} "
+            f"the file's features ({listed(features.feature_names, 4)}) are not those of {what} "
             f"({listed(expected, 4)}); missing for example {listed(missing, 4)}. "
             f"Rename the columns to match {what}",
             source=source,
         )
-    raise DataError(
-        f"{what} has {len(expected)} features per sample but the file has {pairs.n_features}; "
-        f"missing for example {listed(missing, 4)}",
-        source=source,
+    if missing or n_features != len(expected):
+        raise DataError(
+            f"{what} has {len(expected)} features per sample but the file has {n_features}; "
+            f"missing for example {listed(missing, 4)}",
+            source=source,
+        )
+    order = np.array(positions)
+    if isinstance(features, SampleSet):
+        return replace(features, features=features.features[:, order], feature_names=expected)
+    return replace(
+        features, left=features.left[:, order], right=features.right[:, order], feature_names=expected
     )

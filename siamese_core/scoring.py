@@ -23,6 +23,7 @@ from siamese_core.embedding import feature_values
 from siamese_core.errors import DataError, listed
 from siamese_core.evaluation import check_threshold
 from siamese_core.outputs import atomic_write, check_outputs
+from siamese_core.pairs import match_features
 from siamese_core.sources import Files, open_table
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -126,15 +127,14 @@ def pair_features(
             source=name,
         )
     left_columns, right_columns, names = sides
-    position = {feature.lower(): index for index, feature in enumerate(names)}
-    missing = [feature for feature in bundle.feature_names if feature.lower() not in position]
+    order = match_features(bundle.feature_names, names, source=name)
+    missing = [feature for feature, index in zip(bundle.feature_names, order, strict=True) if index is None]
     if missing:
         raise DataError(
             f"the file's features do not match the model's: missing {listed(missing, 5)} (the model expects "
             f"{bundle.n_features} features per side)",
             source=name,
         )
-    order = [position[feature.lower()] for feature in bundle.feature_names]
     return (
         feature_values(
             frame, [left_columns[i] for i in order], name=name, decimal=decimal, delimiter=delimiter

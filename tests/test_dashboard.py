@@ -166,6 +166,30 @@ def test_compare_page_rows_and_typed_vectors(trained_app):
     at.radio(key="compare_mode").set_value("rows").run()
 
 
+def test_compare_page_uploaded_samples_by_name_in_any_case(trained_app):
+    """A samples CSV: the model's features found by name (here in capitals, in reverse order), rows with a
+    gap left out of the choice, and text in a feature refused naming its column and row."""
+    at = trained_app
+    at.switch_page("views/compare.py").run()
+    at.radio(key="compare_mode").set_value("upload").run()
+    features = [f"PX{i}" for i in reversed(range(64))]
+    rows = [",".join(["1"] * 64), ",".join([""] + ["2"] * 63), ",".join(["1"] * 64)]
+    table = (
+        "id," + ",".join(features) + "\n" + "".join(f"s{i},{row}\n" for i, row in enumerate(rows))
+    ).encode()
+    at.file_uploader(key="compare_file").set_value(("samples.csv", table, "text/csv")).run()
+    assert not at.error and not at.exception
+    assert at.number_input(key="uploaded_B_row").value == 3  # row 2 has a gap: the second complete row is 3
+    metrics = {metric.label: metric.value for metric in at.metric}
+    assert float(metrics["Distance"]) < 1e-3 and metrics["Verdict"] == "similar"  # rows 1 and 3 are equal
+    broken = table.replace(b"s2,1,", b"s2,oops,")
+    at.file_uploader(key="compare_file").set_value(("broken.csv", broken, "text/csv")).run()
+    assert any(
+        "broken.csv, column 'PX63', row 3 (line 4): value 'oops' is not a number" in text
+        for text in texts(at.error)
+    )
+
+
 def test_model_page_download_upload_and_refusal(trained_app, tmp_path):
     import io
     import json

@@ -5,7 +5,7 @@ from siamese_core.config import TrainConfig
 from siamese_core.errors import ConfigError, DataError
 from siamese_core.evaluation import best_accuracy_threshold, evaluate_distances
 from siamese_core.pairing import make_pairs
-from siamese_core.pairs import LoadInfo, PairSet, SampleSet, align_features
+from siamese_core.pairs import LoadInfo, PairSet, SampleSet, align_features, match_features
 from siamese_core.pipeline import (
     count_samples,
     fit,
@@ -209,6 +209,51 @@ def test_mismatched_features_are_a_user_error(tiny_outcome):
     renamed = PairSet(pairs.left, pairs.right, pairs.labels, [f"g{i}" for i in range(6)])
     with pytest.raises(DataError, match="Rename the columns to match the model"):
         score_pairs(bundle, renamed)
+
+
+def test_match_features_takes_the_exact_name_else_the_one_equal_ignoring_case_and_spaces():
+    """'age' has a column of its exact name (position 1), though 'Age' differs only by case; 'Height' has
+    none, and 'HEIGHT ' (position 0) is the only column equal to it ignoring case and spaces; 'weight' has
+    no column at all."""
+    columns = ["HEIGHT ", "age", "Age"]
+    assert match_features(["age", "Height", "weight"], columns) == [1, 0, None]
+
+
+@pytest.mark.parametrize(
+    ("expected", "columns", "message"),
+    [
+        (
+            ["age"],
+            ["Age", " AGE"],
+            "p.csv: feature 'age' matches 2 columns that differ only by case or spaces: Age,  AGE; rename all "
+            "but one of them",
+        ),
+        (
+            ["Age", "AGE"],
+            ["age"],
+            "p.csv: column 'age' matches two features, 'Age' and 'AGE', which differ only by case or spaces; "
+            "name a column for each exactly",
+        ),
+    ],
+    ids=["two columns for a feature", "a column for two features"],
+)
+def test_match_features_refuses_ambiguity_naming_the_columns(expected, columns, message):
+    with pytest.raises(DataError) as caught:
+        match_features(expected, columns, source="p.csv")
+    assert str(caught.value) == message
+
+
+def test_align_features_reorders_samples_and_pairs_whose_names_differ_only_by_case():
+    """Evaluation, scoring and the dashboard match features alike: pair files and labeled samples named
+    'B', 'a' follow a model's 'a', 'b' order, under the model's names."""
+    features = np.array([[1.0, 2.0], [3.0, 4.0]], dtype=np.float32)
+    samples = align_features(["a", "b"], SampleSet(features, np.array(["x", "y"]), ["B", "a"]))
+    assert samples.feature_names == ["a", "b"]
+    np.testing.assert_array_equal(samples.features, [[2.0, 1.0], [4.0, 3.0]])
+    pairs = align_features(["a", "b"], PairSet(features, features + 10, np.zeros(2), ["B", "a"]))
+    assert pairs.feature_names == ["a", "b"]
+    np.testing.assert_array_equal(pairs.left, [[2.0, 1.0], [4.0, 3.0]])
+    np.testing.assert_array_equal(pairs.right, [[12.0, 11.0], [14.0, 13.0]])
 
 
 def test_the_calibration_is_fitted_on_held_out_pairs_only(monkeypatch):

@@ -3,21 +3,18 @@ and each sample's nearest neighbours."""
 
 from __future__ import annotations
 
-import re
-from dataclasses import replace
-
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard import state
 from dashboard.evaluation_panel import NO_CALIBRATION
 from dashboard.text import plain
 from siamese_core import data as core_data
+from siamese_core.embedding import complete_samples, parse_vector
 from siamese_core.errors import DataError, SiameseError, shown
-from siamese_core.figures import distance_histogram
-from siamese_core.pairs import PairSet, SampleSet, align_features
+from siamese_core.figures import contributions_figure, distance_histogram
+from siamese_core.pairs import SampleSet, align_features
 
 MODES = {
     "rows": "Pick samples of the loaded data",
@@ -35,21 +32,8 @@ def loaded_samples():
     Raises:
         DataError: The data's features are not the model's (`align_features` says which differ).
     """
-    loaded, bundle = state.dataset(), state.bundle()
-    if loaded is None or list(loaded.feature_names) == list(bundle.feature_names):
-        return loaded
-    if isinstance(loaded, SampleSet):
-        # `align_features` reorders pairs: the samples, paired with themselves, come back in the model's order.
-        as_pairs = PairSet(
-            loaded.features,
-            loaded.features,
-            np.zeros(loaded.n_samples, dtype=np.float32),
-            list(loaded.feature_names),
-            info=loaded.info,
-        )
-        aligned = align_features(bundle, as_pairs)
-        return replace(loaded, features=aligned.left, feature_names=aligned.feature_names)
-    return align_features(bundle, loaded)
+    loaded = state.dataset()
+    return None if loaded is None else align_features(state.bundle(), loaded)
 
 
 def reference_samples() -> tuple[np.ndarray, list[str]] | None:
@@ -74,25 +58,6 @@ def reference_samples() -> tuple[np.ndarray, list[str]] | None:
 def _sample_name(samples: SampleSet, index: int) -> str:
     ident = "" if samples.ids is None else f"id {samples.ids[index]}, "
     return f"{ident}row {samples.rows[index]} (class {samples.classes[index]})"
-
-
-def parse_vector(text: str, n_features: int, what: str) -> np.ndarray:
-    """Numbers separated by commas, semicolons, tabs or spaces; exactly `n_features` of them."""
-    parts = [part for part in re.split(r"[,\s;]+", text.strip()) if part]
-    if not parts:
-        raise DataError(f"{what} is empty; type or paste {n_features} numbers")
-    values = []
-    for position, part in enumerate(parts, start=1):
-        try:
-            values.append(float(part))
-        except ValueError:
-            raise DataError(f"{what}: value {position} ('{part[:30]}') is not a number") from None
-    if len(values) != n_features:
-        raise DataError(f"{what} has {len(values)} numbers; the model expects {n_features}")
-    vector = np.asarray(values, dtype=np.float64)
-    if not np.isfinite(vector.astype(np.float32)).all():
-        raise DataError(f"{what} has an infinite value or one too large for float32")
-    return vector.astype(np.float32)
 
 
 def _pick_by(column, label: str, ids) -> str:
@@ -235,19 +200,10 @@ def uploaded_vectors(bundle):
     if upload is None:
         return None, None
     frame = core_data.read_csv(upload.getvalue(), name=upload.name)
-    missing = [name for name in bundle.feature_names if name not in frame.columns]
-    if missing:
-        raise DataError(f"has no column {', '.join(missing[:5])} (the model's features)", source=upload.name)
-    values = frame[bundle.feature_names].apply(pd.to_numeric, errors="coerce")
-    complete = values.notna().all(axis=1).to_numpy()
-    if not complete.any():
-        raise DataError("has no row with all the model's features as numbers", source=upload.name)
-    rows = np.flatnonzero(complete)
-    features = values.to_numpy(np.float32)[rows]
-    file_rows = rows + 1  # 1-based data rows, as the file's other messages count them
+    features, file_rows = complete_samples(frame, bundle, name=upload.name)
     left, right = st.columns(2)
     picked = []
-    for column, label, default in ((left, "A", 0), (right, "B", min(1, rows.size - 1))):
+    for column, label, default in ((left, "A", 0), (right, "B", min(1, file_rows.size - 1))):
         index = _pick_row(column, label, "row of the file", file_rows, default, "uploaded")
         picked.append(None if index is None else features[index])
     return tuple(picked) if all(sample is not None for sample in picked) else (None, None)
@@ -292,14 +248,7 @@ def render_comparison(bundle, sample_a, sample_b) -> None:
     st.caption(
         "Each feature's share of the distance (integrated gradients); the shares add up to the distance."
     )
-    top = comparison.contributions.head(TOP_FEATURES)
-    bars = go.Figure(go.Bar(x=top["contribution"][::-1], y=top["feature"][::-1].astype(str), orientation="h"))
-    bars.update_layout(
-        xaxis_title="contribution to the distance",
-        height=60 + 24 * len(top),
-        margin=dict(l=10, r=10, t=10, b=40),
-    )
-    st.plotly_chart(bars, key="contributions_chart")
+    st.plotly_chart(contributions_figure(comparison.contributions, TOP_FEATURES), key="contributions_chart")
     st.dataframe(comparison.contributions, hide_index=True, key="contributions")
 
 

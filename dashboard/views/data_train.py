@@ -8,7 +8,7 @@ import streamlit as st
 
 from dashboard import state, training_job
 from dashboard.text import error_text, plain
-from siamese_core.errors import SiameseError, listed
+from siamese_core.errors import ConfigError, SiameseError, listed
 from siamese_core.figures import loss_figure
 from siamese_core.pairs import SampleSet
 from siamese_core.splits import CROSS_VALIDATION_PAIRS, LENGTH_FOLDS
@@ -439,17 +439,17 @@ def render_plan(loaded, data_key: str, settings: dict, test_source: str | None) 
 
 
 def _train_config(settings: dict):
-    from siamese_core.config import TrainConfig
+    from siamese_core.config import TrainConfig, parse_hidden_sizes
 
     hidden = settings["config"]["hidden"]
     try:
-        sizes = tuple(int(part) for part in hidden.split(",") if part.strip())
+        sizes = parse_hidden_sizes(hidden)
     except ValueError:
-        raise _settings_error(
+        raise ConfigError(
             f"Hidden layer sizes must be whole numbers such as 128,64; got {hidden!r}."
         ) from None
     if not sizes:
-        raise _settings_error("Give at least one hidden layer size, such as 128.")
+        raise ConfigError("Give at least one hidden layer size, such as 128.")
     values = {
         **settings["config"],
         "hidden": sizes,
@@ -457,12 +457,6 @@ def _train_config(settings: dict):
         "max_seconds": training_job.MAX_SECONDS,
     }
     return TrainConfig(**values)
-
-
-def _settings_error(message: str):
-    from siamese_core.errors import ConfigError
-
-    return ConfigError(message)
 
 
 def render_training(loaded, settings: dict, *, test_pairs=None, data_key=None, ready: bool = True) -> None:
