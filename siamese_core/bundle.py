@@ -185,14 +185,17 @@ class SiameseBundle:
             k: How many neighbours.
 
         Returns:
-            `(indices, distances)`, nearest first.
+            `(indices, distances)`, nearest first; rows at equal distances in their order in `reference`.
+
+        Raises:
+            ValueError: If `k` is under 1.
         """
+        if k < 1:
+            raise ValueError(f"k must be at least 1. Received: k={k}")
         query = self.embed(sample)[0]
         embeddings = self.embed(reference)
         distances = np.sqrt(((embeddings - query) ** 2).sum(axis=1))
-        k = min(k, len(distances))
-        nearest = np.argpartition(distances, k - 1)[:k] if k < len(distances) else np.arange(len(distances))
-        nearest = nearest[np.argsort(distances[nearest], kind="stable")]
+        nearest = np.argsort(distances, kind="stable")[:k]
         return nearest, distances[nearest]
 
     def save(self, path) -> Path:
@@ -213,8 +216,8 @@ class SiameseBundle:
             raise ConfigError(f"model files end in .keras. Received: {path}")
         with atomic_write(path) as temporary:
             self.model.save(temporary)
-            with zipfile.ZipFile(temporary, "a", compression=zipfile.ZIP_DEFLATED) as archive:
-                archive.writestr(BUNDLE_ENTRY, json.dumps(self._metadata(), indent=2, default=_json_default))
+            with zipfile.ZipFile(temporary, "a") as archive:
+                archive.writestr(BUNDLE_ENTRY, json.dumps(self._metadata(), default=_json_default))
         return path
 
     def to_bytes(self) -> bytes:

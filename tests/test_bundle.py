@@ -210,7 +210,9 @@ def test_a_sample_is_its_own_nearest_neighbour(tiny_outcome):
     bundle = tiny_outcome.bundle
     reference = tiny_outcome.splits.train.left[:30]
     indices, distances = bundle.nearest_neighbours(reference[7], reference, k=3)
-    assert indices[0] == 7 and distances[0] == pytest.approx(0.0, abs=1e-5)
+    # samples recur across pairs: the first row equal to sample 7 comes first
+    first = next(i for i in range(30) if np.array_equal(reference[i], reference[7]))
+    assert indices[0] == first and distances[0] == pytest.approx(0.0, abs=1e-5)
     assert len(indices) == 3 and (np.diff(distances) >= 0).all()
 
 
@@ -657,3 +659,353 @@ def test_nearest_neighbours_are_the_k_nearest_embeddings_nearest_first(tiny_outc
     np.testing.assert_allclose(distances, expected[order[:5]], rtol=1e-5, atol=1e-6)
     for k in (1, 9, 199):
         assert bundle.nearest_neighbours(query, reference, k=k)[0].tolist() == order[:k].tolist()
+
+
+# --------------------------------------------------------------------------------------------------
+# Loading: sizes, names, Keras' own errors, code in a file (mutation testing found these untested)
+# --------------------------------------------------------------------------------------------------
+
+
+def test_a_file_over_the_size_limit_is_refused_before_reading_and_one_at_it_loads(
+    model_file, tmp_path, monkeypatch
+):
+    """The limit is inclusive: a file of exactly `MAX_FILE_BYTES` loads, one byte more is refused, by path,
+    bytes or file object, each named as the caller names it (a file object by its own name)."""
+    import siamese_core.bundle as bundle_module
+
+    size = Path(model_file).stat().st_size
+    monkeypatch.setattr(bundle_module, "MAX_FILE_BYTES", size)
+    assert load_model(model_file).n_features == 6
+    assert load_model(Path(model_file).read_bytes()).n_features == 6
+
+    monkeypatch.setattr(bundle_module, "MAX_FILE_BYTES", 3 << 20)
+    big = tmp_path / "big.keras"
+    big.write_bytes(bytes((3 << 20) + 1))
+    too_large = "the file is over 3 MiB, too large for a model file"
+    assert _refusal(big) == f"big.keras: {too_large}"
+    assert _refusal(big.read_bytes()) == f"the uploaded model: {too_large}"
+    with big.open("rb") as stream:
+        assert _refusal(stream) == f"{big}: {too_large}"
+
+
+def test_a_model_file_of_another_suffix_or_given_as_bytes_loads_under_the_callers_name(model_file, tmp_path):
+    other = tmp_path / "model.bin"
+    shutil.copy(model_file, other)
+    assert load_model(other).feature_names == load_model(model_file).feature_names
+    assert _refusal(b"not a zip") == (
+        "the uploaded model: not a model file (a .keras model is a zip archive; this is not one)"
+    )
+    with pytest.raises(ModelFileError) as caught:
+        load_model(b"not a zip", name="mine.keras")
+    assert str(caught.value).startswith("mine.keras: not a model file")
+
+
+@pytest.mark.parametrize(
+    ("raised", "reason"),
+    [
+        (ValueError("first line\nsecond line"), "first line"),
+        (ValueError(""), "ValueError"),
+        (OSError("y" * 301), "y" * 300 + "... (301 characters)"),
+    ],
+)
+def test_keras_failing_to_load_is_reported_by_its_first_line(model_file, monkeypatch, raised, reason):
+    def failing(*args, **kwargs):
+        raise raised
+
+    monkeypatch.setattr(keras.saving, "load_model", failing)
+    assert _refusal(model_file) == f"model.keras: cannot be loaded safely ({reason})"
+
+
+def test_code_in_a_model_file_never_runs(model_file, tmp_path, monkeypatch):
+    """An activation written as a Python lambda (what Keras saves for one) is refused by safe mode, and its
+    code never runs: it would set an environment variable."""
+    monkeypatch.delenv("SIAMESE_LAMBDA_RAN", raising=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # Keras warns that serialising a lambda is unsafe: the point here
+        code = keras.saving.serialize_keras_object(
+            lambda x: (os.environ.__setitem__("SIAMESE_LAMBDA_RAN", "1"), x)[1]
+        )
+    assert code["class_name"] == "__lambda__"
+
+    def with_lambda(entries):
+        text = entries["config.json"].decode()
+        assert '"activation": "relu"' in text
+        return {
+            **entries,
+            "config.json": text.replace('"activation": "relu"', f'"activation": {json.dumps(code)}', 1),
+        }
+
+    message = _refusal(_rewrite(model_file, tmp_path, "code.keras", with_lambda))
+    assert message.startswith("code.keras: cannot be loaded safely (")
+    assert "SIAMESE_LAMBDA_RAN" not in os.environ
+
+
+def test_the_training_settings_a_file_asks_for_are_never_compiled(model_file, tmp_path):
+    """Only the network is read: a compile configuration naming a loss that does not exist is ignored."""
+
+    def unknown_loss(entries):
+        config = json.loads(entries["config.json"])
+        assert config["compile_config"]["loss"]
+        config["compile_config"]["loss"] = {"module": "evil", "class_name": "NoSuchLoss", "config": {}}
+        return {**entries, "config.json": json.dumps(config)}
+
+    loaded = load_model(_rewrite(model_file, tmp_path, "compiled.keras", unknown_loss))
+    assert loaded.n_features == 6
+
+
+def _keras_file(tmp_path, model_file, name: str, model) -> Path:
+    """Any Keras model saved with our metadata entry."""
+    path = tmp_path / name
+    model.save(path)
+    with zipfile.ZipFile(model_file) as ours, zipfile.ZipFile(path, "a") as archive:
+        archive.writestr(BUNDLE_ENTRY, ours.read(BUNDLE_ENTRY))
+    return path
+
+
+def test_models_not_shaped_as_ours_are_refused_by_what_differs(model_file, tmp_path):
+    from siamese_core.model import EuclideanDistance
+
+    layers = keras.layers
+
+    def encoder(width=6):
+        return keras.Sequential([keras.Input((width,)), layers.Dense(4)], name="encoder")
+
+    left, right = keras.Input((6,), name="left"), keras.Input((6,), name="right")
+    inputs = {"left": left, "right": right}
+    no_encoder = keras.Model(inputs, layers.Concatenate()([left, right]))
+    assert _refusal(_keras_file(tmp_path, model_file, "none.keras", no_encoder)) == (
+        "none.keras: not a siamese_core model (no shared encoder and distance layer)"
+    )
+    shared = encoder()
+    concatenated = keras.Model(inputs, layers.Concatenate(name="distance")([shared(left), shared(right)]))
+    assert _refusal(_keras_file(tmp_path, model_file, "concat.keras", concatenated)) == (
+        "concat.keras: not a siamese_core model: its layers named encoder and distance are a Sequential and "
+        "a Concatenate, where siamese_core has an encoder model and a EuclideanDistance layer"
+    )
+    shared = encoder()
+    column = layers.Reshape((1,))(EuclideanDistance(name="distance")([shared(left), shared(right)]))
+    assert _refusal(_keras_file(tmp_path, model_file, "column.keras", keras.Model(inputs, column))) == (
+        "column.keras: not a siamese_core model: the encoder maps [(None, 6)] to [(None, 4)] and the model "
+        "gives [(None, 1)], where one embedding per sample and one distance per pair are expected"
+    )
+    narrow, squeeze = encoder(3), layers.Dense(3)
+    distance = EuclideanDistance(name="distance")([narrow(squeeze(left)), narrow(squeeze(right))])
+    assert _refusal(_keras_file(tmp_path, model_file, "narrow.keras", keras.Model(inputs, distance))) == (
+        "narrow.keras: not a siamese_core model: the encoder maps [(None, 3)] to [(None, 4)] and the model "
+        "gives [(None,)], where one embedding per sample and one distance per pair are expected"
+    )
+
+
+def test_inputs_of_other_names_are_named_and_a_long_list_cut(model_file, tmp_path):
+    from siamese_core.model import EuclideanDistance
+
+    shared = keras.Sequential([keras.Input((6,)), keras.layers.Dense(4)], name="encoder")
+    left, right = keras.Input((6,), name="l" * 150), keras.Input((6,), name="r" * 150)
+    model = keras.Model([left, right], EuclideanDistance(name="distance")([shared(left), shared(right)]))
+    text = str({"l" * 150: (None, 6), "r" * 150: (None, 6)})
+    assert _refusal(_keras_file(tmp_path, model_file, "names.keras", model)) == (
+        f"names.keras: the model's inputs {text[:200]}... ({len(text)} characters) do not match its 6 feature "
+        "names; the file is inconsistent"
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# The archive: missing entries, checksums, broken headers, formats, sizes at their limits
+# --------------------------------------------------------------------------------------------------
+
+
+def test_an_archive_missing_keras_entries_is_named_by_what_it_lacks(model_file, tmp_path):
+    lacking = _rewrite(
+        model_file,
+        tmp_path,
+        "lacking.keras",
+        lambda e: {k: v for k, v in e.items() if k not in ("config.json", "model.weights.h5")},
+    )
+    assert (
+        _refusal(lacking) == "lacking.keras: not a Keras model file (missing config.json, model.weights.h5)"
+    )
+    plain = _rewrite(
+        model_file, tmp_path, "plain.keras", lambda e: {k: v for k, v in e.items() if k != BUNDLE_ENTRY}
+    )
+    assert _refusal(plain) == (
+        "plain.keras: a Keras model, but not one saved by siamese_core (no siamese_core.json); train one with "
+        "`siamese train` or the dashboard"
+    )
+
+
+def _entry_data_offset(path: Path, entry: str) -> int:
+    """Where an entry's (stored) bytes start in the file: after its local header and name."""
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo(entry)
+    data = path.read_bytes()
+    name_length, extra_length = struct.unpack_from("<HH", data, info.header_offset + 26)
+    return info.header_offset + 30 + name_length + extra_length
+
+
+def test_a_changed_byte_or_a_broken_header_is_called_corrupt(model_file, tmp_path):
+    stored = _rewrite(model_file, tmp_path, "stored.keras", lambda entries: entries)  # every entry stored
+    data = bytearray(stored.read_bytes())
+    data[_entry_data_offset(stored, "model.weights.h5") + 100] ^= 0xFF
+    flipped = tmp_path / "flipped.keras"
+    flipped.write_bytes(bytes(data))
+    assert (
+        _refusal(flipped) == "flipped.keras: the file is corrupt (entry model.weights.h5 fails its checksum)"
+    )
+
+    data = bytearray(stored.read_bytes())
+    with zipfile.ZipFile(stored) as archive:
+        header = archive.getinfo("config.json").header_offset
+    data[header : header + 4] = b"XXXX"  # the local header's signature
+    broken = tmp_path / "header.keras"
+    broken.write_bytes(bytes(data))
+    assert (
+        _refusal(broken)
+        == "header.keras: the file is corrupt or truncated (Bad magic number for file header)"
+    )
+
+
+def test_an_error_reading_the_archive_is_shown_cut_to_300_characters(model_file, monkeypatch):
+    def failing(self):
+        raise OSError("z" * 301)
+
+    monkeypatch.setattr(zipfile.ZipFile, "testzip", failing)
+    assert _refusal(model_file) == (
+        f"model.keras: the file is corrupt or truncated ({'z' * 300}... (301 characters))"
+    )
+
+
+@pytest.mark.parametrize(
+    ("metadata", "shown_as"),
+    [("[1, 2]", "None"), ('{"format": "siamese_core.bundle/99"}', "'siamese_core.bundle/99'")],
+)
+def test_metadata_of_another_format_is_refused(model_file, tmp_path, metadata, shown_as):
+    path = _rewrite(model_file, tmp_path, "format.keras", lambda e: {**e, BUNDLE_ENTRY: metadata})
+    assert _refusal(path) == f"format.keras: unknown model file format {shown_as}"
+
+
+def test_contents_of_exactly_2_gib_pass_the_total_check(model_file, tmp_path):
+    """The directory may declare 2 GiB in all; the entry made to fill it is then refused on its own size."""
+    data = bytearray(Path(model_file).read_bytes())
+    with zipfile.ZipFile(model_file) as archive:
+        infos = archive.infolist()
+    record = data.find(b"PK\x01\x02")  # the first central-directory record, that of infos[0]
+    struct.pack_into("<I", data, record + 24, (2 << 30) - sum(info.file_size for info in infos[1:]))
+    path = tmp_path / "full.keras"
+    path.write_bytes(bytes(data))
+    message = _refusal(path)
+    assert "declares over 2 GiB" not in message
+    assert message.startswith(f"full.keras: refused: its entry {infos[0].filename} unpacks to ")
+
+
+def test_a_settings_entry_of_exactly_4_mib_loads_even_deflated_to_nothing(model_file, tmp_path):
+    """4 MiB is the most a JSON entry may unpack to, whatever it deflates to."""
+    with zipfile.ZipFile(model_file) as archive:
+        entries = {info.filename: archive.read(info.filename) for info in archive.infolist()}
+    metadata = entries[BUNDLE_ENTRY].rstrip()
+    entries[BUNDLE_ENTRY] = metadata[:-1] + b" " * ((4 << 20) - len(metadata)) + metadata[-1:]
+    assert len(entries[BUNDLE_ENTRY]) == 4 << 20
+    path = tmp_path / "padded.keras"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, data in entries.items():
+            archive.writestr(name, data)
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo(BUNDLE_ENTRY)
+        assert info.file_size > 100 * info.compress_size
+    assert load_model(path).feature_names == load_model(model_file).feature_names
+
+
+def test_large_weights_that_do_not_deflate_are_not_taken_for_a_bomb(model_file, tmp_path):
+    """5 MiB of random bytes as weights: over the JSON limit but unpacking to about their stored size, so
+    they pass the size checks and Keras is the one to refuse them."""
+    noise = np.random.default_rng(0).bytes(5 << 20)
+    path = _rewrite(model_file, tmp_path, "noise.keras", lambda e: {**e, "model.weights.h5": noise})
+    assert _refusal(path).startswith("noise.keras: cannot be loaded safely (")
+
+
+def test_settings_nested_exactly_64_levels_load_and_65_are_refused(model_file, tmp_path):
+    """Depth counts the entry's top object as 1: {"train_config": {"hidden": 62 nested lists}} is 64."""
+
+    def nested(depth):
+        def change(entries):
+            metadata = json.loads(entries[BUNDLE_ENTRY])
+            metadata["train_config"] = {"hidden": _nested(depth - 2)}
+            return {**entries, BUNDLE_ENTRY: json.dumps(metadata)}
+
+        return _rewrite(model_file, tmp_path, f"depth{depth}.keras", change)
+
+    assert load_model(nested(64)).train_config == {"hidden": _nested(62)}
+    assert _refusal(nested(65)) == (
+        "depth65.keras: refused: its entry siamese_core.json is nested over 64 levels deep, far more than a "
+        "model's settings are"
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# Saving, comparing, neighbours
+# --------------------------------------------------------------------------------------------------
+
+
+def test_numpy_values_in_the_metadata_are_saved_as_plain_numbers(tiny_outcome, tmp_path):
+    import dataclasses
+
+    bundle = dataclasses.replace(
+        tiny_outcome.bundle,
+        metrics={"auc": np.float32(0.75), "counts": np.array([3, 4])},
+        versions={"x": "1"},
+    )
+    loaded = load_model(bundle.to_bytes())
+    assert loaded.metrics == {"auc": 0.75, "counts": [3, 4]}
+    assert loaded.feature_names == bundle.feature_names
+    np.testing.assert_allclose(
+        loaded.distances(np.zeros(6), np.ones(6)), bundle.distances(np.zeros(6), np.ones(6))
+    )
+    with pytest.raises(TypeError, match="not JSON serialisable: set"):
+        dataclasses.replace(bundle, metrics={"odd": {1, 2}}).save(tmp_path / "odd.keras")
+
+
+def _gradient(bundle, anchor, at, h=1e-2):
+    """The gradient of the distance from `anchor` at `at` by central differences, in float64 steps."""
+    rows = np.repeat(at[None, :], 2 * len(at), axis=0).astype(np.float64)
+    for j in range(len(at)):
+        rows[2 * j, j] += h
+        rows[2 * j + 1, j] -= h
+    distances = bundle.distances(np.repeat(anchor[None, :], len(rows), axis=0), rows).astype(np.float64)
+    return (distances[0::2] - distances[1::2]) / (2 * h)
+
+
+def test_compare_with_one_step_uses_the_gradients_at_the_midpoint(tiny_outcome):
+    """With one step the integral is the gradient at the midpoint m times the difference, averaged over the
+    two directions: contribution_j = (g_a(m)_j - g_b(m)_j) (b_j - a_j) / 2, where g_x is the gradient of the
+    distance from x. Checked against central differences of the model's own distances."""
+    bundle = tiny_outcome.bundle
+    pairs = tiny_outcome.splits.train
+    a, b = pairs.left[2].astype(np.float64), pairs.right[2].astype(np.float64)
+    middle = (a + b) / 2
+    expected = (_gradient(bundle, a, middle) - _gradient(bundle, b, middle)) * (b - a) / 2
+    table = bundle.compare(a, b, steps=1).contributions.set_index("feature")["contribution"]
+    np.testing.assert_allclose(table.reindex(bundle.feature_names), expected, rtol=0.02, atol=1e-3)
+
+
+def test_compare_is_deterministic_for_a_model_with_dropout(tiny_outcome):
+    """Dropout is off when comparing: the same two samples give the same contributions every time."""
+    from siamese_core.model import build_encoder, build_siamese_model
+
+    keras.utils.set_random_seed(0)
+    model = build_siamese_model(build_encoder(6, hidden=(64,), embedding_dim=8, dropout=0.5), 6)
+    bundle = SiameseBundle(model=model, feature_names=tiny_outcome.bundle.feature_names)
+    a, b = np.zeros(6), np.linspace(1.0, 2.0, 6)
+    first, second = bundle.compare(a, b), bundle.compare(a, b)
+    pd.testing.assert_frame_equal(first.contributions, second.contributions)
+    assert first.distance == pytest.approx(float(bundle.distances(a, b)[0]))
+
+
+def test_nearest_neighbours_keep_the_reference_order_among_equal_distances(tiny_outcome):
+    bundle = tiny_outcome.bundle
+    reference = np.repeat(np.linspace(0, 1, 6)[None, :], 40, axis=0)
+    reference[:10] += 5.0  # ten rows farther away, all alike
+    indices, distances = bundle.nearest_neighbours(reference[-1], reference, k=35)
+    assert indices.tolist() == list(range(10, 40)) + list(range(5))
+    assert distances[:30] == pytest.approx(0.0, abs=1e-5)
+    assert len(bundle.nearest_neighbours(reference[0], reference, k=100)[0]) == 40
+    with pytest.raises(ValueError, match=r"k must be at least 1\. Received: k=0"):
+        bundle.nearest_neighbours(reference[0], reference, k=0)
