@@ -4,7 +4,7 @@
 is then read in pieces, the parts that can be parsed on their own:
 
 - a CSV file is cut at line breaks into byte ranges of about `chunk_rows` rows each (`range_plan`), parsed
-  by pandas like the ranges of `siamese_core.data._read_pairs_in_ranges`; a file whose first lines are
+  by pandas like the ranges of `siamese_core.data.ranges.read_pairs_in_ranges`; a file whose first lines are
   unusual or that has a quote character (a line break may then sit inside a value) is one piece, read in
   order;
 - a Parquet file is read one row group at a time, in batches (`pyarrow.parquet.ParquetFile.iter_batches`
@@ -34,27 +34,26 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-from pandas._libs.parsers import STR_NA_VALUES
 
-from siamese_core.data import (
-    MAX_COLUMNS,
+from siamese_core.data.lines import RangeStream, line_starts, plain_first_lines
+from siamese_core.data.reader import (
+    PANDAS_MISSING_WORDS,
     PANDAS_READ_ERRORS,
+    non_number_error,
+    pandas_errors,
+    pandas_read,
+    raw_value,
+)
+from siamese_core.data.sniffing import (
+    MAX_COLUMNS,
     SNIFF_BYTES,
+    CsvInput,
+    CsvLayout,
     Source,
-    _first_non_number,
-    _Input,
-    _Layout,
-    _line_starts,
-    _open_source,
-    _pairs,
-    _pandas_read,
-    _plain_first_lines,
-    _RangeStream,
-    _raw_value,
-    _sniff,
     check_file,
     check_unique_columns,
-    pandas_errors,
+    open_source,
+    sniff,
 )
 from siamese_core.errors import DataError, listed, shown
 
@@ -62,8 +61,8 @@ CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 PARQUET_SUFFIXES = (".parquet", ".pq")
 _PARQUET_MAGIC = b"PAR1"
 # Parquet is read through a buffer per column, not whole column chunks (pyarrow's default pre-buffers the
-# row group): memory stays near one batch plus a page per column, whatever the row groups' size. Measured
-# on 1M-row row groups of 21 columns, 1 MiB buffers keep pyarrow's peak at 87 MiB, 4 MiB ones at 147.
+# row group): memory stays near one batch plus a page per column, whatever the row groups' size; smaller
+# buffers keep pyarrow's peak memory lower.
 _PARQUET_BUFFER_BYTES = 64 * 2**20  # shared by all columns
 _PARQUET_COLUMN_BUFFER = (64 * 2**10, 2**20)  # each column's buffer, within these bounds
 
@@ -292,11 +291,11 @@ class CsvFile:
     format = "csv"
 
     def __init__(self, source: Source, name: str | None, kind: str = "pairs"):
-        self.inp: _Input = _open_source(source, name)
+        self.inp: CsvInput = open_source(source, name)
         self.path: Path | None = self.inp.path  # None for bytes: read in order, never in ranges
         self.name = self.inp.name
         self.signature = _signature(self.path) if self.path is not None else None
-        self.layout: _Layout = _sniff(self.inp, kind)
+        self.layout: CsvLayout = sniff(self.inp, kind)
         self.columns: list[str] = self.layout.columns
         self.positions: dict[str, int] = self.layout.positions
         self.decimal = self.layout.decimal
@@ -311,7 +310,7 @@ class CsvFile:
     def range_plan(self, file: int, chunk_rows: int) -> list[Piece] | None:
         """Byte ranges of about `chunk_rows` rows each, cut at line breaks; None when the file is read in order.
 
-        The file is read in order when its header or first data row is unusual (`_plain_first_lines`), or
+        The file is read in order when its header or first data row is unusual (`plain_first_lines`), or
         when it is bytes rather than a file.
         """
         if self.path is None:
@@ -320,12 +319,12 @@ class CsvFile:
         with open(self.path, "rb") as stream:
             header = stream.readline()
             first_row = stream.readline()
-            if not _plain_first_lines(header, first_row, self.layout):
+            if not plain_first_lines(header, first_row, self.layout):
                 return None
             sample = first_row + stream.read(SNIFF_BYTES)
             line_bytes = len(sample) / max(sample.count(b"\n"), 1)
             n_ranges = max(round((size - len(header)) / (chunk_rows * line_bytes)), 1)
-            offsets = _line_starts(stream, len(header), size, n_ranges)
+            offsets = line_starts(stream, len(header), size, n_ranges)
         self._header = header.removeprefix(codecs.BOM_UTF8)
         self._first_row = first_row
         self._data_start = len(header)
@@ -345,14 +344,14 @@ class CsvFile:
             yield from self._file_blocks(columns, chunk_rows)
 
     def _read_options(self, columns: PairColumns) -> dict:
-        """usecols and dtypes as `siamese_core.data._read_table` gives them: the same values, bit for bit."""
+        """usecols and dtypes as `siamese_core.data.reader.read_table` gives them: the same values, bit for bit."""
         layout = self.layout
         features = columns.left + columns.right
         needed = {columns.label, *features}
         return {
             "usecols": None
             if needed == set(layout.columns)
-            else [raw for raw, column in _pairs(layout) if column in needed],
+            else [raw for raw, column in layout.column_pairs() if column in needed],
             "dtype": {layout.raw(column): np.float32 for column in features}
             | {layout.raw(columns.label): str},
         }
@@ -360,7 +359,7 @@ class CsvFile:
     def _range_blocks(self, piece: Piece, columns: PairColumns, chunk_rows: int) -> Iterator[Block]:
         skip = 0 if piece.start == self._data_start else 1
         prefix = self._header + self._first_row if skip else self._header
-        with _RangeStream(self.inp, self.layout, prefix, piece.start, piece.stop) as stream:
+        with RangeStream(self.inp, self.layout, prefix, piece.start, piece.stop) as stream:
             try:
                 reader = pd.read_csv(
                     stream,
@@ -383,7 +382,7 @@ class CsvFile:
                 raise RangeTrouble("a quote or bytes that are not UTF-8")
 
     def _file_blocks(self, columns: PairColumns, chunk_rows: int) -> Iterator[Block]:
-        reader = _pandas_read(self.inp, self.layout, chunksize=chunk_rows, **self._read_options(columns))
+        reader = pandas_read(self.inp, self.layout, chunksize=chunk_rows, **self._read_options(columns))
         with reader:
             for unit in itertools.count():
                 frame = self._checked_next(reader, columns.left + columns.right)
@@ -399,7 +398,7 @@ class CsvFile:
             except PANDAS_READ_ERRORS:
                 raise
             except ValueError as error:  # a value that is not a number: find it as the careful read does
-                raise _first_non_number(self.inp, self.layout, numeric, error) from None
+                raise non_number_error(self.inp, self.layout, numeric, error) from None
 
     def _block(self, frame: pd.DataFrame, unit: int, rows: np.ndarray, columns: PairColumns) -> Block:
         frame = self._renamed(frame)
@@ -409,13 +408,11 @@ class CsvFile:
             left=frame[columns.left].to_numpy(dtype=np.float32),
             right=frame[columns.right].to_numpy(dtype=np.float32),
             labels=frame[columns.label],
-            value_text=lambda position, column: _raw_value(
-                self.inp, self.layout, column, int(rows[position])
-            ),
+            value_text=lambda position, column: raw_value(self.inp, self.layout, column, int(rows[position])),
         )
 
     def _renamed(self, frame: pd.DataFrame) -> pd.DataFrame:
-        to_name = dict(_pairs(self.layout))
+        to_name = dict(self.layout.column_pairs())
         unknown = [column for column in frame.columns if column not in to_name]
         if unknown:
             raise DataError(
@@ -433,7 +430,7 @@ class CsvFile:
 
         Each chunk's dtypes are the ones pandas infers for that chunk; its index is the 0-based data row.
         """
-        reader = _pandas_read(self.inp, self.layout, chunksize=chunk_rows)
+        reader = pandas_read(self.inp, self.layout, chunksize=chunk_rows)
         with reader:
             while (frame := self._checked_next(reader, [])) is not None:
                 yield self._renamed(frame)
@@ -620,7 +617,7 @@ def _decoded(array: pa.Array) -> pa.Array:
 def _parsed_text(values: np.ndarray) -> tuple[np.ndarray, tuple[int, str] | None]:
     """Numbers written as text: float64 (NaN where empty, as pandas' CSV reader reads empty cells and 'NA')."""
     text = pd.Series(values, dtype=object)
-    empty = text.isna().to_numpy() | text.isin(STR_NA_VALUES).to_numpy()
+    empty = text.isna().to_numpy() | text.isin(PANDAS_MISSING_WORDS).to_numpy()
     numbers = pd.to_numeric(text.where(~empty, None), errors="coerce").to_numpy(dtype=np.float64)
     bad = np.isnan(numbers) & ~empty
     if bad.any():

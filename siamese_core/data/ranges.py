@@ -1,0 +1,211 @@
+"""A large, plain pair file parsed in byte ranges on every core, giving exactly what the careful read
+(`siamese_core.data.reader.read_table`) gives, or None when only the careful read gets it right."""
+
+from __future__ import annotations
+
+import codecs
+import itertools
+import math
+import os
+import re
+import threading
+import warnings
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pandas as pd
+
+from siamese_core.data.checks import check_finite
+from siamese_core.data.lines import RangeStream, line_starts, plain_first_lines
+from siamese_core.data.reader import PANDAS_MISSING_WORDS
+from siamese_core.data.sniffing import CsvInput, CsvLayout
+
+# Pair files from this size on are parsed in byte ranges on every core (`read_pairs_in_ranges`). pandas
+# pays a fixed cost per column on each range whatever its size, so a range holds 128 KiB a column (that
+# cost stays small next to the parsing), within 1 to 64 MiB (a range's float64 values are in memory).
+PARALLEL_MIN_BYTES = 4 * 2**20
+RANGE_BYTES_PER_COLUMN = 128 * 2**10
+MIN_RANGE_BYTES = 2**20
+MAX_RANGE_BYTES = 64 * 2**20
+
+# More parsing threads than this gain little (they share the memory bus and the GIL) and each holds a range.
+MAX_WORKERS = 8
+
+
+def read_pairs_in_ranges(
+    inp: CsvInput, layout: CsvLayout, label: str, left: list[str], right: list[str]
+) -> tuple[np.ndarray, np.ndarray, pd.Series] | None:
+    """The float32 left and right features and the raw labels of a large, plain pair file, or None.
+
+    pandas parses numbers about twice as fast with the dtypes it infers (float64) as with float32 asked
+    for, and its C parser releases the GIL while it works. So the data rows are cut at line breaks into
+    byte ranges, parsed on every core, and each range's features are cast to float32 (through float64, as
+    pandas' float32 read does) as soon as it is parsed: the file is never in memory as a whole, and only
+    the ranges being parsed have float64 values.
+
+    Each range is parsed as a small file of its own: the file's header line, then (for all but the first
+    range) the file's first data row, dropped afterwards, then the range's lines. pandas then reads each
+    row as in the whole file: with no quote character in the file every line break ends a row, and the
+    first data row, which alone decides whether pandas takes the first column as the index, is the same.
+
+    Args:
+        inp: The file.
+        layout: Its sniffed layout.
+        label: The label column.
+        left: The first sample's feature columns.
+        right: The second sample's feature columns, paired with `left` by position.
+
+    Returns:
+        (left, right, labels as pandas infers them, indexed by 0-based data row), all finite; or None when the careful
+        read (`read_table`) is needed: the file is small, is not plain (`RangeStream`), has unusual first
+        two lines, or a range holds something that the careful read reports or handles (a value that is
+        not a number, an empty cell, a line pandas cannot parse).
+
+    Raises:
+        DataError: A value is infinite, or too large for float32 (what `check_finite` says).
+    """
+    size = inp.size
+    if size < PARALLEL_MIN_BYTES:
+        return None
+    workers = worker_count()
+    with inp.open_binary() as stream:
+        header = stream.readline()
+        first_row = stream.readline()
+        if not plain_first_lines(header, first_row, layout):
+            return None
+        n_ranges = range_count(size - len(header), len(layout.columns), workers)
+        ranges = list(itertools.pairwise(line_starts(stream, len(header), size, n_ranges)))
+    header = header.removeprefix(codecs.BOM_UTF8)
+    needed = {label, *left, *right}
+    options = {
+        "sep": layout.delimiter,
+        "decimal": layout.decimal,
+        "encoding": "utf-8",
+        "engine": "c",
+        "usecols": None
+        if needed == set(layout.columns)
+        else [raw for raw, column in layout.column_pairs() if column in needed],
+        # The labels as pandas infers them (0/1 as integers), not as text: a converter or a dtype dict
+        # runs Python for every row, holding the GIL. They map and read as the careful read's text does
+        # (`display_label`), except where `_as_text_reads` says.
+    }
+    features = [layout.raw(column) for column in left + right]
+    # Reading every column, pandas refuses a row of too many fields itself, and a row of too few has an
+    # empty cell, which makes this reader give up: only with usecols do the ranges' rows need counting.
+    check_fields = options["usecols"] is not None
+    abandon = threading.Event()
+
+    def read_range(index: int) -> tuple[np.ndarray, pd.Series] | None:
+        if abandon.is_set():
+            return None
+        start, stop = ranges[index]
+        skip = 0 if index == 0 else 1
+        prefix = header + first_row if skip else header
+        with RangeStream(inp, layout, prefix, start, stop, check_fields=check_fields) as stream:
+            try:
+                frame = pd.read_csv(stream, **options)
+            except (ValueError, OverflowError):  # ParserError, UnicodeDecodeError and EmptyDataError too
+                return None
+            if not stream.plain:
+                return None
+        values = _float32_rows(frame, features, skip, lambda: _writes_negative_zero(inp, start, stop, layout))
+        labels = frame[layout.raw(label)].iloc[skip:]
+        return None if values is None or labels.isna().any() else (values, labels)
+
+    with warnings.catch_warnings(), ThreadPoolExecutor(max_workers=min(workers, len(ranges))) as pool:
+        # A range with text in a number column may warn of mixed types; the careful read reports it.
+        warnings.simplefilter("ignore", pd.errors.DtypeWarning)
+        pieces: list = []
+        for piece in pool.map(read_range, range(len(ranges))):
+            if piece is None:
+                abandon.set()
+                return None
+            pieces.append(piece)
+        labels = pd.concat([piece_labels for _, piece_labels in pieces], ignore_index=True)
+        # Checked once joined: int64 and float64 ranges join as float64, text and numbers as objects.
+        if labels.empty or not _as_text_reads(labels, layout.decimal):
+            return None
+        left_values = np.empty((len(labels), len(left)), dtype=np.float32)
+        right_values = np.empty((len(labels), len(right)), dtype=np.float32)
+        rows = np.cumsum([0, *(len(piece_labels) for _, piece_labels in pieces)])
+
+        def place(index: int) -> bool:
+            """Copy one range's rows into the result, and say whether they are finite (in parallel: numpy
+            works without the GIL)."""
+            values = pieces[index][0]
+            pieces[index] = None  # freed once copied
+            left_values[rows[index] : rows[index + 1]] = values[:, : len(left)]
+            right_values[rows[index] : rows[index + 1]] = values[:, len(left) :]
+            return bool(np.isfinite(values).all())
+
+        finite = all(list(pool.map(place, range(len(pieces)))))
+    if not finite:  # the check after the careful read, which reports the first infinite value
+        check_finite([(left_values, left), (right_values, right)], labels.index, inp, layout)
+    return left_values, right_values, labels
+
+
+def _as_text_reads(labels: pd.Series, decimal: str) -> bool:
+    """Whether labels that pandas parsed with the dtype it inferred map and read as their text does (the
+    careful read's), which is so for integers, true/false and text, but not for
+    - float64 numbers beyond 2**53 (a long integer among them has lost digits), or any float64 in a file
+      with a decimal comma (the text "1,0" is not a number to the careful read);
+    - Python objects: pandas' fallback for integers too large for uint64, made with `int()`, which also
+      takes "1_0" as 10;
+    - text holding one of pandas' missing-value words, which it may leave as written (pandas issue
+      14983) while the careful read finds them missing.
+    """
+    kind = labels.dtype.kind
+    if kind == "f":
+        return decimal == "." and not (np.abs(labels.to_numpy()) >= 2.0**53).any()
+    if kind in "iub":
+        return True
+    return labels.dtype != object and not labels.isin(PANDAS_MISSING_WORDS).any()
+
+
+def worker_count() -> int:
+    """Parsing threads: the cores this process may use, at most `MAX_WORKERS`."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return min(cores, MAX_WORKERS)
+
+
+def range_count(data_bytes: int, n_columns: int, workers: int) -> int:
+    """How many ranges to cut `data_bytes` into: ranges sized as the constants above say, at least one per
+    worker while each keeps 1 MiB, and a whole number per worker, so that no worker parses the last alone.
+    """
+    range_bytes = min(max(n_columns * RANGE_BYTES_PER_COLUMN, MIN_RANGE_BYTES), MAX_RANGE_BYTES)
+    n_ranges = max(round(data_bytes / range_bytes), min(workers, data_bytes // MIN_RANGE_BYTES), 1)
+    return workers * math.ceil(n_ranges / workers) if n_ranges > workers else n_ranges
+
+
+def _float32_rows(
+    frame: pd.DataFrame, columns: list[str], skip: int, writes_negative_zero: Callable[[], bool]
+) -> np.ndarray | None:
+    """`columns` of `frame` from row `skip` on as float32, or None unless every value is a number.
+
+    pandas reads a column of integers as int64, where "-0" is 0, while the float32 read keeps -0.0. So a
+    zero in an integer column is taken only when `writes_negative_zero()` says that the text has no -0.
+    """
+    dtypes = frame.dtypes.to_dict()
+    kinds = [dtypes[column].kind if isinstance(dtypes[column], np.dtype) else "O" for column in columns]
+    if any(kind not in "iuf" for kind in kinds):
+        return None
+    with np.errstate(over="ignore"):  # 1e308 becomes inf, reported by the finite-value check
+        if all(kind == "f" for kind in kinds):
+            values = frame[columns].to_numpy(dtype=np.float32)[skip:]
+        else:
+            # Integers become float64 first, as in pandas' float32 read: beyond 2**24 they round the same.
+            numbers = frame[columns].to_numpy(dtype=np.float64)[skip:]
+            integers = [position for position, kind in enumerate(kinds) if kind != "f"]
+            if not numbers[:, integers].all() and writes_negative_zero():
+                return None
+            values = numbers.astype(np.float32)
+    return None if np.isnan(values).any() else values
+
+
+def _writes_negative_zero(inp: CsvInput, start: int, stop: int, layout: CsvLayout) -> bool:
+    """Whether the bytes [start, stop) of the file hold a -0 that pandas may read as the integer 0."""
+    with inp.open_binary() as stream:
+        stream.seek(start)
+        text = stream.read(stop - start)
+    return re.search(rb"-0+(?![0-9eE" + re.escape(layout.decimal.encode()) + rb"])", text) is not None
