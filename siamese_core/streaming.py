@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from siamese_core.data.checks import dropped_warning, first_infinite, infinite_error, missing_error
+from siamese_core.data.checks import Findings, RowCheck, check_rows
 from siamese_core.data.columns import detected_sides, given_sides, resolve_label_column
 from siamese_core.data.labels import (
     LabelValue,
@@ -83,24 +83,11 @@ class StreamScan:
 
 
 @dataclass
-class _Checked:
-    """One block, checked: the rows kept, and the first problems found in it."""
-
-    keep: np.ndarray  # rows without an empty cell
-    n_missing: int
-    first_missing: tuple[int, str] | None  # (position in the block, column)
-    first_infinite: tuple[int, str] | None  # (position in the block, column), among kept rows
-
-
-@dataclass
 class _Tally:
     """What the scan gathered in one file, merged into the whole once the file has passed every check."""
 
     statistics: ColumnStatistics
-    n_rows: int = 0
-    n_missing: int = 0
-    first_missing: tuple[int, str] | None = None  # (0-based row, column)
-    infinite: tuple[int, str, str] | None = None  # (0-based row, column, value as written)
+    findings: Findings = field(default_factory=Findings)  # empty cells and infinite values, as loaders check
     labels: dict = field(default_factory=dict)  # raw value -> [count, first 0-based row]
     splits: np.ndarray = field(default_factory=lambda: np.zeros(len(SPLIT_CODES), dtype=np.int64))
     pieces: list[Piece] = field(default_factory=list)
@@ -269,7 +256,7 @@ class PairStream:
     def _tally(self, file, pieces: list[Piece]) -> _Tally:
         tally = _Tally(ColumnStatistics.empty(len(self._columns.left)))
         for piece in pieces:
-            piece = replace(piece, first_row=tally.n_rows)
+            piece = replace(piece, first_row=tally.findings.n_rows)
             n_rows, last_unit = 0, -1
             for block in file.blocks(piece, self._columns, self.chunk_rows):
                 self._tally_block(file, block, tally)
@@ -280,18 +267,8 @@ class PairStream:
 
     def _tally_block(self, file, block: Block, tally: _Tally) -> None:
         checked = _check_block(block, self._columns, file.positions)
-        tally.n_rows += len(block.rows)
-        if checked.n_missing:
-            tally.n_missing += checked.n_missing
-            if tally.first_missing is None:
-                position, column = checked.first_missing
-                tally.first_missing = (int(block.rows[position]), column)
-        if tally.infinite is not None or (tally.n_missing and not self.drop_missing):
+        if not tally.findings.add(block.rows, checked, block.value_text, self.drop_missing):
             return  # the file fails at its end; reading on only finds what `load_pair_csv` reports first
-        if checked.first_infinite is not None:
-            position, column = checked.first_infinite
-            tally.infinite = (int(block.rows[position]), column, block.value_text(position, column))
-            return
         left, right = block.left[checked.keep], block.right[checked.keep]
         rows = block.rows[checked.keep]
         codes = self._split_codes(left, right)
@@ -303,20 +280,8 @@ class PairStream:
 
     def _finish_file(self, file, tally: _Tally, info: LoadInfo) -> None:
         """Raise what `load_pair_csv` raises for this file, in its order; else count its rows."""
-        if tally.n_rows == 0:
-            raise DataError("has a header but no data rows", source=file.name)
-        if tally.n_missing:
-            row, column = tally.first_missing
-            if not self.drop_missing or tally.n_missing == tally.n_rows:
-                raise missing_error(
-                    tally.n_missing, tally.n_rows, file.name, column, row + 1, drop_missing=self.drop_missing
-                )
-            info.dropped_rows += tally.n_missing
-            info.warnings.append(dropped_warning(tally.n_missing, tally.n_rows, file.name, column, row + 1))
-        if tally.infinite is not None:
-            row, column, value = tally.infinite
-            raise infinite_error(value, file.decimal, file.name, column, row + 1)
-        info.n_rows += tally.n_rows
+        tally.findings.report(file.name, file.decimal, self.drop_missing, info)
+        info.n_rows += tally.findings.n_rows
 
     def _map_labels(self, labels: dict, name: str) -> tuple[list[float], LabelMapping]:
         """Map the distinct raw labels (in order of first appearance) once, as `map_labels` would."""
@@ -625,32 +590,13 @@ class _Gathered:
         )
 
 
-def _check_block(block: Block, columns: PairColumns, positions: dict[str, int]) -> _Checked:
+def _check_block(block: Block, columns: PairColumns, positions: dict[str, int]) -> RowCheck:
     """Empty cells (the first one leftmost in the file on its row) and the first infinite value kept."""
-    label_missing = block.labels.isna().to_numpy()
-    left_missing, right_missing = np.isnan(block.left), np.isnan(block.right)
-    rows_missing = label_missing | left_missing.any(axis=1) | right_missing.any(axis=1)
-    n_missing = int(rows_missing.sum())
-    first_missing = None
-    if n_missing:
-        position = int(np.argmax(rows_missing))
-        cells = {columns.label: label_missing[position]}
-        cells |= dict(zip(columns.left, left_missing[position], strict=True))
-        cells |= dict(zip(columns.right, right_missing[position], strict=True))
-        column = min((c for c, empty in cells.items() if empty), key=positions.__getitem__)
-        first_missing = (position, column)
-    keep = ~rows_missing
-    kept_at = np.flatnonzero(keep)
-    found = [
-        hit
-        for values, side in ((block.left[keep], columns.left), (block.right[keep], columns.right))
-        if (hit := first_infinite(values, side))
-    ]
-    infinite_at = None
-    if found:
-        position, column = min(found, key=lambda hit: (hit[0], positions[hit[1]]))
-        infinite_at = (int(kept_at[position]), column)
-    return _Checked(keep, n_missing, first_missing, infinite_at)
+    return check_rows(
+        [(columns.label, block.labels.isna().to_numpy())],
+        [(columns.left, block.left), (columns.right, block.right)],
+        positions,
+    )
 
 
 def _count_labels(raw: pd.Series, rows: np.ndarray, counts: dict, name: str, column: str) -> None:

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from siamese_core.data import ranges
-from siamese_core.data.checks import check_finite, handle_missing
+from siamese_core.data.checks import checked_rows
 from siamese_core.data.columns import (
     CLASS_COLUMN_NAMES,
     ID_COLUMN_NAMES,
@@ -110,17 +110,21 @@ def load_pair_csv(
     used = {label, *left, *right}
     info.ignored_columns = [column for column in columns if column not in used]
     read = ranges.read_pairs_in_ranges(inp, layout, label, left, right)
-    if read is not None:
-        left_values, right_values, raw_labels = read
-        info.n_rows = len(raw_labels)
-    else:
+    if read is None:
         frame = read_table(inp, layout, numeric=left + right, text=[label])
-        info.n_rows = len(frame)
-        frame = handle_missing(frame, layout.in_file_order([label, *left, *right]), inp, info, drop_missing)
-        left_values = frame[left].to_numpy(dtype=np.float32)
-        right_values = frame[right].to_numpy(dtype=np.float32)
-        raw_labels = frame[label]
-        check_finite([(left_values, left), (right_values, right)], raw_labels.index, inp, layout)
+        read = frame[left].to_numpy(dtype=np.float32), frame[right].to_numpy(dtype=np.float32), frame[label]
+    left_values, right_values, raw_labels = read
+    info.n_rows = len(raw_labels)
+    keep = checked_rows(
+        inp,
+        layout,
+        raw_labels.index,
+        [(label, raw_labels)],
+        [(left, left_values), (right, right_values)],
+        info,
+        drop_missing,
+    )
+    left_values, right_values, raw_labels = left_values[keep], right_values[keep], raw_labels[keep]
     labels, mapping = map_labels(raw_labels, column=label, similar_label=similar_label, source=inp.name)
     info.label_mapping = mapping
     check_mapped_pairs(mapping, inp.name)
@@ -284,9 +288,17 @@ def load_samples_csv(
     frame = read_table(inp, layout, numeric=features, text=text)
     info.n_rows = len(frame)
     features = _drop_empty_columns(frame, features, info, inp.name)
-    frame = handle_missing(frame, layout.in_file_order(text + features), inp, info, drop_missing)
     values = frame[features].to_numpy(dtype=np.float32)
-    check_finite([(values, features)], frame.index, inp, layout)
+    keep = checked_rows(
+        inp,
+        layout,
+        frame.index,
+        [(column, frame[column]) for column in text],
+        [(features, values)],
+        info,
+        drop_missing,
+    )
+    frame, values = frame[keep], values[keep]
     rows = frame.index.to_numpy(dtype=np.int64) + 1
     classes = _text_column(frame, klass)
     ids = _text_column(frame, ident) if ident else None
@@ -370,10 +382,12 @@ def _load_reference_samples(
     frame = read_table(inp, layout, numeric=features, text=[ident])
     features = _drop_empty_columns(frame, features, info, inp.name)
     before = info.dropped_rows
-    frame = handle_missing(frame, layout.in_file_order([ident, *features]), inp, info, drop_missing)
-    info.dropped_rows = before  # dropped_rows counts pairs; the warning tells about the samples
     values = frame[features].to_numpy(dtype=np.float32)
-    check_finite([(values, features)], frame.index, inp, layout)
+    keep = checked_rows(
+        inp, layout, frame.index, [(ident, frame[ident])], [(features, values)], info, drop_missing
+    )
+    info.dropped_rows = before  # dropped_rows counts pairs; the warning tells about the samples
+    frame, values = frame[keep], values[keep]
     ids = _text_column(frame, ident)
     _check_unique_ids(ids, frame.index.to_numpy(dtype=np.int64) + 1, ident, inp.name)
     used = {ident, *features}
@@ -471,7 +485,8 @@ def load_pairs_by_reference(
     info.ignored_columns = [c for c in layout.columns if c not in (first, second, label)] + samples.ignored
     pairs = read_table(pairs_inp, layout, numeric=[], text=[first, second, label])
     info.n_rows = len(pairs)
-    pairs = handle_missing(pairs, layout.in_file_order([first, second, label]), pairs_inp, info, drop_missing)
+    text = [(column, pairs[column]) for column in (first, second, label)]
+    pairs = pairs[checked_rows(pairs_inp, layout, pairs.index, text, [], info, drop_missing)]
     if drop_missing:
         pairs = _drop_pairs_of_dropped_samples(pairs, (first, second), samples, info)
     left_at, right_at = _lookup(pairs, (first, second), samples, (pairs_inp.name, samples_shown))

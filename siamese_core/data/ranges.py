@@ -16,7 +16,6 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pandas as pd
 
-from siamese_core.data.checks import check_finite
 from siamese_core.data.lines import RangeStream, line_starts, plain_first_lines
 from siamese_core.data.reader import PANDAS_MISSING_WORDS
 from siamese_core.data.sniffing import CsvInput, CsvLayout
@@ -57,13 +56,11 @@ def read_pairs_in_ranges(
         right: The second sample's feature columns, paired with `left` by position.
 
     Returns:
-        (left, right, labels as pandas infers them, indexed by 0-based data row), all finite; or None when the careful
-        read (`read_table`) is needed: the file is small, is not plain (`RangeStream`), has unusual first
-        two lines, or a range holds something that the careful read reports or handles (a value that is
-        not a number, an empty cell, a line pandas cannot parse).
-
-    Raises:
-        DataError: A value is infinite, or too large for float32 (what `check_finite` says).
+        (left, right, labels as pandas infers them, indexed by 0-based data row), without empty cells (the
+        caller checks them for infinite values, as the careful read's rows); or None when the careful read
+        (`read_table`) is needed: the file is small, is not plain (`RangeStream`), has unusual first two
+        lines, or a range holds something that the careful read reports or handles (a value that is not a
+        number, an empty cell, a line pandas cannot parse).
     """
     size = inp.size
     if size < PARALLEL_MIN_BYTES:
@@ -130,18 +127,14 @@ def read_pairs_in_ranges(
         right_values = np.empty((len(labels), len(right)), dtype=np.float32)
         rows = np.cumsum([0, *(len(piece_labels) for _, piece_labels in pieces)])
 
-        def place(index: int) -> bool:
-            """Copy one range's rows into the result, and say whether they are finite (in parallel: numpy
-            works without the GIL)."""
+        def place(index: int) -> None:
+            """Copy one range's rows into the result (in parallel: numpy works without the GIL)."""
             values = pieces[index][0]
             pieces[index] = None  # freed once copied
             left_values[rows[index] : rows[index + 1]] = values[:, : len(left)]
             right_values[rows[index] : rows[index + 1]] = values[:, len(left) :]
-            return bool(np.isfinite(values).all())
 
-        finite = all(list(pool.map(place, range(len(pieces)))))
-    if not finite:  # the check after the careful read, which reports the first infinite value
-        check_finite([(left_values, left), (right_values, right)], labels.index, inp, layout)
+        list(pool.map(place, range(len(pieces))))
     return left_values, right_values, labels
 
 
