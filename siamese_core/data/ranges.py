@@ -12,6 +12,7 @@ import threading
 import warnings
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -32,21 +33,100 @@ MAX_RANGE_BYTES = 64 * 2**20
 MAX_WORKERS = 8
 
 
-def read_pairs_in_ranges(
-    inp: CsvInput, layout: CsvLayout, label: str, left: list[str], right: list[str]
-) -> tuple[np.ndarray, np.ndarray, pd.Series] | None:
-    """The float32 left and right features and the raw labels of a large, plain pair file, or None.
+@dataclass
+class PairRanges:
+    """How the byte ranges of a plain pair file are parsed: the one range reader of the in-memory
+    (`read_pairs_in_ranges`) and the streamed (`siamese_core.sources.CsvFile`) reads.
 
     pandas parses numbers about twice as fast with the dtypes it infers (float64) as with float32 asked
     for, and its C parser releases the GIL while it works. So the data rows are cut at line breaks into
-    byte ranges, parsed on every core, and each range's features are cast to float32 (through float64, as
-    pandas' float32 read does) as soon as it is parsed: the file is never in memory as a whole, and only
-    the ranges being parsed have float64 values.
+    byte ranges, and each range's features are cast to float32 (through float64, as pandas' float32 read
+    does) as soon as it is parsed: only the ranges being parsed have float64 values.
 
     Each range is parsed as a small file of its own: the file's header line, then (for all but the first
     range) the file's first data row, dropped afterwards, then the range's lines. pandas then reads each
     row as in the whole file: with no quote character in the file every line break ends a row, and the
     first data row, which alone decides whether pandas takes the first column as the index, is the same.
+
+    Attributes:
+        inp: The file.
+        layout: Its sniffed layout.
+        header: The header line, without a byte order mark.
+        first_row: The first data row.
+        data_start: The offset of the first data row.
+    """
+
+    inp: CsvInput
+    layout: CsvLayout
+    header: bytes
+    first_row: bytes
+    data_start: int
+
+    @classmethod
+    def open(cls, inp: CsvInput, layout: CsvLayout) -> PairRanges | None:
+        """The range reader of a file, or None when its first two lines are unusual (`plain_first_lines`):
+        the file is then read in order."""
+        with inp.open_binary() as stream:
+            header = stream.readline()
+            first_row = stream.readline()
+        if not plain_first_lines(header, first_row, layout):
+            return None
+        return cls(inp, layout, header.removeprefix(codecs.BOM_UTF8), first_row, len(header))
+
+    def cut(self, n_ranges: int) -> list[tuple[int, int]]:
+        """About `n_ranges` byte ranges [start, stop) of the data rows, cut evenly at line starts."""
+        with self.inp.open_binary() as stream:
+            return list(itertools.pairwise(line_starts(stream, self.data_start, self.inp.size, n_ranges)))
+
+    def read(
+        self, start: int, stop: int, label: str, features: list[str]
+    ) -> tuple[np.ndarray, pd.Series] | None:
+        """The rows of the bytes [start, stop): (n, k) float32 `features` and the `label` column as pandas
+        infers it; or None when only the careful read gets them right (a quote, bytes that are not UTF-8, a
+        line of other fields, a value that is not a number, an empty cell, a line pandas cannot parse, labels
+        that do not read as their text).
+
+        A range with text in a number column may warn of mixed types (`pandas.errors.DtypeWarning`); the
+        careful read reports that value, so callers silence the warning (`warnings` are not thread-safe: the
+        caller does it once, around its threads).
+        """
+        layout = self.layout
+        usecols = layout.usecols({label, *features})
+        skip = 0 if start == self.data_start else 1
+        prefix = self.header + self.first_row if skip else self.header
+        # Reading every column, pandas refuses a row of too many fields itself, and a row of too few has an
+        # empty cell, which makes this reader give up: only with usecols do the rows need counting.
+        with RangeStream(self.inp, layout, prefix, start, stop, check_fields=usecols is not None) as stream:
+            try:
+                # The labels as pandas infers them (0/1 as integers), not as text: a converter or a dtype
+                # dict runs Python for every row, holding the GIL. They map and read as the careful read's
+                # text does (`display_label`), except where `_as_text_reads` says.
+                frame = pd.read_csv(
+                    stream,
+                    sep=layout.delimiter,
+                    decimal=layout.decimal,
+                    encoding="utf-8",
+                    engine="c",
+                    usecols=usecols,
+                )
+            except (ValueError, OverflowError):  # ParserError, UnicodeDecodeError and EmptyDataError too
+                return None
+            if not stream.plain:
+                return None
+        raw = [layout.raw(column) for column in features]
+        values = _float32_rows(frame, raw, skip, lambda: _writes_negative_zero(self.inp, start, stop, layout))
+        labels = frame[layout.raw(label)].iloc[skip:]
+        if values is None or labels.isna().any() or not _as_text_reads(labels, layout.decimal):
+            return None
+        return values, labels
+
+
+def read_pairs_in_ranges(
+    inp: CsvInput, layout: CsvLayout, label: str, left: list[str], right: list[str]
+) -> tuple[np.ndarray, np.ndarray, pd.Series] | None:
+    """The float32 left and right features and the raw labels of a large, plain pair file, or None.
+
+    The file's byte ranges (`PairRanges`) are parsed on every core: the file is never in memory as a whole.
 
     Args:
         inp: The file.
@@ -58,60 +138,23 @@ def read_pairs_in_ranges(
     Returns:
         (left, right, labels as pandas infers them, indexed by 0-based data row), without empty cells (the
         caller checks them for infinite values, as the careful read's rows); or None when the careful read
-        (`read_table`) is needed: the file is small, is not plain (`RangeStream`), has unusual first two
-        lines, or a range holds something that the careful read reports or handles (a value that is not a
-        number, an empty cell, a line pandas cannot parse).
+        (`read_table`) is needed: the file is small, or its first two lines or a range need it (see
+        `PairRanges`).
     """
     size = inp.size
     if size < PARALLEL_MIN_BYTES:
         return None
+    reader = PairRanges.open(inp, layout)
+    if reader is None:
+        return None
     workers = worker_count()
-    with inp.open_binary() as stream:
-        header = stream.readline()
-        first_row = stream.readline()
-        if not plain_first_lines(header, first_row, layout):
-            return None
-        n_ranges = range_count(size - len(header), len(layout.columns), workers)
-        ranges = list(itertools.pairwise(line_starts(stream, len(header), size, n_ranges)))
-    header = header.removeprefix(codecs.BOM_UTF8)
-    needed = {label, *left, *right}
-    options = {
-        "sep": layout.delimiter,
-        "decimal": layout.decimal,
-        "encoding": "utf-8",
-        "engine": "c",
-        "usecols": None
-        if needed == set(layout.columns)
-        else [raw for raw, column in layout.column_pairs() if column in needed],
-        # The labels as pandas infers them (0/1 as integers), not as text: a converter or a dtype dict
-        # runs Python for every row, holding the GIL. They map and read as the careful read's text does
-        # (`display_label`), except where `_as_text_reads` says.
-    }
-    features = [layout.raw(column) for column in left + right]
-    # Reading every column, pandas refuses a row of too many fields itself, and a row of too few has an
-    # empty cell, which makes this reader give up: only with usecols do the ranges' rows need counting.
-    check_fields = options["usecols"] is not None
+    ranges = reader.cut(range_count(size - reader.data_start, len(layout.columns), workers))
     abandon = threading.Event()
 
     def read_range(index: int) -> tuple[np.ndarray, pd.Series] | None:
-        if abandon.is_set():
-            return None
-        start, stop = ranges[index]
-        skip = 0 if index == 0 else 1
-        prefix = header + first_row if skip else header
-        with RangeStream(inp, layout, prefix, start, stop, check_fields=check_fields) as stream:
-            try:
-                frame = pd.read_csv(stream, **options)
-            except (ValueError, OverflowError):  # ParserError, UnicodeDecodeError and EmptyDataError too
-                return None
-            if not stream.plain:
-                return None
-        values = _float32_rows(frame, features, skip, lambda: _writes_negative_zero(inp, start, stop, layout))
-        labels = frame[layout.raw(label)].iloc[skip:]
-        return None if values is None or labels.isna().any() else (values, labels)
+        return None if abandon.is_set() else reader.read(*ranges[index], label, left + right)
 
     with warnings.catch_warnings(), ThreadPoolExecutor(max_workers=min(workers, len(ranges))) as pool:
-        # A range with text in a number column may warn of mixed types; the careful read reports it.
         warnings.simplefilter("ignore", pd.errors.DtypeWarning)
         pieces: list = []
         for piece in pool.map(read_range, range(len(ranges))):
@@ -120,7 +163,7 @@ def read_pairs_in_ranges(
                 return None
             pieces.append(piece)
         labels = pd.concat([piece_labels for _, piece_labels in pieces], ignore_index=True)
-        # Checked once joined: int64 and float64 ranges join as float64, text and numbers as objects.
+        # Checked once joined too: int64 and float64 ranges join as float64, text and numbers as objects.
         if labels.empty or not _as_text_reads(labels, layout.decimal):
             return None
         left_values = np.empty((len(labels), len(left)), dtype=np.float32)

@@ -234,17 +234,8 @@ def read_table(inp: CsvInput, layout: CsvLayout, numeric: list[str], text: list[
     Columns come back under their stripped names. Only when some columns are not needed does pandas get
     `usecols`: with it, pandas no longer reports rows with too many fields.
     """
-    needed = set(numeric) | set(text)
-    dtypes = {layout.raw(column): np.float32 for column in numeric} | {
-        layout.raw(column): str for column in text
-    }
-    usecols = (
-        None
-        if needed == set(layout.columns)
-        else [raw for raw, column in layout.column_pairs() if column in needed]
-    )
     try:
-        frame = pandas_read(inp, layout, usecols=usecols, dtype=dtypes)
+        frame = pandas_read(inp, layout, **read_options(layout, numeric, text))
     except DataError:
         raise
     except ValueError as error:
@@ -252,7 +243,21 @@ def read_table(inp: CsvInput, layout: CsvLayout, numeric: list[str], text: list[
     return named_frame(frame, layout, inp.name)
 
 
-def named_frame(frame: pd.DataFrame, layout: CsvLayout, name: str) -> pd.DataFrame:
+def read_options(layout: CsvLayout, numeric: list[str], text: list[str]) -> dict:
+    """`usecols` and `dtype` for `pandas_read` to read `numeric` columns into float32 and `text` ones as
+    strings: the careful read's, in one piece (`read_table`) or a chunk at a time."""
+    dtypes = {layout.raw(column): np.float32 for column in numeric} | {
+        layout.raw(column): str for column in text
+    }
+    return {"usecols": layout.usecols(set(numeric) | set(text)), "dtype": dtypes}
+
+
+def renamed_frame(frame: pd.DataFrame, layout: CsvLayout, name: str) -> pd.DataFrame:
+    """`frame` with its columns under their stripped names.
+
+    Raises:
+        DataError: pandas saw other column names than sniffing did (a quote in the header).
+    """
     to_name = dict(layout.column_pairs())
     unknown = [column for column in frame.columns if column not in to_name]
     if unknown:
@@ -262,6 +267,12 @@ def named_frame(frame: pd.DataFrame, layout: CsvLayout, name: str) -> pd.DataFra
             source=name,
         )
     frame.columns = [to_name[column] for column in frame.columns]
+    return frame
+
+
+def named_frame(frame: pd.DataFrame, layout: CsvLayout, name: str) -> pd.DataFrame:
+    """`renamed_frame`, refused when it has no rows."""
+    frame = renamed_frame(frame, layout, name)
     if frame.empty:
         raise DataError("has a header but no data rows", source=name)
     return frame

@@ -162,6 +162,15 @@ class CsvLayout:
         """(name as written in the header, stripped name) of every column, in the file's order."""
         return list(zip(self.raw_columns, self.columns, strict=True))
 
+    def usecols(self, needed: set[str]) -> list[str] | None:
+        """What pandas' `usecols` gets to read the `needed` columns: their names as written, or None when
+        every column is needed (pandas then refuses rows of too many fields itself)."""
+        return (
+            None
+            if needed == set(self.columns)
+            else [raw for raw, column in self.column_pairs() if column in needed]
+        )
+
     def in_file_order(self, columns: list[str]) -> list[str]:
         """`columns` without repeats, in the file's order."""
         return sorted(dict.fromkeys(columns), key=self.positions.__getitem__)
