@@ -180,18 +180,48 @@ def detect_sides(
     return match.left, match.right, match.names
 
 
-def resolve_label_column(columns: list[str], label_column: str | None, name: str) -> str:
-    if label_column is not None:
-        return require_columns(columns, [label_column], "label_column", name)[0]
-    found = detect_label_column(columns)
+def resolve_column(
+    columns: list[str],
+    given: str | None,
+    candidates: tuple[str, ...],
+    setting: str,
+    name: str,
+    *,
+    what: str,
+    ask: str,
+    exclude: tuple = (),
+) -> str:
+    """The column given as the setting `setting`, else the first of `candidates` among `columns` (by name,
+    case-insensitive, but those in `exclude`).
+
+    Raises:
+        DataError: The given column is not there, or none is given and none is found (the message says
+            which names were looked for, `what` the column is, and ends with `ask`).
+    """
+    if given is not None:
+        return require_columns(columns, [given], setting, name)[0]
+    found = detect_named(columns, candidates, exclude)
     if found is None:
         raise DataError(
-            f"has no label column (looked for {', '.join(LABEL_COLUMN_NAMES[:6])}, ...); its columns are: "
-            f"{listed(columns, 12)}; name the label column",
+            f"has no {what} column (looked for {', '.join(candidates[:6])}, ...); its columns are: "
+            f"{listed(columns, 12)}; {ask}",
             source=name,
-            settings=[("label_column", "...")],
+            settings=[(setting, "...")],
         )
     return found
+
+
+def resolve_label_column(columns: list[str], label_column: str | None, name: str) -> str:
+    """The pair label column: `label_column`, else the one `detect_label_column` finds."""
+    return resolve_column(
+        columns,
+        label_column,
+        LABEL_COLUMN_NAMES,
+        "label_column",
+        name,
+        what="label",
+        ask="name the label column",
+    )
 
 
 def _strip_common_marker(columns: list[str], side: int) -> list[str] | None:

@@ -17,6 +17,7 @@ from siamese_core.data.columns import (
     detected_sides,
     given_sides,
     require_columns,
+    resolve_column,
     resolve_label_column,
 )
 from siamese_core.data.labels import check_mapped_pairs, map_labels
@@ -277,7 +278,16 @@ def load_samples_csv(
     layout = sniff(inp, "samples")
     columns = layout.columns
     ident = _resolve_id_column(columns, id_column, inp.name)
-    klass = _resolve_class_column(columns, class_column, ident, inp.name)
+    klass = resolve_column(
+        columns,
+        class_column,
+        CLASS_COLUMN_NAMES,
+        "class_column",
+        inp.name,
+        what="class",
+        ask="name it",
+        exclude=(ident,),
+    )
     features = _resolve_features(inp, layout, feature_columns, [klass, ident], "class and id columns")
     text = [klass] + ([ident] if ident else [])
     info = LoadInfo(
@@ -313,20 +323,6 @@ def load_samples_csv(
         rows=rows,
         info=info,
     )
-
-
-def _resolve_class_column(columns: list[str], class_column: str | None, ident: str | None, name: str) -> str:
-    if class_column is not None:
-        return require_columns(columns, [class_column], "class_column", name)[0]
-    found = detect_named(columns, CLASS_COLUMN_NAMES, exclude=(ident,))
-    if found is None:
-        raise DataError(
-            f"has no class column (looked for {', '.join(CLASS_COLUMN_NAMES[:6])}, ...); its columns are: "
-            f"{listed(columns, 12)}; name it",
-            source=name,
-            settings=[("class_column", "...")],
-        )
-    return found
 
 
 # --------------------------------------------------------------------------------------------------
