@@ -150,16 +150,26 @@ def _column_key(column: str) -> str:
     return _WORD_SEPARATORS.sub("_", str(column).strip().lower())
 
 
-def _unmappable(value: LabelValue, column: str, source: str | None) -> LabelError:
+def _value_error(message: str, value: LabelValue, column: str, source: str | None) -> LabelError:
+    """A LabelError about `value`, at its first row, that points to the similar_label setting."""
     return LabelError(
-        f"label value '{shown(value.display)}' ({counted(value.count, 'row')}, the first here) means neither "
-        "similar nor dissimilar (expected 0 = similar / 1 = dissimilar, true/false, or words such as "
-        "same/different); say which value means similar",
+        message,
         source=value.source or source,
         settings=[SIMILAR_LABEL],
         column=column,
         row=value.first_row,
         value=value.display,
+    )
+
+
+def _unmappable(value: LabelValue, column: str, source: str | None) -> LabelError:
+    return _value_error(
+        f"label value '{shown(value.display)}' ({counted(value.count, 'row')}, the first here) means neither "
+        "similar nor dissimilar (expected 0 = similar / 1 = dissimilar, true/false, or words such as "
+        "same/different); say which value means similar",
+        value,
+        column,
+        source,
     )
 
 
@@ -176,15 +186,13 @@ def _map_by_rules(distinct: list[LabelValue], column: str, source: str | None) -
             min(words, key=lambda v: v.first_row),
             key=lambda v: v.first_row,
         )
-        raise LabelError(
+        raise _value_error(
             f"labels mix numbers or true/false ({', '.join(shown(v.display) for v in binary[:4])}) with words "
             f"({', '.join(shown(v.display) for v in words[:4])}); use one kind of label throughout, or say "
             "which value means similar",
-            source=later.source or source,
-            settings=[SIMILAR_LABEL],
-            column=column,
-            row=later.first_row,
-            value=later.display,
+            later,
+            column,
+            source,
         )
     if binary:
         return _map_binary(distinct, column)
