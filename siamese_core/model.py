@@ -8,6 +8,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from siamese_core.data.statistics import ColumnStatistics
 from siamese_core.errors import DataError, shown
 
 ENCODER_NAME = "encoder"
@@ -120,32 +121,9 @@ def build_siamese_model(encoder: keras.Model, n_features: int) -> keras.Model:
     return keras.Model(inputs={"left": left, "right": right}, outputs=distance, name="siamese")
 
 
-STATISTICS_CHUNK = 4096  # rows at a time: float64 statistics without a float64 copy of the data, in
-# buffers small enough to be reused (65,536 rows took 0.06 s on the digits pairs in a fresh process, 4,096
-# rows 0.02 s: most of the difference was the first touch of fresh memory)
-
-
-def _column_statistics(blocks) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Mean, variance, max and min of each column over row blocks, in float64, one chunk at a time.
-
-    Sums are taken around the first chunk's mean (a shift that keeps the variance exact enough for
-    large values), so memory stays at one chunk whatever the data size.
-    """
-    count, shift, total, squares, highest, lowest = 0, None, 0.0, 0.0, None, None
-    for block in blocks:
-        for start in range(0, len(block), STATISTICS_CHUNK):
-            chunk = np.asarray(block[start : start + STATISTICS_CHUNK], dtype=np.float64)
-            if shift is None:
-                shift = chunk.mean(axis=0)
-                highest, lowest = chunk.max(axis=0), chunk.min(axis=0)
-            centred = chunk - shift
-            total = total + centred.sum(axis=0)
-            squares = squares + np.square(centred).sum(axis=0)
-            highest, lowest = np.maximum(highest, chunk.max(axis=0)), np.minimum(lowest, chunk.min(axis=0))
-            count += len(chunk)
-    mean_offset = total / count
-    variance = np.maximum(squares / count - np.square(mean_offset), 0.0)
-    return shift + mean_offset, variance, highest, lowest
+# Rows gathered at a time: float64 statistics without a float64 copy of the whole data, in buffers small
+# enough to be reused.
+STATISTICS_CHUNK = 4096
 
 
 def scaling_statistics(
@@ -165,30 +143,26 @@ def scaling_statistics(
 
     Raises:
         DataError: A feature's values are all too small for normal 32-bit floats (see
-            `scaling_from_moments`).
+            `scaling_from_statistics`).
     """
     blocks = samples if isinstance(samples, (list, tuple)) else [samples]
-    return scaling_from_moments(*_column_statistics(blocks), mode, feature_names)
+    statistics = ColumnStatistics.empty(np.shape(blocks[0])[1])
+    for block in blocks:
+        for start in range(0, len(block), STATISTICS_CHUNK):
+            statistics.add(block[start : start + STATISTICS_CHUNK])
+    return scaling_from_statistics(statistics, mode, feature_names)
 
 
-def scaling_from_moments(
-    mean: np.ndarray,
-    variance: np.ndarray,
-    highest: np.ndarray,
-    lowest: np.ndarray,
-    mode: str = "auto",
-    feature_names: list[str] | None = None,
+def scaling_from_statistics(
+    statistics: ColumnStatistics, mode: str = "auto", feature_names: list[str] | None = None
 ) -> tuple[np.ndarray, np.ndarray, str]:
-    """The finishing step of `scaling_statistics`, from per-feature moments gathered elsewhere.
+    """The finishing step of `scaling_statistics`, from the training samples' statistics.
 
-    `siamese_core.streaming.PairStream.scaling_statistics` gathers them a chunk at a time over data larger
-    than memory; both give the same scaling for the same samples.
+    `scaling_statistics` gathers them over samples in memory, `siamese_core.streaming.PairStream` a chunk
+    at a time over data larger than memory; both give the same scaling for the same samples.
 
     Args:
-        mean: (d,) float64 mean of each feature over the training samples.
-        variance: (d,) float64 variance (divided by the count) of each feature.
-        highest: (d,) largest value of each feature.
-        lowest: (d,) smallest value of each feature.
+        statistics: float64 count, mean, variance, largest and smallest value of each feature.
         mode: "per_feature", "global", "none" or "auto" (see `TrainConfig.scaling`).
         feature_names: The features' names, for messages.
 
@@ -199,6 +173,8 @@ def scaling_from_moments(
         DataError: A feature's values are all too small for normal 32-bit floats (below 1.2e-38 in size,
             not all 0): TensorFlow reads them as 0, whatever the scaling.
     """
+    mean, variance = statistics.mean.copy(), statistics.variance
+    highest, lowest = statistics.highest, statistics.lowest
     _check_normal_sizes(highest, lowest, feature_names)
     if mode == "auto":  # one unit (pixels, embedding dimensions) when the features' ranges are alike
         ranges = (highest - lowest)[highest > lowest]

@@ -3,10 +3,10 @@
 `open_files` finds and checks the files (one kind per folder, the same columns in every file); each file
 is then read in pieces, the parts that can be parsed on their own:
 
-- a CSV file is cut at line breaks into byte ranges of about `chunk_rows` rows each (`range_plan`), parsed
-  by pandas like the ranges of `siamese_core.data._read_pairs_in_ranges`; a file whose first lines are
-  unusual or that has a quote character (a line break may then sit inside a value) is one piece, read in
-  order;
+- a CSV file is cut at line breaks into byte ranges of about `chunk_rows` rows each (`range_plan`), each
+  parsed by `siamese_core.data.ranges.PairRanges`, the reader of `load_pair_csv`'s ranges; a file whose
+  first lines are unusual, or with a range that only a read in order gets right (a quote character: a line
+  break may then sit inside a value), is one piece, read in order as `load_pair_csv`'s careful read reads;
 - a Parquet file is read one row group at a time, in batches (`pyarrow.parquet.ParquetFile.iter_batches`
   without pre-buffering), so that memory holds one batch, not the row group.
 
@@ -20,7 +20,6 @@ file), the column, the 1-based data row and the value, worded as `siamese_core.d
 
 from __future__ import annotations
 
-import codecs
 import itertools
 import math
 import os
@@ -34,27 +33,28 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-from pandas._libs.parsers import STR_NA_VALUES
 
-from siamese_core.data import (
-    MAX_COLUMNS,
+from siamese_core.data.ranges import PairRanges
+from siamese_core.data.reader import (
+    PANDAS_MISSING_WORDS,
     PANDAS_READ_ERRORS,
+    non_number_error,
+    pandas_errors,
+    pandas_read,
+    raw_value,
+    read_options,
+    renamed_frame,
+)
+from siamese_core.data.sniffing import (
+    MAX_COLUMNS,
     SNIFF_BYTES,
+    CsvInput,
+    CsvLayout,
     Source,
-    _first_non_number,
-    _Input,
-    _Layout,
-    _line_starts,
-    _open_source,
-    _pairs,
-    _pandas_read,
-    _plain_first_lines,
-    _RangeStream,
-    _raw_value,
-    _sniff,
     check_file,
     check_unique_columns,
-    pandas_errors,
+    open_source,
+    sniff,
 )
 from siamese_core.errors import DataError, listed, shown
 
@@ -62,8 +62,8 @@ CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 PARQUET_SUFFIXES = (".parquet", ".pq")
 _PARQUET_MAGIC = b"PAR1"
 # Parquet is read through a buffer per column, not whole column chunks (pyarrow's default pre-buffers the
-# row group): memory stays near one batch plus a page per column, whatever the row groups' size. Measured
-# on 1M-row row groups of 21 columns, 1 MiB buffers keep pyarrow's peak at 87 MiB, 4 MiB ones at 147.
+# row group): memory stays near one batch plus a page per column, whatever the row groups' size; smaller
+# buffers keep pyarrow's peak memory lower.
 _PARQUET_BUFFER_BYTES = 64 * 2**20  # shared by all columns
 _PARQUET_COLUMN_BUFFER = (64 * 2**10, 2**20)  # each column's buffer, within these bounds
 
@@ -111,7 +111,8 @@ class Block:
         rows: (n,) int64, the 0-based data row of each row in its file.
         left: (n, d) float32 features of the first sample; NaN where a cell is empty.
         right: (n, d) float32 features of the second sample.
-        labels: (n,) the label column as written (text for CSV); NaN where empty.
+        labels: (n,) the label column: as pandas infers it in a CSV byte range, as text in a CSV read in
+            order; NaN where empty.
         value_text: The text of the cell at (position in the block, column), for messages.
     """
 
@@ -292,44 +293,38 @@ class CsvFile:
     format = "csv"
 
     def __init__(self, source: Source, name: str | None, kind: str = "pairs"):
-        self.inp: _Input = _open_source(source, name)
+        self.inp: CsvInput = open_source(source, name)
         self.path: Path | None = self.inp.path  # None for bytes: read in order, never in ranges
         self.name = self.inp.name
         self.signature = _signature(self.path) if self.path is not None else None
-        self.layout: _Layout = _sniff(self.inp, kind)
+        self.layout: CsvLayout = sniff(self.inp, kind)
         self.columns: list[str] = self.layout.columns
         self.positions: dict[str, int] = self.layout.positions
         self.decimal = self.layout.decimal
         self.delimiter: str | None = self.layout.delimiter
         self.warnings: list[str] = list(self.layout.warnings)
-        self._header = b""  # the header line without a byte order mark, and the first data row,
-        self._first_row = b""  # which every range but the first is parsed after (`range_plan`)
-        self._data_start = 0
+        self._ranges: PairRanges | None = None  # how its byte ranges are parsed (`range_plan`)
 
     # Pair reading -------------------------------------------------------------------------------
 
     def range_plan(self, file: int, chunk_rows: int) -> list[Piece] | None:
         """Byte ranges of about `chunk_rows` rows each, cut at line breaks; None when the file is read in order.
 
-        The file is read in order when its header or first data row is unusual (`_plain_first_lines`), or
+        The file is read in order when its header or first data row is unusual (`PairRanges.open`), or
         when it is bytes rather than a file.
         """
         if self.path is None:
             return None
-        size = self.path.stat().st_size
+        self._ranges = PairRanges.open(self.inp, self.layout)
+        if self._ranges is None:
+            return None
+        data_start = self._ranges.data_start
         with open(self.path, "rb") as stream:
-            header = stream.readline()
-            first_row = stream.readline()
-            if not _plain_first_lines(header, first_row, self.layout):
-                return None
-            sample = first_row + stream.read(SNIFF_BYTES)
-            line_bytes = len(sample) / max(sample.count(b"\n"), 1)
-            n_ranges = max(round((size - len(header)) / (chunk_rows * line_bytes)), 1)
-            offsets = _line_starts(stream, len(header), size, n_ranges)
-        self._header = header.removeprefix(codecs.BOM_UTF8)
-        self._first_row = first_row
-        self._data_start = len(header)
-        return [Piece(file, "range", start, stop) for start, stop in itertools.pairwise(offsets)]
+            stream.seek(data_start)
+            sample = stream.read(len(self._ranges.first_row) + SNIFF_BYTES)
+        line_bytes = len(sample) / max(sample.count(b"\n"), 1)
+        n_ranges = max(round((self.inp.size - data_start) / (chunk_rows * line_bytes)), 1)
+        return [Piece(file, "range", start, stop) for start, stop in self._ranges.cut(n_ranges)]
 
     def blocks(self, piece: Piece, columns: PairColumns, chunk_rows: int) -> Iterator[Block]:
         """The blocks of a "range" or "file" piece.
@@ -344,46 +339,37 @@ class CsvFile:
         else:
             yield from self._file_blocks(columns, chunk_rows)
 
-    def _read_options(self, columns: PairColumns) -> dict:
-        """usecols and dtypes as `siamese_core.data._read_table` gives them: the same values, bit for bit."""
-        layout = self.layout
-        features = columns.left + columns.right
-        needed = {columns.label, *features}
-        return {
-            "usecols": None
-            if needed == set(layout.columns)
-            else [raw for raw, column in _pairs(layout) if column in needed],
-            "dtype": {layout.raw(column): np.float32 for column in features}
-            | {layout.raw(columns.label): str},
-        }
-
     def _range_blocks(self, piece: Piece, columns: PairColumns, chunk_rows: int) -> Iterator[Block]:
-        skip = 0 if piece.start == self._data_start else 1
-        prefix = self._header + self._first_row if skip else self._header
-        with _RangeStream(self.inp, self.layout, prefix, piece.start, piece.stop) as stream:
-            try:
-                reader = pd.read_csv(
-                    stream,
-                    sep=self.layout.delimiter,
-                    decimal=self.layout.decimal,
-                    encoding="utf-8",
-                    engine="c",
-                    chunksize=chunk_rows,
-                    **self._read_options(columns),
-                )
-                with reader:
-                    while (frame := _next_frame(reader)) is not None:
-                        frame = frame.iloc[skip:] if skip and frame.index[0] == 0 else frame
-                        rows = frame.index.to_numpy(dtype=np.int64) - skip + piece.first_row
-                        if len(frame):
-                            yield self._block(frame, 0, rows, columns)
-            except (ValueError, OverflowError) as error:  # ParserError, UnicodeDecodeError, EmptyDataError
-                raise RangeTrouble(str(error)) from None
-            if not stream.plain:
-                raise RangeTrouble("a quote or bytes that are not UTF-8")
+        """The rows of a byte range, read as `load_pair_csv` reads the ranges of a large file, in blocks of
+        `chunk_rows` rows (one unit)."""
+        with warnings.catch_warnings():
+            warnings.simplefilter(
+                "ignore", pd.errors.DtypeWarning
+            )  # a non-number: the read in order names it
+            read = self._ranges.read(piece.start, piece.stop, columns.label, columns.left + columns.right)
+        if read is None:
+            raise RangeTrouble(
+                "a quote, bytes that are not UTF-8, an empty cell or a value that is not a number"
+            )
+        values, labels = read
+        width = len(columns.left)
+        for start in range(0, len(labels), chunk_rows):
+            part = slice(start, start + chunk_rows)
+            rows = np.arange(
+                piece.first_row + start, piece.first_row + start + len(labels[part]), dtype=np.int64
+            )
+            yield Block(
+                unit=0,
+                rows=rows,
+                left=np.ascontiguousarray(values[part, :width]),
+                right=np.ascontiguousarray(values[part, width:]),
+                labels=labels.iloc[part],
+                value_text=self._value_text(rows),
+            )
 
     def _file_blocks(self, columns: PairColumns, chunk_rows: int) -> Iterator[Block]:
-        reader = _pandas_read(self.inp, self.layout, chunksize=chunk_rows, **self._read_options(columns))
+        options = read_options(self.layout, columns.left + columns.right, [columns.label])
+        reader = pandas_read(self.inp, self.layout, chunksize=chunk_rows, **options)
         with reader:
             for unit in itertools.count():
                 frame = self._checked_next(reader, columns.left + columns.right)
@@ -399,32 +385,22 @@ class CsvFile:
             except PANDAS_READ_ERRORS:
                 raise
             except ValueError as error:  # a value that is not a number: find it as the careful read does
-                raise _first_non_number(self.inp, self.layout, numeric, error) from None
+                raise non_number_error(self.inp, self.layout, numeric, error) from None
 
     def _block(self, frame: pd.DataFrame, unit: int, rows: np.ndarray, columns: PairColumns) -> Block:
-        frame = self._renamed(frame)
+        frame = renamed_frame(frame, self.layout, self.name)
         return Block(
             unit=unit,
             rows=rows,
             left=frame[columns.left].to_numpy(dtype=np.float32),
             right=frame[columns.right].to_numpy(dtype=np.float32),
             labels=frame[columns.label],
-            value_text=lambda position, column: _raw_value(
-                self.inp, self.layout, column, int(rows[position])
-            ),
+            value_text=self._value_text(rows),
         )
 
-    def _renamed(self, frame: pd.DataFrame) -> pd.DataFrame:
-        to_name = dict(_pairs(self.layout))
-        unknown = [column for column in frame.columns if column not in to_name]
-        if unknown:
-            raise DataError(
-                f"its header could not be read consistently (pandas saw {listed(unknown, 5)}); check the quotes in "
-                "the first line",
-                source=self.name,
-            )
-        frame.columns = [to_name[column] for column in frame.columns]
-        return frame
+    def _value_text(self, rows: np.ndarray) -> Callable[[int, str], str]:
+        """The text of the cell at (position among `rows`, column), as written in the file."""
+        return lambda position, column: raw_value(self.inp, self.layout, column, int(rows[position]))
 
     # Table reading (every column, pandas' dtypes) ---------------------------------------------------
 
@@ -433,10 +409,10 @@ class CsvFile:
 
         Each chunk's dtypes are the ones pandas infers for that chunk; its index is the 0-based data row.
         """
-        reader = _pandas_read(self.inp, self.layout, chunksize=chunk_rows)
+        reader = pandas_read(self.inp, self.layout, chunksize=chunk_rows)
         with reader:
             while (frame := self._checked_next(reader, [])) is not None:
-                yield self._renamed(frame)
+                yield renamed_frame(frame, self.layout, self.name)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -620,7 +596,7 @@ def _decoded(array: pa.Array) -> pa.Array:
 def _parsed_text(values: np.ndarray) -> tuple[np.ndarray, tuple[int, str] | None]:
     """Numbers written as text: float64 (NaN where empty, as pandas' CSV reader reads empty cells and 'NA')."""
     text = pd.Series(values, dtype=object)
-    empty = text.isna().to_numpy() | text.isin(STR_NA_VALUES).to_numpy()
+    empty = text.isna().to_numpy() | text.isin(PANDAS_MISSING_WORDS).to_numpy()
     numbers = pd.to_numeric(text.where(~empty, None), errors="coerce").to_numpy(dtype=np.float64)
     bad = np.isnan(numbers) & ~empty
     if bad.any():

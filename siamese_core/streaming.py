@@ -24,20 +24,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from siamese_core.data import (
-    _check_enough_pairs,
-    _classify,
-    _detected_sides,
-    _display,
-    _dropped_warning,
-    _first_infinite,
-    _given_sides,
-    _infinite_error,
-    _map_distinct,
-    _missing_error,
-    _resolve_label_column,
-    _Value,
+from siamese_core.data.checks import Findings, RowCheck, check_rows
+from siamese_core.data.columns import detected_sides, given_sides, resolve_label_column
+from siamese_core.data.labels import (
+    LabelValue,
+    check_mapped_pairs,
+    classify_label,
+    display_label,
+    map_distinct_labels,
 )
+from siamese_core.data.statistics import ColumnStatistics
 from siamese_core.errors import ConfigError, DataError, LabelError, shown
 from siamese_core.pairs import LabelMapping, LoadInfo, PairSet
 from siamese_core.sources import Block, Files, PairColumns, Piece, RangeTrouble, check_unchanged, open_files
@@ -46,70 +42,6 @@ from siamese_core.splits import SPLIT_CODES, SPLIT_NAMES, check_fractions, pair_
 DEFAULT_CHUNK_ROWS = 65_536
 # More distinct label values than this is not a label column (an id or a measurement picked by mistake).
 MAX_LABEL_VALUES = 10_000
-
-
-# --------------------------------------------------------------------------------------------------
-# Statistics gathered a chunk at a time
-# --------------------------------------------------------------------------------------------------
-
-
-@dataclass
-class ColumnStatistics:
-    """Per-feature count, mean, variance, largest and smallest value, in float64, merged a chunk at a time.
-
-    Chunks are merged with the pairwise update of Chan, Golub and LeVeque ("Updating formulae and a pairwise
-    algorithm for computing sample variances", 1979): each chunk's squared deviations are taken around its
-    own mean, so large offsets cost no precision.
-
-    Attributes:
-        count: Samples seen.
-        mean: (d,) mean of each feature.
-        squares: (d,) sum of squared deviations from the mean.
-        highest: (d,) largest value of each feature (-inf before any sample).
-        lowest: (d,) smallest value (+inf before any sample).
-    """
-
-    count: int
-    mean: np.ndarray
-    squares: np.ndarray
-    highest: np.ndarray
-    lowest: np.ndarray
-
-    @classmethod
-    def empty(cls, width: int) -> ColumnStatistics:
-        return cls(0, np.zeros(width), np.zeros(width), np.full(width, -np.inf), np.full(width, np.inf))
-
-    @property
-    def variance(self) -> np.ndarray:
-        """(d,) variance of each feature (divided by the count, as numpy's `var`)."""
-        return self.squares / max(self.count, 1)
-
-    def add(self, samples: np.ndarray) -> None:
-        """Merge (n, d) samples in."""
-        if len(samples):
-            values = np.asarray(samples, dtype=np.float64)
-            mean = values.mean(axis=0)
-            self.merge(
-                ColumnStatistics(
-                    len(values),
-                    mean,
-                    np.square(values - mean).sum(axis=0),
-                    values.max(axis=0),
-                    values.min(axis=0),
-                )
-            )
-
-    def merge(self, other: ColumnStatistics) -> None:
-        """Merge the statistics of other samples in."""
-        if other.count == 0:
-            return
-        total = self.count + other.count
-        delta = other.mean - self.mean
-        self.squares = self.squares + other.squares + np.square(delta) * (self.count * other.count / total)
-        self.mean = self.mean + delta * (other.count / total)
-        self.count = total
-        self.highest = np.maximum(self.highest, other.highest)
-        self.lowest = np.minimum(self.lowest, other.lowest)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -151,24 +83,11 @@ class StreamScan:
 
 
 @dataclass
-class _Checked:
-    """One block, checked: the rows kept, and the first problems found in it."""
-
-    keep: np.ndarray  # rows without an empty cell
-    n_missing: int
-    first_missing: tuple[int, str] | None  # (position in the block, column)
-    first_infinite: tuple[int, str] | None  # (position in the block, column), among kept rows
-
-
-@dataclass
 class _Tally:
     """What the scan gathered in one file, merged into the whole once the file has passed every check."""
 
     statistics: ColumnStatistics
-    n_rows: int = 0
-    n_missing: int = 0
-    first_missing: tuple[int, str] | None = None  # (0-based row, column)
-    infinite: tuple[int, str, str] | None = None  # (0-based row, column, value as written)
+    findings: Findings = field(default_factory=Findings)  # empty cells and infinite values, as loaders check
     labels: dict = field(default_factory=dict)  # raw value -> [count, first 0-based row]
     splits: np.ndarray = field(default_factory=lambda: np.zeros(len(SPLIT_CODES), dtype=np.int64))
     pieces: list[Piece] = field(default_factory=list)
@@ -264,7 +183,7 @@ class PairStream:
         per_value, mapping = self._map_labels(labels, files.name)
         self._label_of = dict(zip(labels, per_value, strict=True))
         info.label_mapping = mapping
-        _check_enough_pairs(mapping, files.name)
+        check_mapped_pairs(mapping, files.name)
         return StreamScan(
             files=[file.path for file in files.files],
             feature_names=list(names),
@@ -284,14 +203,14 @@ class PairStream:
         """The label and side columns (from the first file: all have the same), as `load_pair_csv` finds
         them, and the LoadInfo so far; returns it with the feature names."""
         first = files.files[0]
-        label = _resolve_label_column(first.columns, self.label_column, first.name)
+        label = resolve_label_column(first.columns, self.label_column, first.name)
         info = LoadInfo(source=files.name, kind="pairs", label_column=label, warnings=list(files.warnings))
         for file in files.files:
             info.warnings += [f"{file.name}: {w}" if files.is_folder else w for w in file.warnings]
         if self.left_columns is None and self.right_columns is None:
-            left, right, names = _detected_sides(first.columns, label, first.name, info)
+            left, right, names = detected_sides(first.columns, label, first.name, info)
         else:
-            left, right, names = _given_sides(
+            left, right, names = given_sides(
                 first.columns, self.left_columns, self.right_columns, label, first.name
             )
         info.left_columns, info.right_columns = left, right
@@ -337,7 +256,7 @@ class PairStream:
     def _tally(self, file, pieces: list[Piece]) -> _Tally:
         tally = _Tally(ColumnStatistics.empty(len(self._columns.left)))
         for piece in pieces:
-            piece = replace(piece, first_row=tally.n_rows)
+            piece = replace(piece, first_row=tally.findings.n_rows)
             n_rows, last_unit = 0, -1
             for block in file.blocks(piece, self._columns, self.chunk_rows):
                 self._tally_block(file, block, tally)
@@ -348,18 +267,8 @@ class PairStream:
 
     def _tally_block(self, file, block: Block, tally: _Tally) -> None:
         checked = _check_block(block, self._columns, file.positions)
-        tally.n_rows += len(block.rows)
-        if checked.n_missing:
-            tally.n_missing += checked.n_missing
-            if tally.first_missing is None:
-                position, column = checked.first_missing
-                tally.first_missing = (int(block.rows[position]), column)
-        if tally.infinite is not None or (tally.n_missing and not self.drop_missing):
+        if not tally.findings.add(block.rows, checked, block.value_text, self.drop_missing):
             return  # the file fails at its end; reading on only finds what `load_pair_csv` reports first
-        if checked.first_infinite is not None:
-            position, column = checked.first_infinite
-            tally.infinite = (int(block.rows[position]), column, block.value_text(position, column))
-            return
         left, right = block.left[checked.keep], block.right[checked.keep]
         rows = block.rows[checked.keep]
         codes = self._split_codes(left, right)
@@ -371,35 +280,25 @@ class PairStream:
 
     def _finish_file(self, file, tally: _Tally, info: LoadInfo) -> None:
         """Raise what `load_pair_csv` raises for this file, in its order; else count its rows."""
-        if tally.n_rows == 0:
-            raise DataError("has a header but no data rows", source=file.name)
-        if tally.n_missing:
-            row, column = tally.first_missing
-            if not self.drop_missing or tally.n_missing == tally.n_rows:
-                raise _missing_error(
-                    tally.n_missing, tally.n_rows, file.name, column, row + 1, drop_missing=self.drop_missing
-                )
-            info.dropped_rows += tally.n_missing
-            info.warnings.append(_dropped_warning(tally.n_missing, tally.n_rows, file.name, column, row + 1))
-        if tally.infinite is not None:
-            row, column, value = tally.infinite
-            raise _infinite_error(value, file.decimal, file.name, column, row + 1)
-        info.n_rows += tally.n_rows
+        tally.findings.report(file.name, file.decimal, self.drop_missing, info)
+        info.n_rows += tally.findings.n_rows
 
     def _map_labels(self, labels: dict, name: str) -> tuple[list[float], LabelMapping]:
         """Map the distinct raw labels (in order of first appearance) once, as `map_labels` would."""
         distinct = []
         for value, (count, row, source) in labels.items():
-            classified = _classify(value, count, row + 1)
+            classified = classify_label(value, count, row + 1)
             classified.source = source
             distinct.append(classified)
         options = {"column": self._columns.label, "similar_label": self.similar_label, "source": name}
         try:
-            return _map_distinct(distinct, **options)
+            return map_distinct_labels(distinct, **options)
         except LabelError as error:
             raise self._with_earlier_mapping(error, distinct, options) from None
 
-    def _with_earlier_mapping(self, error: LabelError, distinct: list[_Value], options: dict) -> LabelError:
+    def _with_earlier_mapping(
+        self, error: LabelError, distinct: list[LabelValue], options: dict
+    ) -> LabelError:
         """The error, saying how the values before the offending one map, when it first shows up after the
         first chunk (a mapping that a chunked reader might have settled on by then)."""
         at = next(
@@ -415,7 +314,7 @@ class PairStream:
         ):
             return error
         try:
-            _, before = _map_distinct(distinct[:at], **options)
+            _, before = map_distinct_labels(distinct[:at], **options)
         except LabelError:
             return error
         return LabelError(
@@ -461,16 +360,9 @@ class PairStream:
                 "two samples fell into different splits; lower validation_fraction and test_fraction",
                 source=scan.info.source,
             )
-        from siamese_core.model import scaling_from_moments  # imports Keras: only when asked for
+        from siamese_core.model import scaling_from_statistics  # imports Keras: only when asked for
 
-        return scaling_from_moments(
-            statistics.mean.copy(),
-            statistics.variance,
-            statistics.highest.copy(),
-            statistics.lowest.copy(),
-            mode,
-            scan.feature_names,
-        )
+        return scaling_from_statistics(statistics, mode, scan.feature_names)
 
     # Reading the pairs --------------------------------------------------------------------------
 
@@ -600,13 +492,13 @@ class PairStream:
             if label is None:
                 mapping = self._scan.label_mapping
                 raise LabelError(
-                    f"label value '{shown(_display(value))}' was not in the files when they were scanned (the "
+                    f"label value '{shown(display_label(value))}' was not in the files when they were scanned (the "
                     f"mapping then: {mapping.describe()}); the file has changed: make a new PairStream to "
                     "scan it again",
                     source=name,
                     column=self._columns.label,
                     row=int(rows[int(np.argmax(codes == index))]) + 1,
-                    value=_display(value),
+                    value=display_label(value),
                 )
             per_unique[index] = label
         return per_unique[codes]
@@ -698,32 +590,13 @@ class _Gathered:
         )
 
 
-def _check_block(block: Block, columns: PairColumns, positions: dict[str, int]) -> _Checked:
+def _check_block(block: Block, columns: PairColumns, positions: dict[str, int]) -> RowCheck:
     """Empty cells (the first one leftmost in the file on its row) and the first infinite value kept."""
-    label_missing = block.labels.isna().to_numpy()
-    left_missing, right_missing = np.isnan(block.left), np.isnan(block.right)
-    rows_missing = label_missing | left_missing.any(axis=1) | right_missing.any(axis=1)
-    n_missing = int(rows_missing.sum())
-    first_missing = None
-    if n_missing:
-        position = int(np.argmax(rows_missing))
-        cells = {columns.label: label_missing[position]}
-        cells |= dict(zip(columns.left, left_missing[position], strict=True))
-        cells |= dict(zip(columns.right, right_missing[position], strict=True))
-        column = min((c for c, empty in cells.items() if empty), key=positions.__getitem__)
-        first_missing = (position, column)
-    keep = ~rows_missing
-    kept_at = np.flatnonzero(keep)
-    found = [
-        hit
-        for values, side in ((block.left[keep], columns.left), (block.right[keep], columns.right))
-        if (hit := _first_infinite(values, side))
-    ]
-    first_infinite = None
-    if found:
-        position, column = min(found, key=lambda hit: (hit[0], positions[hit[1]]))
-        first_infinite = (int(kept_at[position]), column)
-    return _Checked(keep, n_missing, first_missing, first_infinite)
+    return check_rows(
+        [(columns.label, block.labels.isna().to_numpy())],
+        [(columns.left, block.left), (columns.right, block.right)],
+        positions,
+    )
 
 
 def _count_labels(raw: pd.Series, rows: np.ndarray, counts: dict, name: str, column: str) -> None:
@@ -739,7 +612,7 @@ def _count_labels(raw: pd.Series, rows: np.ndarray, counts: dict, name: str, col
         else:
             counts[value] = [int(count), int(rows[position])]
     if len(counts) > MAX_LABEL_VALUES:
-        listed = ", ".join(f"'{shown(_display(v))}'" for v in list(counts)[:5])
+        listed = ", ".join(f"'{shown(display_label(v))}'" for v in list(counts)[:5])
         raise LabelError(
             f"has more than {MAX_LABEL_VALUES:,} distinct label values ({listed}, ...); a label column holds a "
             "few values such as 0/1 or same/different: name the label column",

@@ -26,6 +26,8 @@ from siamese_core.data import (
     read_csv,
     read_header,
 )
+from siamese_core.data import lines as data_lines
+from siamese_core.data import ranges as data_ranges
 from siamese_core.errors import DataError, LabelError, SiameseError
 from siamese_core.pairs import PairSet, SampleSet
 from siamese_core.streaming import PairStream
@@ -820,12 +822,12 @@ def small_ranges(monkeypatch) -> list[bool]:
     Returns:
         One entry per load: whether the range reader read the values (False: the careful read did).
     """
-    monkeypatch.setattr(data, "_PARALLEL_MIN_BYTES", 0)
-    monkeypatch.setattr(data, "_RANGE_BYTES_PER_COLUMN", 2048)
-    monkeypatch.setattr(data, "_MIN_RANGE_BYTES", 1)
-    monkeypatch.setattr(data, "_READ_BYTES", 1000)
+    monkeypatch.setattr(data_ranges, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(data_ranges, "RANGE_BYTES_PER_COLUMN", 2048)
+    monkeypatch.setattr(data_ranges, "MIN_RANGE_BYTES", 1)
+    monkeypatch.setattr(data_lines, "READ_BYTES", 1000)
     taken = []
-    read = data._read_pairs_in_ranges
+    read = data_ranges.read_pairs_in_ranges
 
     def spy(*args):
         try:
@@ -836,24 +838,27 @@ def small_ranges(monkeypatch) -> list[bool]:
         taken.append(values is not None)
         return values
 
-    monkeypatch.setattr(data, "_read_pairs_in_ranges", spy)
+    monkeypatch.setattr(data_ranges, "read_pairs_in_ranges", spy)
     return taken
 
 
-IN_SMALL_RANGES = {
-    "_PARALLEL_MIN_BYTES": 0,
-    "_RANGE_BYTES_PER_COLUMN": 512,
-    "_MIN_RANGE_BYTES": 1,
-    "_READ_BYTES": 700,
-}
-CAREFULLY = {"_PARALLEL_MIN_BYTES": 2**62, "_read_pairs_in_ranges": lambda *args: None}
+IN_SMALL_RANGES = [
+    (data_ranges, "PARALLEL_MIN_BYTES", 0),
+    (data_ranges, "RANGE_BYTES_PER_COLUMN", 512),
+    (data_ranges, "MIN_RANGE_BYTES", 1),
+    (data_lines, "READ_BYTES", 700),
+]
+CAREFULLY = [
+    (data_ranges, "PARALLEL_MIN_BYTES", 2**62),
+    (data_ranges, "read_pairs_in_ranges", lambda *args: None),
+]
 
 
-def outcome(read, **patches) -> PairSet | SiameseError:
-    """What `read()` returns, or the user error it raises, with names of `siamese_core.data` patched."""
+def outcome(read, patches=()) -> PairSet | SiameseError:
+    """What `read()` returns, or the user error it raises, with (module, name, value) `patches` applied."""
     with pytest.MonkeyPatch.context() as patch:
-        for name, value in patches.items():
-            patch.setattr(data, name, value)
+        for module, name, value in patches:
+            patch.setattr(module, name, value)
         try:
             return read()
         except SiameseError as error:
@@ -870,8 +875,8 @@ def assert_same_outcome(got: PairSet | SiameseError, expected: PairSet | Siamese
 def careful_read(monkeypatch, source, **kwargs) -> PairSet:
     """`load_pair_csv` without the range reader."""
     with monkeypatch.context() as patch:
-        patch.setattr(data, "_PARALLEL_MIN_BYTES", 2**62)
-        patch.setattr(data, "_read_pairs_in_ranges", lambda *args: None)
+        patch.setattr(data_ranges, "PARALLEL_MIN_BYTES", 2**62)
+        patch.setattr(data_ranges, "read_pairs_in_ranges", lambda *args: None)
         return load_pair_csv(source, **kwargs)
 
 
@@ -927,7 +932,7 @@ def test_ranges_give_exactly_the_careful_read(
 
 def test_ranges_start_at_lines():
     text = big_pair_csv().encode()
-    offsets = data._line_starts(io.BytesIO(text), 0, len(text), 10)
+    offsets = data_lines.line_starts(io.BytesIO(text), 0, len(text), 10)
     assert len(offsets) == 11 and offsets[0] == 0 and offsets[-1] == len(text)
     assert all(text[offset - 1 : offset] == b"\n" for offset in offsets[1:-1])
     assert max(np.diff(offsets)) < len(text) / 10 + 100  # even, within a line of about 75 bytes
@@ -1073,8 +1078,8 @@ def test_rows_of_too_many_fields_from_the_start_of_a_range_are_an_error(monkeypa
     the first row has a field more than the header: a range starting with such rows would be misread."""
     text = big_pair_csv(note=False).encode()
     header = text.index(b"\n") + 1
-    n_ranges = data._range_count(len(text) - header, 5, data._worker_count())
-    start = data._line_starts(io.BytesIO(text), header, len(text), n_ranges)[3]
+    n_ranges = data_ranges.range_count(len(text) - header, 5, data_ranges.worker_count())
+    start = data_lines.line_starts(io.BytesIO(text), header, len(text), n_ranges)[3]
     # From there on every row gets a sixth field, in place of label characters: the same ranges.
     rest = text[start:].replace(b"same,", b"sa,9,").replace(b"different,", b"differe,9,")
     source = text[:start] + rest
@@ -1092,7 +1097,7 @@ def test_lines_starting_with_spaces_read_as_in_the_careful_read(monkeypatch, sma
     """pandas drops the spaces that begin a line when one of its reads ends among them: the ranges are read
     in whole lines. " same" is the label same, counted with the others, as in the careful read; a label
     column that mixes numbers and words is left to the careful read, which names the mix."""
-    monkeypatch.setattr(data, "_READ_BYTES", 1)
+    monkeypatch.setattr(data_lines, "READ_BYTES", 1)
     lines = big_pair_csv().split("\n")
     lines[10] = " " + lines[10]
     source = "\n".join(lines).encode()
@@ -1217,7 +1222,7 @@ def test_any_labels_read_in_ranges_as_in_the_careful_read(texts, seed, similar_l
         per_row += rng.choice(block, size=50).tolist()
     source = _with_labels(per_row, n_rows=400, decimal_comma=decimal_comma)
     read = lambda: load_pair_csv(source, similar_label=similar_label)  # noqa: E731
-    assert_same_outcome(outcome(read, **IN_SMALL_RANGES), outcome(read, **CAREFULLY))
+    assert_same_outcome(outcome(read, IN_SMALL_RANGES), outcome(read, CAREFULLY))
 
 
 def _with_note(line: str, note: str) -> str:
@@ -1285,8 +1290,8 @@ def test_rows_of_any_shape_anywhere_read_in_ranges_as_in_the_careful_read(change
         path = Path(folder) / "big.csv"
         path.write_text("\n".join(records))
         read = lambda: load_pair_csv(path, drop_missing=drop_missing)  # noqa: E731
-        careful = outcome(read, **CAREFULLY)
-        assert_same_outcome(outcome(read, **IN_SMALL_RANGES), careful)
+        careful = outcome(read, CAREFULLY)
+        assert_same_outcome(outcome(read, IN_SMALL_RANGES), careful)
         stream = PairStream(path, chunk_rows=16, drop_missing=drop_missing)
         streamed = outcome(lambda: stream.load_split("all"))
         event("refused" if first_bad else "read")  # --hypothesis-show-statistics: how often each
@@ -1303,10 +1308,10 @@ def test_range_count():
     whole number per worker: 129 columns make ranges of 16.1 MiB, so 224 MiB make round(13.9) = 14 ranges,
     already 7 per worker of 2; 5 MiB on 64 workers stop at 5 ranges of 1 MiB; 3 columns make 1 MiB ranges,
     so 10 MiB on 4 workers make 10, rounded up to 12; 1 KiB is one range."""
-    assert data._range_count(224 * 2**20, 129, 2) == 14
-    assert data._range_count(5 * 2**20, 129, 64) == 5
-    assert data._range_count(10 * 2**20, 3, 4) == 12
-    assert data._range_count(1024, 129, 8) == 1
+    assert data_ranges.range_count(224 * 2**20, 129, 2) == 14
+    assert data_ranges.range_count(5 * 2**20, 129, 64) == 5
+    assert data_ranges.range_count(10 * 2**20, 3, 4) == 12
+    assert data_ranges.range_count(1024, 129, 8) == 1
 
 
 # --------------------------------------------------------------------------------------------------
@@ -1679,7 +1684,7 @@ def test_a_float_beyond_float32_in_a_range_is_reported_without_a_warning(small_r
 
 def test_range_count_is_a_whole_number():
     """5 MiB on 64 workers: five ranges of 1 MiB, an int that range() accepts."""
-    n_ranges = data._range_count(5 * 2**20, 129, 64)
+    n_ranges = data_ranges.range_count(5 * 2**20, 129, 64)
     assert n_ranges == 5 and isinstance(n_ranges, int)
 
 

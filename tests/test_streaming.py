@@ -21,6 +21,7 @@ from hypothesis.extra import numpy as hnp
 from siamese_core.data import load_pair_csv
 from siamese_core.errors import ConfigError, DataError, LabelError
 from siamese_core.pairs import PairSet
+from siamese_core.sources import CsvFile
 from siamese_core.splits import SPLIT_CODES, pair_splits, sample_fractions, sample_splits, split_pairs
 from siamese_core.streaming import ColumnStatistics, PairStream
 
@@ -136,7 +137,7 @@ def test_unusual_csv_layouts_stream_as_they_load(tmp_path):
     assert any("decimal mark" in warning for warning in expected.info.warnings)
 
 
-def test_a_quoted_file_is_read_in_order_with_the_same_pairs(tmp_path):
+def test_a_quoted_file_is_read_in_order_with_the_same_pairs(tmp_path, monkeypatch):
     """A quote may hide a line break inside a value: such a file is not cut into byte ranges."""
     lines = pair_text(120).split("\n")
     lines[60] = lines[60].replace(",n59,", ',"note\nover two lines",')
@@ -146,7 +147,14 @@ def test_a_quoted_file_is_read_in_order_with_the_same_pairs(tmp_path):
     stream = PairStream(path, chunk_rows=16)
     assert_same_bits(streamed(stream), expected)
     assert stream.scan().info == expected.info
-    assert {piece.kind for piece in stream._pieces} == {"file"}
+    read = []
+    original = CsvFile.blocks
+    monkeypatch.setattr(
+        CsvFile, "blocks", lambda file, piece, *args: read.append(piece) or original(file, piece, *args)
+    )
+    stream.load_split("all")
+    monkeypatch.undo()
+    assert read and {piece.kind for piece in read} == {"file"}  # the whole file, read in order
     assert stream.scan().n_units == 8  # ceil(120 / 16) chunks, each a unit
     shards = [row_keys(streamed(stream, shard_index=i, shard_count=3)) for i in range(3)]
     assert sorted(np.concatenate(shards).tolist()) == sorted(row_keys(expected).tolist())
@@ -635,15 +643,19 @@ def test_load_splits_reads_the_files_once_for_several_splits(tmp_path, monkeypat
     stream.scan()
     one_by_one = {split: stream.load_split(split, max_pairs=40) for split in ("validation", "test", "all")}
     reads = []
-    original = PairStream._read
+    original = CsvFile.blocks
 
-    def counted(self, file, piece):
+    def counted(self, piece, columns, chunk_rows):
         reads.append(piece)
-        return original(self, file, piece)
+        return original(self, piece, columns, chunk_rows)
 
-    monkeypatch.setattr(PairStream, "_read", counted)
+    monkeypatch.setattr(CsvFile, "blocks", counted)
+    stream.load_split("all")
+    pieces = list(reads)  # every piece, in order
+    assert len(pieces) > 1 and len(set(pieces)) == len(pieces)
+    reads.clear()
     together = stream.load_splits(["validation", "test", "all"], max_pairs=40)
-    assert reads == stream._pieces[: len(reads)]  # each piece once, in order, until all three are full
+    assert reads == pieces[: len(reads)]  # each piece once, in order, until all three are full
     alone = []
     for split in ("validation", "test"):
         reads.clear()
@@ -651,7 +663,7 @@ def test_load_splits_reads_the_files_once_for_several_splits(tmp_path, monkeypat
         alone.append(len(reads))  # up to the piece holding the split's last pair
     reads.clear()
     held_out = stream.load_splits(["validation", "test"])
-    assert reads == stream._pieces[: max(alone)]  # one pass for both, not one per split
+    assert reads == pieces[: max(alone)]  # one pass for both, not one per split
     assert sum(alone) > max(alone)
     assert held_out["test"].n_pairs == stream.scan().split_counts["test"]
     reads.clear()
