@@ -11,7 +11,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from siamese_core.data import load_pair_csv, load_pairs_by_reference, map_labels
+from siamese_core.data import (
+    label_column_as_trained,
+    load_pair_csv,
+    load_pairs_by_reference,
+    map_labels,
+    map_labels_as_trained,
+)
 from siamese_core.errors import DataError, LabelError
 
 NEITHER = (
@@ -281,3 +287,48 @@ def test_pairs_by_reference_map_their_labels_as_a_pair_file_does():
         "p.csv: has only 3 pairs (2 similar, 1 dissimilar); training needs at least 2 similar and 2 dissimilar "
         "pairs"
     )
+
+
+# --------------------------------------------------------------------------------------------------
+# A new file's labels read as the model's training labels were (the dashboard's scored-file panel)
+# --------------------------------------------------------------------------------------------------
+
+TRAINED = {"column": "Verdict", "similar_values": ["match"], "dissimilar_values": ["other"], "reason": "r"}
+
+
+def test_the_label_column_a_model_was_trained_with_is_found_in_any_case_before_the_usual_names():
+    assert label_column_as_trained(["label", "VERDICT", "x"], TRAINED) == "VERDICT"
+    assert label_column_as_trained(["label", "x"], TRAINED) == "label"
+    assert label_column_as_trained(["x", "y_true"], None) is None
+    assert label_column_as_trained(["Same", "x"], {"column": 5}) == "Same"  # a model file may hold anything
+
+
+def test_labels_are_read_as_in_training_when_the_trained_similar_value_occurs():
+    values = pd.Series(["match", "nope", "MATCH", "other"])
+    labels, mapping, how = map_labels_as_trained(
+        values, column="verdict", trained_mapping=TRAINED, source="f"
+    )
+    assert labels.tolist() == [0.0, 1.0, 0.0, 1.0]  # every value but the similar one is dissimilar
+    assert how == "as in the model's training data"
+    assert (list(mapping.similar_values), list(mapping.dissimilar_values)) == (
+        ["MATCH", "match"],
+        ["nope", "other"],
+    )
+
+
+@pytest.mark.parametrize(
+    "trained",
+    [
+        {**TRAINED, "similar_values": ["absent"]},  # the file writes its labels otherwise
+        {**TRAINED, "column": "other_column"},
+        {**TRAINED, "similar_values": [1]},  # not text: not trusted
+        {**TRAINED, "similar_values": ["match", "same"]},
+        None,
+    ],
+)
+def test_otherwise_the_usual_rules_apply_and_say_why(trained):
+    values = pd.Series(["same", "different", "same"])
+    labels, mapping, how = map_labels_as_trained(values, column="verdict", trained_mapping=trained)
+    expected_labels, expected = map_labels(values, column="verdict")
+    assert labels.tolist() == expected_labels.tolist() == [0.0, 1.0, 0.0]
+    assert how == mapping.reason == expected.reason

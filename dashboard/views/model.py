@@ -8,7 +8,7 @@ from dashboard import state
 from dashboard.evaluation_panel import render_calibration, render_charts, render_metrics
 from dashboard.text import error_text, plain
 from siamese_core import data as core_data
-from siamese_core.errors import LabelError, SiameseError
+from siamese_core.errors import SiameseError
 
 LEAVE_MISSING = "Leave rows with missing values unscored"
 
@@ -141,7 +141,8 @@ def render_scored_metrics(frame, scored, columns, threshold: float, name: str) -
     """How well the model does on a scored file with a label column, as Evaluate shows it."""
     from siamese_core.evaluation import evaluate_distances
 
-    label = _label_column(list(frame.columns))
+    bundle = state.bundle()
+    label = core_data.label_column_as_trained(list(frame.columns), bundle.label_mapping)
     if label is None:
         st.caption(
             "The file has no label column (such as label, y or same), so there are scores but no metrics. "
@@ -149,11 +150,12 @@ def render_scored_metrics(frame, scored, columns, threshold: float, name: str) -
         )
         return
     st.subheader("How the model does on this file")
-    bundle = state.bundle()
     scored_rows = scored[columns.distance].notna().to_numpy()
     distances = scored[columns.distance].to_numpy(dtype=float)[scored_rows]
     try:
-        labels, mapping, how = _labels(frame[label][scored_rows], label, name)
+        labels, mapping, how = core_data.map_labels_as_trained(
+            frame[label][scored_rows], column=label, trained_mapping=bundle.label_mapping, source=name
+        )
         result = evaluate_distances(
             distances, labels, threshold=threshold, margin=bundle.margin, calibration=bundle.calibration
         )
@@ -178,39 +180,6 @@ def render_scored_metrics(frame, scored, columns, threshold: float, name: str) -
     )
     render_charts(distances, labels, result, result.at_threshold, margin=bundle.margin, key="scored_")
     render_calibration(result, bundle.calibration, key="scored_")
-
-
-def _label_column(columns: list[str]) -> str | None:
-    """The label column: the one the model was trained with when the file has it, else the detected one."""
-    trained = (state.bundle().label_mapping or {}).get("column")
-    if isinstance(trained, str):
-        same = [column for column in columns if column.lower() == trained.lower()]
-        if same:
-            return same[0]
-    return core_data.detect_label_column(columns)
-
-
-def _labels(values, column: str, name: str):
-    """The file's labels, their mapping, and how it was chosen: as the model's training labels were when
-    the model says how and its similar value is in the file; else by the usual rules (`map_labels`)."""
-    trained = state.bundle().label_mapping or {}
-    similar_values = trained.get("similar_values")
-    if (
-        str(trained.get("column", "")).lower() == column.lower()
-        and isinstance(similar_values, list)
-        and len(similar_values) == 1
-        and isinstance(similar_values[0], str)  # a model file from elsewhere may hold anything here
-    ):
-        try:
-            labels, mapping = core_data.map_labels(
-                values, column=column, similar_label=similar_values[0], source=name
-            )
-        except LabelError:
-            pass  # the file writes its labels otherwise: the rules below, and the caption says which
-        else:
-            return labels, mapping, "as in the model's training data"
-    labels, mapping = core_data.map_labels(values, column=column, source=name)
-    return labels, mapping, mapping.reason
 
 
 def main() -> None:

@@ -41,6 +41,7 @@ from siamese_core.data.columns import (
     detect_class_column,
     detect_label_column,
     detect_sides,
+    label_column_as_trained,
 )
 from siamese_core.data.labels import (
     DISSIMILAR_WORDS,
@@ -49,6 +50,7 @@ from siamese_core.data.labels import (
     SIMILAR_WORDS,
     YES_WORDS,
     map_labels,
+    map_labels_as_trained,
 )
 from siamese_core.data.loaders import (
     load_pair_csv,
@@ -102,10 +104,12 @@ __all__ = [
     "detect_label_column",
     "detect_sides",
     "first_non_number",
+    "label_column_as_trained",
     "load_pair_csv",
     "load_pairs_by_reference",
     "load_samples_csv",
     "map_labels",
+    "map_labels_as_trained",
     "pandas_errors",
     "read_csv",
     "read_header",

@@ -285,3 +285,22 @@ def detected_sides(
             f"ignored {', '.join(match.skipped)}: they name the samples, they are not features"
         )
     return match.left, match.right, match.names
+
+
+def label_column_as_trained(columns: list[str], trained_mapping: dict | None) -> str | None:
+    """The label column of a new file for a model: the column its training labels came from when the file
+    has it (names compared ignoring case), else the detected one (`detect_label_column`).
+
+    Args:
+        columns: The new file's column names.
+        trained_mapping: The model's `label_mapping` (`SiameseBundle.label_mapping`), or None.
+
+    Returns:
+        The column's name as the file writes it, or None when the file has no label column.
+    """
+    trained = (trained_mapping or {}).get("column")
+    if isinstance(trained, str):  # a model file from elsewhere may hold anything here
+        same = [column for column in columns if column.lower() == trained.lower()]
+        if same:
+            return same[0]
+    return detect_label_column(columns)

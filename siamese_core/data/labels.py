@@ -345,3 +345,44 @@ def _merged(distinct: list[LabelValue]) -> tuple[list[LabelValue], list[int]]:
             merged[owner].count += value.count
         owners.append(owner)
     return merged, owners
+
+
+def map_labels_as_trained(
+    values: pd.Series, *, column: str, trained_mapping: dict | None, source: str | None = None
+) -> tuple[np.ndarray, LabelMapping, str]:
+    """Map a new file's labels as the model's training labels were, where that can be done; else by the
+    usual rules (`map_labels`).
+
+    The training mapping is used when it names this column (ignoring case) and one similar value as text,
+    and that value occurs in the file; otherwise the file writes its labels another way and the rules apply.
+
+    Args:
+        values: The raw label column.
+        column: Its name.
+        trained_mapping: The model's `label_mapping` (`SiameseBundle.label_mapping`), or None.
+        source: The file's name, for messages.
+
+    Returns:
+        (labels, the LabelMapping, how it was chosen: "as in the model's training data" or the rule's reason).
+
+    Raises:
+        LabelError: As `map_labels`, when the rules do not fit the file either.
+    """
+    trained = trained_mapping or {}
+    similar_values = trained.get("similar_values")
+    if (
+        str(trained.get("column", "")).lower() == column.lower()
+        and isinstance(similar_values, list)
+        and len(similar_values) == 1
+        and isinstance(similar_values[0], str)  # a model file from elsewhere may hold anything here
+    ):
+        try:
+            labels, mapping = map_labels(
+                values, column=column, similar_label=similar_values[0], source=source
+            )
+        except LabelError:
+            pass  # the file writes its labels otherwise: the rules below, and the reason says which
+        else:
+            return labels, mapping, "as in the model's training data"
+    labels, mapping = map_labels(values, column=column, source=source)
+    return labels, mapping, mapping.reason
