@@ -253,6 +253,21 @@ def _figure_div(figure: go.Figure) -> str:
     return f'<div class="figure">{body}</div>'
 
 
+def model_info(bundle) -> dict:
+    """What a report says of a model (`render_report`'s `model_info`): its features, margin, threshold, label
+    mapping, training settings, versions and date; the CLI and the dashboard add how it was evaluated."""
+    return {
+        "features": f"{bundle.n_features} ({', '.join(bundle.feature_names[:6])}"
+        f"{', ...' if bundle.n_features > 6 else ''})",
+        "margin": bundle.margin,
+        "threshold": round(bundle.threshold, 6),
+        "label mapping": bundle.label_mapping,
+        "training settings": bundle.train_config,
+        "versions": bundle.versions,
+        "created": bundle.created,
+    }
+
+
 def render_report(
     result: EvalResult,
     distances,

@@ -10,7 +10,7 @@ from plotly.offline import get_plotlyjs
 
 from siamese_core.errors import ConfigError
 from siamese_core.evaluation import evaluate_distances
-from siamese_core.report import render_report, write_report
+from siamese_core.report import model_info, render_report, write_report
 
 # Sorted: 0.1 S, 0.4 D, 0.5 S, 0.9 D. AUC 0.75, EER 0.5 at 0.4, best accuracy 0.75 at 0.25
 # (worked out in test_evaluation). At threshold 0.25 only 0.1 is called similar: tp 1, fn 1, fp 0, tn 2.
@@ -227,3 +227,32 @@ def test_page_says_when_the_model_has_no_calibration(page):
     assert 'Brier score of p_similar</td><td class="number">n/a (no calibration)' in page
     assert "No calibrated probability of similar (p_similar): the model has no calibration" in page
     assert "Reliability of p_similar" not in page
+
+
+def test_model_info_is_what_every_report_says_of_a_model():
+    """One home for the CLI's and the dashboard's reports: the first six feature names, the threshold to six
+    decimals, and the model's own facts as saved."""
+    from types import SimpleNamespace
+
+    names = [f"f{i}" for i in range(8)]
+    bundle = SimpleNamespace(
+        n_features=8,
+        feature_names=names,
+        margin=1.5,
+        threshold=0.123456789,
+        label_mapping={"column": "label"},
+        train_config={"hidden": [16]},
+        versions={"keras": "3"},
+        created="2026-11-30T12:00:00+00:00",
+    )
+    assert model_info(bundle) == {
+        "features": "8 (f0, f1, f2, f3, f4, f5, ...)",
+        "margin": 1.5,
+        "threshold": 0.123457,
+        "label mapping": {"column": "label"},
+        "training settings": {"hidden": [16]},
+        "versions": {"keras": "3"},
+        "created": "2026-11-30T12:00:00+00:00",
+    }
+    bundle.n_features, bundle.feature_names = 2, ["a", "b"]
+    assert model_info(bundle)["features"] == "2 (a, b)"

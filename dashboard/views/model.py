@@ -45,7 +45,7 @@ def render_download() -> None:
 
 def _report(evaluation) -> str:
     from siamese_core.evaluation import evaluate_distances
-    from siamese_core.report import render_report
+    from siamese_core.report import model_info, render_report
 
     bundle = state.bundle()
     threshold = state.threshold()
@@ -57,15 +57,7 @@ def _report(evaluation) -> str:
         calibration=bundle.calibration,
     )
     result.intervals = state.intervals(threshold)  # the bootstrap Evaluate shows, kept in the session
-    info = {
-        "evaluated on": evaluation.title,
-        "features": ", ".join(bundle.feature_names[:8]) + (" ..." if bundle.n_features > 8 else ""),
-        "margin": bundle.margin,
-        "threshold": threshold,
-        "label mapping": bundle.label_mapping,
-        "training settings": bundle.train_config,
-        "versions": bundle.versions,
-    }
+    info = {"evaluated on": evaluation.title} | model_info(bundle)
     return render_report(
         result,
         evaluation.distances,

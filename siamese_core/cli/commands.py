@@ -9,7 +9,6 @@ from pathlib import Path
 from siamese_core.cli.common import (
     import_tensorflow_quietly,
     labeled_pairs,
-    model_info,
     no_calibration_note,
     print_metrics,
 )
@@ -83,7 +82,7 @@ def run_evaluate(args) -> int:
 
 
 def run_report(args) -> int:
-    from siamese_core.report import render_report, write_report
+    from siamese_core.report import model_info, render_report, write_report
 
     check_outputs({"-o": args.output}, {"model": args.model, "data": args.data, "samples": args.samples})
     bundle, pairs, distances, result = _evaluate(args)

@@ -78,19 +78,6 @@ def describe_loaded(data) -> None:
         print(f"warning: {warning}", file=sys.stderr)
 
 
-def model_info(bundle) -> dict:
-    return {
-        "features": f"{bundle.n_features} ({', '.join(bundle.feature_names[:6])}"
-        f"{', ...' if bundle.n_features > 6 else ''})",
-        "margin": bundle.margin,
-        "threshold": round(bundle.threshold, 6),
-        "label mapping": bundle.label_mapping,
-        "training settings": bundle.train_config,
-        "versions": bundle.versions,
-        "created": bundle.created,
-    }
-
-
 def print_metrics(result, stream=None) -> None:
     stream = stream or sys.stdout
     rows = [

@@ -10,7 +10,6 @@ from siamese_core.cli.common import (
     describe_loaded,
     import_tensorflow_quietly,
     load_labeled,
-    model_info,
     pair_options,
     print_metrics,
 )
@@ -115,7 +114,7 @@ def run_train(args) -> int:
         print(f"held-out metrics of {outcome.measured} (threshold chosen on {outcome.threshold_source}):")
         print_metrics(outcome.test)
         if args.report:
-            from siamese_core.report import render_report, write_report
+            from siamese_core.report import model_info, render_report, write_report
 
             html = render_report(
                 outcome.test,
