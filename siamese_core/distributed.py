@@ -30,12 +30,12 @@ from siamese_core.training import (
     STEPS_PER_CALL,
     ProgressCallback,
     TrainResult,
-    _margin_warnings,
     _own_trace_count,
-    _xla_pays,
     build_compiled_model,
     config_for_steps,
+    margin_warnings,
     run_epochs,
+    xla_pays,
 )
 
 __all__ = [
@@ -385,7 +385,7 @@ def train_stream(
     several = isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
 
     def blocks(epoch: int, count: int) -> Iterator[tuple[int, float]]:
-        trainer.xla = trainer.xla or (replicas == 1 and _xla_pays(n_train, epoch, config.epochs))
+        trainer.xla = trainer.xla or (replicas == 1 and xla_pays(n_train, epoch, config.epochs))
         for start in range(0, count, STEPS_PER_CALL):
             size = min(STEPS_PER_CALL, count - start)
             yield size, trainer.run(size)
@@ -393,7 +393,7 @@ def train_stream(
     sample = validation_pairs if validation_pairs is not None and validation_pairs.n_pairs else None
     agreement = {"any_worker": trainer.any_worker, "mean_over_workers": trainer.mean_over_workers}
     try:
-        warnings = _margin_warnings(model, sample, config.margin) if sample is not None else []
+        warnings = margin_warnings(model, sample, config.margin) if sample is not None else []
         return run_epochs(
             model,
             config,

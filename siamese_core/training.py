@@ -145,7 +145,6 @@ class _Trainer:
         self.optimizer = model.optimizer
         self.variables = self.encoder.trainable_variables
         self.optimizer.build(self.variables)
-        self.fused_adam = _plain_adam(self.optimizer)
         self.margin = margin
         self.xla = False
         self._compiled: dict[bool, Callable] = {}
@@ -177,54 +176,11 @@ class _Trainer:
                 embeddings = self.encoder(tf.concat([lefts[index], rights[index]], axis=0), training=True)
                 distances = self.distance([embeddings[:batch], embeddings[batch:]])
                 loss = tf.reduce_mean(contrastive_loss_per_pair(labels[index], distances, self.margin))
-            gradients = tape.gradient(loss, self.variables)
-            if not self.fused_adam:
-                self.optimizer.apply_gradients(zip(gradients, self.variables, strict=True))
-                return index + 1, total + loss
-            with tf.control_dependencies([self._apply_adam(gradients)]):
-                return index + 1, total + loss
+            self.optimizer.apply(tape.gradient(loss, self.variables), self.variables)
+            return index + 1, total + loss
 
         _, total = tf.while_loop(lambda index, _: index < count, step, (tf.constant(0), tf.constant(0.0)))
         return total
-
-    def _apply_adam(self, gradients):
-        """Keras' Adam update of every variable, as TensorFlow's fused `ResourceApplyAdam` kernel.
-
-        The same arithmetic as `keras.optimizers.Adam.update_step` (its moment and velocity slots, its
-        step counter, epsilon added to the root of the velocity), in one op per variable instead of
-        about twenty: tracing and graph optimisation take 0.15 to 0.2 s less, which matters most on
-        small data sets, where they are most of the first epoch. The result is the optimizer's own
-        state, so saving, resuming and `model.optimizer.iterations` see no difference
-        (tests/test_training.py compares the two).
-        """
-        import tensorflow as tf
-
-        optimizer = self.optimizer
-        step = tf.cast(optimizer.iterations + 1, tf.float32)
-        beta_1 = tf.constant(optimizer.beta_1, tf.float32)
-        beta_2 = tf.constant(optimizer.beta_2, tf.float32)
-        constants = {
-            "beta1_power": tf.pow(beta_1, step),
-            "beta2_power": tf.pow(beta_2, step),
-            "lr": tf.cast(optimizer.learning_rate, tf.float32),
-            "beta1": beta_1,
-            "beta2": beta_2,
-            "epsilon": tf.constant(optimizer.epsilon, tf.float32),
-        }
-        updates = []
-        for variable, gradient in zip(self.variables, gradients, strict=True):
-            index = optimizer._get_variable_index(variable)
-            updates.append(
-                tf.raw_ops.ResourceApplyAdam(
-                    var=variable.value.handle,
-                    m=optimizer._momentums[index].value.handle,
-                    v=optimizer._velocities[index].value.handle,
-                    grad=gradient,
-                    **constants,
-                )
-            )
-        with tf.control_dependencies(updates):
-            return optimizer.iterations.assign_add(1)
 
     def _batches(self, order: np.ndarray):
         """The inputs of one call: the batches of `order` ((steps, batch) pair indices, steps <=
@@ -261,8 +217,7 @@ class _Trainer:
                 inputs = upcoming.result()
                 if index + 1 < len(blocks):
                     upcoming = gather.submit(self._batches, blocks[index + 1])
-                with _graph_rewrites_off(not self.xla):
-                    loss = float(self._function()(*inputs))
+                loss = float(self._function()(*inputs))
                 yield len(block), loss
 
 
@@ -280,70 +235,7 @@ def _own_trace_count(function: Callable) -> Callable:
     return counted
 
 
-@contextlib.contextmanager
-def _graph_rewrites_off(off: bool = True):
-    """Compiled functions called inside (on this thread only) skip TensorFlow's graph optimiser, Grappler.
-
-    Grappler rewrites a function's graph when it is first called: 0.08 to 0.1 s for the training loop,
-    a sixth of the first epoch on the digits pairs, and its steps were no faster for it afterwards
-    (measured at batch 128 and 512, without XLA). The distance function keeps the rewrites: they save
-    it 1 to 2 ms per call, as much as they cost once. The switch is the thread's function-call options;
-    TensorFlow exposes them only internally, so where they are missing the functions run as usual. A
-    function is always called under the same options, so it is optimised (or not) once.
-    """
-    options = _options_without_rewrites() if off else None
-    if options is None:
-        yield
-        return
-    from tensorflow.python.eager import context
-
-    eager = context.context()
-    saved = eager.function_call_options
-    eager.function_call_options = options(saved.config_proto_serialized, saved.executor_type)
-    try:
-        yield
-    finally:
-        eager.function_call_options = saved
-
-
-@functools.cache
-def _options_without_rewrites():
-    """A maker of function-call options with Grappler off, or None where this TensorFlow cannot make
-    them (its internals changed): training then runs with the usual options rather than failing."""
-    try:
-        from tensorflow.core.protobuf import config_pb2
-        from tensorflow.python.eager import context
-
-        @functools.lru_cache(maxsize=8)
-        def options(serialized: bytes, executor_type: str):
-            config = config_pb2.ConfigProto.FromString(serialized)
-            config.graph_options.rewrite_options.disable_meta_optimizer = True
-            return context.FunctionCallOptions(executor_type=executor_type, config_proto=config)
-
-        current = context.context().function_call_options
-        options(current.config_proto_serialized, current.executor_type)  # made once here, or not at all
-    except Exception:  # any change of TensorFlow's internals: keep its defaults
-        return None
-    return options
-
-
-def _plain_adam(optimizer) -> bool:
-    """Whether `optimizer` is Keras' Adam with nothing added (no AMSGrad, weight decay, clipping,
-    moving average or loss scaling), the case `_Trainer._apply_adam` reproduces exactly."""
-    return (
-        type(optimizer) is keras.optimizers.Adam
-        and not optimizer.amsgrad
-        and not optimizer.weight_decay
-        and not optimizer.use_ema
-        and optimizer.clipnorm is None
-        and optimizer.clipvalue is None
-        and optimizer.global_clipnorm is None
-        and optimizer.loss_scale_factor is None
-        and optimizer.gradient_accumulation_steps is None
-    )
-
-
-def _xla_pays(n_pairs: int, epoch: int, epochs: int) -> bool:
+def xla_pays(n_pairs: int, epoch: int, epochs: int) -> bool:
     """Whether compiling with XLA from `epoch` on repays its compilation (see XLA_MIN_PAIR_STEPS)."""
     work_left = n_pairs * (epochs - epoch + 1)
     return work_left >= XLA_MIN_PAIR_STEPS and (epoch > 1 or n_pairs >= XLA_MIN_PAIR_STEPS)
@@ -403,14 +295,14 @@ def train(
         [train_pairs.left, train_pairs.right], config.scaling, train_pairs.feature_names
     )
     model = build_compiled_model(train_pairs.n_features, config, mean, variance)
-    warnings = _margin_warnings(model, train_pairs, config.margin)
+    warnings = margin_warnings(model, train_pairs, config.margin)
     trainer = _Trainer(model, train_pairs, config.margin)
     rng = np.random.default_rng(config.seed)
     steps_per_epoch = train_pairs.n_pairs // min(config.batch_size, train_pairs.n_pairs)
     config = config_for_steps(config, steps, steps_per_epoch)
 
     def blocks(epoch: int, count: int) -> Iterator[tuple[int, float]]:
-        trainer.xla = trainer.xla or _xla_pays(train_pairs.n_pairs, epoch, config.epochs)
+        trainer.xla = trainer.xla or xla_pays(train_pairs.n_pairs, epoch, config.epochs)
         order = _epoch_order(rng, train_pairs.n_pairs, config.batch_size)[:count]
         size = trainer.steps_per_call
         return trainer.run_blocks([order[start : start + size] for start in range(0, len(order), size)])
@@ -597,7 +489,7 @@ def run_epochs(
 MARGIN_RANGE = 100  # a margin this many times off the starting distances gets a warning
 
 
-def _margin_warnings(model: keras.Model, pairs: PairSet, margin: float) -> list[str]:
+def margin_warnings(model: keras.Model, pairs: PairSet, margin: float) -> list[str]:
     """A warning when the margin is far from the distances the freshly built model makes.
 
     The contrastive loss only pushes dissimilar pairs closer than the margin: with a margin 100x below
