@@ -96,10 +96,10 @@ class TrainResult:
     config: TrainConfig
     epochs_run: int
     best_epoch: int
+    scaling: str
     stopped_early: bool = False
     stopped_by_user: bool = False
     stopped_by_time: bool = False
-    scaling: str = "per_feature"
     warnings: list[str] = field(default_factory=list)
     steps_per_epoch: int = 0
     steps_run: int = 0
@@ -110,89 +110,169 @@ class TrainResult:
         return self.best_epoch * self.steps_per_epoch
 
 
-def pair_inputs(pairs: PairSet) -> dict[str, np.ndarray]:
-    """The model's inputs for a pair set."""
-    return {"left": pairs.left, "right": pairs.right}
-
-
-STEPS_PER_CALL = 32  # compiled steps between two progress reports (16: 7% slower at batch 128)
-# With XLA, 64 (5% to 8% faster at batch 128); without it, 64 made the first epoch on digits pairs 0.08 s
-# slower (measured with bench/bench_train.py and bench/bench_quality.py).
+# Compiled steps between two progress reports: fewer make Python's visit between calls a larger share of
+# small steps; more delay progress, a stop request, and the first report of a small data set. With XLA,
+# whose steps are faster and whose loop has no per-call graph overhead left to spread, twice as many.
+STEPS_PER_CALL = 32
 XLA_STEPS_PER_CALL = 64
-# XLA makes each step about 1.5x faster here but costs over a second to compile, so an epoch uses it only
-# when the work left (pairs x epochs to go, this one included) is large enough to repay that; the first
-# epoch of a small data set always runs without it, so the first progress comes fast (measured with
+# XLA makes each step faster but costs about a second to compile, so an epoch uses it only when the work
+# left (pairs x epochs to go, this one included) is large enough to repay that; the first epoch of a
+# small data set always runs without it, so the first progress comes fast (measured with
 # bench/bench_train.py and bench/bench_quality.py).
 XLA_MIN_PAIR_STEPS = 500_000
 XLA_MIN_PAIRS = 65_536  # distances and embeddings: rows per call
 EVAL_BATCH = 16384  # pairs per compiled call when computing distances
 
 
-class _Trainer:
-    """Runs training steps as compiled loops of up to `steps_per_call` steps.
+class Trainer:
+    """The training engine: one step, run as compiled loops of up to `steps_per_call` steps, for data in
+    memory, streamed, or spread over a `tf.distribute` strategy's replicas and workers alike.
 
-    Each call receives the batches of its steps, gathered from the caller's arrays with NumPy (so the
-    data is never copied whole: memory is the data plus one call's batches). Each step encodes both
-    sides in ONE encoder call (the two halves of a 2B-row matrix), takes the distance with the model's
-    own distance layer, and applies Adam. Python is visited only between calls, where progress is
-    reported and a stop request is honoured.
+    A step encodes both sides of its batch in ONE encoder call (the two halves of a 2B-row matrix), takes
+    the distance with the model's own distance layer, averages the contrastive loss over the global batch
+    (all replicas' pairs) and applies the model's optimizer, which sums the replicas' gradients. Python is
+    visited only between calls, where `run_epochs` reports progress and honours a stop request.
+
+    A call's batches come either as tensors of its steps stacked (`run` with lefts, rights, labels:
+    gathered in memory by `PairBatches`), or from a `tf.distribute` iterator (`run` with the iterator),
+    each step taking the next batch of every replica.
+
+    Args:
+        model: The compiled Siamese model (see `build_compiled_model`), made under `strategy`'s scope.
+        margin: The contrastive margin.
+        strategy: The `tf.distribute` strategy the model belongs to; TensorFlow's default when None.
     """
 
-    def __init__(self, model: keras.Model, pairs: PairSet, margin: float):
-        self.pairs = pairs
+    def __init__(self, model: keras.Model, margin: float, strategy=None):
+        import tensorflow as tf
+
+        self.strategy = strategy or tf.distribute.get_strategy()
         self.encoder = encoder_of(model)
         self.distance = model.get_layer(DISTANCE_NAME)
         self.optimizer = model.optimizer
         self.variables = self.encoder.trainable_variables
-        self.optimizer.build(self.variables)
+        with self.strategy.scope():
+            self.optimizer.build(self.variables)
         self.margin = margin
         self.xla = False
-        self._compiled: dict[bool, Callable] = {}
+        self._loops: dict[tuple[bool, bool], Callable] = {}
+        self._agree: dict[str, Callable] = {}
 
     @property
     def steps_per_call(self) -> int:
         return XLA_STEPS_PER_CALL if self.xla else STEPS_PER_CALL
 
-    def _function(self) -> Callable:
-        """The compiled loop, with or without XLA as `self.xla` says; each traced on first use.
+    def start_epoch(self, n_pairs: int, epoch: int, epochs: int) -> None:
+        """Switch to XLA from this epoch on when the work left repays it (`xla_pays`); with one replica
+        only, as XLA cannot compile the replicas' gradient sum."""
+        one_replica = self.strategy.num_replicas_in_sync == 1
+        self.xla = self.xla or (one_replica and xla_pays(n_pairs, epoch, epochs))
 
-        The method is wrapped in a `functools.partial` of its own: see `_own_trace_count`.
-        """
-        if self.xla not in self._compiled:
-            import tensorflow as tf
-
-            self._compiled[self.xla] = tf.function(
-                _own_trace_count(self._steps), jit_compile=self.xla, reduce_retracing=True, autograph=False
-            )
-        return self._compiled[self.xla]
-
-    def _steps(self, lefts, rights, labels, count):
+    def step(self, left, right, labels):
+        """One training step on one replica's batch; its loss (the replica's share of the global mean)."""
         import tensorflow as tf
 
-        batch = tf.shape(lefts)[1]
+        with tf.GradientTape() as tape:
+            n = tf.shape(left)[0]
+            embeddings = self.encoder(tf.concat([left, right], axis=0), training=True)
+            distances = self.distance([embeddings[:n], embeddings[n:]])
+            loss = tf.nn.compute_average_loss(contrastive_loss_per_pair(labels, distances, self.margin))
+        self.optimizer.apply(tape.gradient(loss, self.variables), self.variables)
+        return loss
 
-        def step(index, total):
-            with tf.GradientTape() as tape:
-                embeddings = self.encoder(tf.concat([lefts[index], rights[index]], axis=0), training=True)
-                distances = self.distance([embeddings[:batch], embeddings[batch:]])
-                loss = tf.reduce_mean(contrastive_loss_per_pair(labels[index], distances, self.margin))
-            self.optimizer.apply(tape.gradient(loss, self.variables), self.variables)
-            return index + 1, total + loss
+    def run(self, count: int, *batches) -> float:
+        """Run `count` steps in one compiled call; their summed loss (each the mean over its global batch).
 
-        _, total = tf.while_loop(lambda index, _: index < count, step, (tf.constant(0), tf.constant(0.0)))
-        return total
-
-    def _batches(self, order: np.ndarray):
-        """The inputs of one call: the batches of `order` ((steps, batch) pair indices, steps <=
-        `steps_per_call`) gathered as tensors, and the step count.
-
-        Every call passes blocks of exactly `steps_per_call` batches (the tail padded and skipped), so the
-        loop is compiled once per training run (and once more with XLA).
+        Args:
+            count: Steps to run.
+            *batches: A `tf.distribute` iterator, or the tensors (lefts, rights, labels) of the call's
+                steps stacked (steps, batch, ...); a call may pass more stacked steps than it runs.
         """
+        import tensorflow as tf
+
+        return float(self._loop(len(batches) == 1)(tf.constant(count, tf.int32), *batches))
+
+    def _loop(self, from_iterator: bool) -> Callable:
+        """The compiled loop for one kind of batches, with or without XLA; each traced on first use (its
+        own count of traces: see `own_trace_count`). With XLA the whole loop is compiled, or, where it
+        reads an iterator (which XLA cannot), each step."""
+        key = (from_iterator, self.xla)
+        if key not in self._loops:
+            import tensorflow as tf
+
+            step = self.step
+            if self.xla and from_iterator:
+                step = tf.function(own_trace_count(self.step), jit_compile=True, autograph=False)
+
+            def steps(count, *batches):
+                def body(index, total):
+                    batch = next(batches[0]) if from_iterator else [part[index] for part in batches]
+                    losses = self.strategy.run(step, args=tuple(batch))
+                    return index + 1, total + self.strategy.reduce("SUM", losses, axis=None)
+
+                start = (tf.constant(0), tf.constant(0.0))
+                return tf.while_loop(lambda index, _: index < count, body, start)[1]
+
+            self._loops[key] = tf.function(
+                own_trace_count(steps), jit_compile=self.xla and not from_iterator, autograph=False
+            )
+        return self._loops[key]
+
+    def any_worker(self, flag: bool) -> bool:
+        """Whether any worker's flag is True (decisions every worker must take alike: to stop, or not)."""
+        return self._over_workers("SUM", flag) > 0
+
+    def mean_over_workers(self, value: float) -> float:
+        """The mean of the workers' values (the validation loss and AUC)."""
+        return self._over_workers("MEAN", value)
+
+    def _over_workers(self, op: str, value) -> float:
+        if op not in self._agree:
+            import tensorflow as tf
+
+            def reduce(value):
+                return self.strategy.reduce(op, self.strategy.run(tf.identity, args=(value,)), axis=None)
+
+            self._agree[op] = tf.function(own_trace_count(reduce), autograph=False)
+        return float(self._agree[op](np.float32(value)))
+
+
+class PairBatches:
+    """Training batches of pairs in memory, as `Trainer.run` takes them: each epoch a fresh shuffle cut
+    into full batches, gathered with NumPy from the caller's arrays a call at a time (so the data is never
+    copied whole: memory is the data plus two calls' batches).
+
+    Args:
+        pairs: The training pairs.
+        batch_size: Pairs per step (at most `pairs.n_pairs`).
+        seed: Seed of the shuffles.
+    """
+
+    def __init__(self, pairs: PairSet, batch_size: int, seed: int):
+        self.pairs = pairs
+        self.batch_size = batch_size
+        self.rng = np.random.default_rng(seed)
+
+    @property
+    def steps_per_epoch(self) -> int:
+        return self.pairs.n_pairs // self.batch_size
+
+    def epoch_order(self) -> np.ndarray:
+        """A fresh shuffle cut into full batches: (steps per epoch, batch) pair indices. The pairs left
+        over when the batch does not divide them (a different random few each epoch) are not trained in
+        that epoch."""
+        steps, batch = self.steps_per_epoch, self.batch_size
+        return (
+            self.rng.permutation(self.pairs.n_pairs)[: steps * batch].reshape(steps, batch).astype(np.int32)
+        )
+
+    def gather(self, order: np.ndarray, steps: int):
+        """The tensors (lefts, rights, labels) of `order`'s batches ((count, batch) pair indices), padded
+        to `steps` batches, so that every call of a run has one shape and the loop is traced once (and
+        once more with XLA)."""
         import tensorflow as tf
 
         count, batch = order.shape
-        steps = self.steps_per_call
         if count < steps:
             order = np.concatenate([order, np.zeros((steps - count, batch), order.dtype)])
         rows = order.reshape(-1)
@@ -201,27 +281,27 @@ class _Trainer:
             tf.constant(self.pairs.left[rows].reshape(shape)),
             tf.constant(self.pairs.right[rows].reshape(shape)),
             tf.constant(self.pairs.labels[rows].reshape(steps, batch)),
-            tf.constant(count, tf.int32),
         )
 
-    def run_blocks(self, blocks: list[np.ndarray]) -> Iterator[tuple[int, float]]:
-        """One compiled call per block ((steps, batch) pair indices, steps <= `steps_per_call`), yielding
-        (steps, summed loss) after each. The next block's batches are gathered on a second thread while
-        this one trains (about 10% faster at batch 128, where gathering is a tenth of a step's time).
-        Closing the iterator early skips the rest."""
-        if not blocks:
+    def blocks(self, trainer: Trainer, count: int) -> Iterator[tuple[int, float]]:
+        """The first `count` steps of a fresh epoch, one compiled call per `trainer.steps_per_call` steps,
+        yielding (steps, summed loss) after each. The next call's batches are gathered on a second thread
+        while this one trains. Closing the iterator early skips the rest."""
+        order = self.epoch_order()[:count]
+        size = trainer.steps_per_call
+        calls = [order[start : start + size] for start in range(0, len(order), size)]
+        if not calls:
             return
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="siamese-batches") as gather:
-            upcoming = gather.submit(self._batches, blocks[0])
-            for index, block in enumerate(blocks):
-                inputs = upcoming.result()
-                if index + 1 < len(blocks):
-                    upcoming = gather.submit(self._batches, blocks[index + 1])
-                loss = float(self._function()(*inputs))
-                yield len(block), loss
+            upcoming = gather.submit(self.gather, calls[0], size)
+            for index, call in enumerate(calls):
+                batches = upcoming.result()
+                if index + 1 < len(calls):
+                    upcoming = gather.submit(self.gather, calls[index + 1], size)
+                yield len(call), trainer.run(len(call), *batches)
 
 
-def _own_trace_count(function: Callable) -> Callable:
+def own_trace_count(function: Callable) -> Callable:
     """`function`, counted apart by TensorFlow's retracing warning.
 
     TensorFlow counts the traces of every `tf.function` made from the same code together, and warns
@@ -241,13 +321,6 @@ def xla_pays(n_pairs: int, epoch: int, epochs: int) -> bool:
     return work_left >= XLA_MIN_PAIR_STEPS and (epoch > 1 or n_pairs >= XLA_MIN_PAIR_STEPS)
 
 
-def _epoch_order(rng: np.random.Generator, n_pairs: int, batch_size: int) -> np.ndarray:
-    """A fresh shuffle cut into full batches: (n_pairs // batch, batch) indices (one batch if fewer)."""
-    batch_size = min(batch_size, n_pairs)
-    steps = n_pairs // batch_size
-    return rng.permutation(n_pairs)[: steps * batch_size].reshape(steps, batch_size).astype(np.int32)
-
-
 def train(
     train_pairs: PairSet,
     validation_pairs: PairSet | None = None,
@@ -260,7 +333,8 @@ def train(
 
     Feature scaling (mean and variance of the training samples) is computed here and stored inside the
     model, so the saved model takes raw features. Each epoch is a fresh shuffle of the training pairs in
-    full batches (a random few left over when the batch does not divide them). Training stops after
+    full batches (the few left over when the batch does not divide them, a different random few each
+    epoch, sit that epoch out). Training stops after
     `config.epochs`, after `config.early_stopping_patience` epochs without a better validation ROC AUC
     (ties go to the lower validation loss; the validation loss alone when the validation pairs are of one
     class, the training loss without validation pairs), after `config.max_seconds`, or when `on_progress` returns
@@ -296,16 +370,14 @@ def train(
     )
     model = build_compiled_model(train_pairs.n_features, config, mean, variance)
     warnings = margin_warnings(model, train_pairs, config.margin)
-    trainer = _Trainer(model, train_pairs, config.margin)
-    rng = np.random.default_rng(config.seed)
-    steps_per_epoch = train_pairs.n_pairs // min(config.batch_size, train_pairs.n_pairs)
+    trainer = Trainer(model, config.margin)
+    batches = PairBatches(train_pairs, config.batch_size, config.seed)
+    steps_per_epoch = batches.steps_per_epoch
     config = config_for_steps(config, steps, steps_per_epoch)
 
     def blocks(epoch: int, count: int) -> Iterator[tuple[int, float]]:
-        trainer.xla = trainer.xla or xla_pays(train_pairs.n_pairs, epoch, config.epochs)
-        order = _epoch_order(rng, train_pairs.n_pairs, config.batch_size)[:count]
-        size = trainer.steps_per_call
-        return trainer.run_blocks([order[start : start + size] for start in range(0, len(order), size)])
+        trainer.start_epoch(train_pairs.n_pairs, epoch, config.epochs)
+        return batches.blocks(trainer, count)
 
     return run_epochs(
         model,
@@ -361,8 +433,8 @@ def run_epochs(
     steps_per_epoch: int,
     validation_pairs: PairSet | None,
     *,
+    scaling: str,
     on_progress: ProgressCallback | None = None,
-    scaling: str = "per_feature",
     warnings: list[str] | None = None,
     any_worker: Callable[[bool], bool] = _alone,
     mean_over_workers: Callable[[float], float] = _alone,
@@ -586,10 +658,10 @@ def _compiled(model: keras.Model, xla: bool):
         rows = tf.TensorSpec((None, encoder.input_shape[-1]), tf.float32)
         functions[xla] = (
             tf.function(
-                _own_trace_count(distances), input_signature=[rows, rows], jit_compile=xla, autograph=False
+                own_trace_count(distances), input_signature=[rows, rows], jit_compile=xla, autograph=False
             ),
             tf.function(
-                _own_trace_count(embeddings), input_signature=[rows], jit_compile=xla, autograph=False
+                own_trace_count(embeddings), input_signature=[rows], jit_compile=xla, autograph=False
             ),
         )
     return functions[xla]
