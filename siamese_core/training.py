@@ -115,10 +115,13 @@ class TrainResult:
 # whose steps are faster and whose loop has no per-call graph overhead left to spread, twice as many.
 STEPS_PER_CALL = 32
 XLA_STEPS_PER_CALL = 64
-# XLA makes each step faster but costs about a second to compile, so an epoch uses it only when the work
-# left (pairs x epochs to go, this one included) is large enough to repay that; the first epoch of a
-# small data set always runs without it, so the first progress comes fast (measured with
-# bench/bench_train.py and bench/bench_quality.py).
+# XLA compiles a training run's steps (the engine stays our loop; see `xla_pays`) only when all of the
+# model's matrices are small and the work left repays about a second of compilation. Measured with
+# bench/bench_train.py (figures in bench/README.md): XLA's steps were faster with the input and every
+# layer at most 128 wide, and slower than TensorFlow's own kernels as soon as a matrix had a side of 256
+# or more (our default layers at every input width measured, and 128-wide layers on 512 features), where
+# its compilation is a loss on top. Keras' `fit` running our step was no faster than our loop either way.
+XLA_MAX_WIDTH = 128
 XLA_MIN_PAIR_STEPS = 500_000
 XLA_MIN_PAIRS = 65_536  # distances and embeddings: rows per call
 EVAL_BATCH = 16384  # pairs per compiled call when computing distances
@@ -163,10 +166,11 @@ class Trainer:
         return XLA_STEPS_PER_CALL if self.xla else STEPS_PER_CALL
 
     def start_epoch(self, n_pairs: int, epoch: int, epochs: int) -> None:
-        """Switch to XLA from this epoch on when the work left repays it (`xla_pays`); with one replica
-        only, as XLA cannot compile the replicas' gradient sum."""
+        """Switch to XLA from this epoch on when `xla_pays` says so; with one replica only, as XLA cannot
+        compile the replicas' gradient sum."""
         one_replica = self.strategy.num_replicas_in_sync == 1
-        self.xla = self.xla or (one_replica and xla_pays(n_pairs, epoch, epochs))
+        widest = max(max(variable.shape) for variable in self.variables)
+        self.xla = self.xla or (one_replica and xla_pays(n_pairs, epoch, epochs, widest))
 
     def step(self, left, right, labels):
         """One training step on one replica's batch; its loss (the replica's share of the global mean)."""
@@ -315,10 +319,23 @@ def own_trace_count(function: Callable) -> Callable:
     return counted
 
 
-def xla_pays(n_pairs: int, epoch: int, epochs: int) -> bool:
-    """Whether compiling with XLA from `epoch` on repays its compilation (see XLA_MIN_PAIR_STEPS)."""
+def xla_pays(n_pairs: int, epoch: int, epochs: int, widest: int) -> bool:
+    """Whether training compiles with XLA from `epoch` on (see `XLA_MAX_WIDTH`).
+
+    Args:
+        n_pairs: Training pairs per epoch.
+        epoch: The epoch about to start, from 1.
+        epochs: The most epochs of the run.
+        widest: The longest side of the model's matrices (the input width or a layer's size).
+
+    Returns:
+        True when `widest` is at most `XLA_MAX_WIDTH` and the work left (pairs x epochs to go, this one
+        included) is at least `XLA_MIN_PAIR_STEPS`; the first epoch of a smaller data set always runs
+        without XLA, so its first progress comes without waiting for a compilation.
+    """
     work_left = n_pairs * (epochs - epoch + 1)
-    return work_left >= XLA_MIN_PAIR_STEPS and (epoch > 1 or n_pairs >= XLA_MIN_PAIR_STEPS)
+    repays = work_left >= XLA_MIN_PAIR_STEPS and (epoch > 1 or n_pairs >= XLA_MIN_PAIR_STEPS)
+    return widest <= XLA_MAX_WIDTH and repays
 
 
 def train(
