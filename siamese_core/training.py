@@ -9,7 +9,7 @@ import math
 import time
 import weakref
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import keras
@@ -244,7 +244,10 @@ class Trainer:
 class PairBatches:
     """Training batches of pairs in memory, as `Trainer.run` takes them: each epoch a fresh shuffle cut
     into full batches, gathered with NumPy from the caller's arrays a call at a time (so the data is never
-    copied whole: memory is the data plus two calls' batches).
+    copied whole: memory is the data plus three calls' batches). The next call's batches are gathered on
+    a second thread while the current call trains, across epochs too: the next epoch's shuffle is drawn
+    and its first call gathered while this epoch's last call trains (with one call an epoch, wide inputs
+    would otherwise wait for every gathering). `close` ends that thread.
 
     Args:
         pairs: The training pairs.
@@ -256,6 +259,8 @@ class PairBatches:
         self.pairs = pairs
         self.batch_size = batch_size
         self.rng = np.random.default_rng(seed)
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="siamese-batches")
+        self._next_epoch: tuple[np.ndarray, tuple[int, int], Future] | None = None
 
     @property
     def steps_per_epoch(self) -> int:
@@ -289,20 +294,33 @@ class PairBatches:
 
     def blocks(self, trainer: Trainer, count: int) -> Iterator[tuple[int, float]]:
         """The first `count` steps of a fresh epoch, one compiled call per `trainer.steps_per_call` steps,
-        yielding (steps, summed loss) after each. The next call's batches are gathered on a second thread
-        while this one trains. Closing the iterator early skips the rest."""
-        order = self.epoch_order()[:count]
+        yielding (steps, summed loss) after each. Closing the iterator early skips the rest."""
         size = trainer.steps_per_call
+        if self._next_epoch is None:
+            self._next_epoch = self._prepare(self.epoch_order(), size)
+        order, first, upcoming = self._next_epoch
+        self._next_epoch = None
+        order = order[:count]
         calls = [order[start : start + size] for start in range(0, len(order), size)]
-        if not calls:
-            return
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="siamese-batches") as gather:
-            upcoming = gather.submit(self.gather, calls[0], size)
-            for index, call in enumerate(calls):
-                batches = upcoming.result()
-                if index + 1 < len(calls):
-                    upcoming = gather.submit(self.gather, calls[index + 1], size)
-                yield len(call), trainer.run(len(call), *batches)
+        if (size, len(calls[0]) if calls else 0) != first:  # the first call gathered ahead has other steps
+            upcoming = self._thread.submit(self.gather, calls[0], size) if calls else None
+        for index, call in enumerate(calls):
+            batches = upcoming.result()
+            if index + 1 < len(calls):
+                upcoming = self._thread.submit(self.gather, calls[index + 1], size)
+            else:
+                self._next_epoch = self._prepare(self.epoch_order(), size)
+            yield len(call), trainer.run(len(call), *batches)
+
+    def _prepare(self, order: np.ndarray, size: int) -> tuple[np.ndarray, tuple[int, int], Future]:
+        """An epoch's order with its first call (of up to `size` steps) being gathered."""
+        first = order[:size]
+        return order, (size, len(first)), self._thread.submit(self.gather, first, size)
+
+    def close(self) -> None:
+        """End the gathering thread (after the gathering under way, if any)."""
+        self._next_epoch = None
+        self._thread.shutdown(wait=True, cancel_futures=True)
 
 
 def own_trace_count(function: Callable) -> Callable:
@@ -396,17 +414,20 @@ def train(
         trainer.start_epoch(train_pairs.n_pairs, epoch, config.epochs)
         return batches.blocks(trainer, count)
 
-    return run_epochs(
-        model,
-        config,
-        blocks,
-        steps_per_epoch,
-        validation_pairs,
-        on_progress=on_progress,
-        scaling=scaling,
-        warnings=warnings,
-        steps=steps,
-    )
+    try:
+        return run_epochs(
+            model,
+            config,
+            blocks,
+            steps_per_epoch,
+            validation_pairs,
+            on_progress=on_progress,
+            scaling=scaling,
+            warnings=warnings,
+            steps=steps,
+        )
+    finally:
+        batches.close()
 
 
 def config_for_steps(config: TrainConfig, steps: int | None, steps_per_epoch: int) -> TrainConfig:
