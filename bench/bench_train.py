@@ -170,8 +170,8 @@ def main() -> None:
             for name in CONTENDERS[turn:] + CONTENDERS[:turn]:
                 rates[width][name].append(runs[name](*data))
                 print(f"  round {round_index + 1}, {width} features, {name}: {rates[width][name][-1]:,.0f}")
-    matmul = max(matmul, matmul_flops(tf))  # before and after, the faster kept
-    print(f"machine: float32 matmul 1024x1024, best of before and after: {matmul / 1e9:,.1f} GFLOP/s")
+            matmul = max(matmul, matmul_flops(tf))  # between the cells too, the fastest kept
+    print(f"machine: float32 matmul 1024x1024, fastest of the run: {matmul / 1e9:,.1f} GFLOP/s")
     print(f"pairs/s, fastest epoch of {args.rounds} rounds ({', '.join(CONTENDERS)}; ours / best other)")
     worst = float("inf")
     for width in widths:
