@@ -20,7 +20,7 @@ at 1x the reader never holds a full chunk; `fit_stream` keeps up to `MAX_HELD_OU
 validation and as many test pairs in memory by design (at 2M pairs about 86,000 of each, 2 x 10 MiB);
 and training steps from about 500,000 training pairs, distances from 65,536 pairs, are compiled with XLA,
 whose compiler needs memory of its own, at 100N only. One more streamed run at 100N with XLA switched off
-(a diagnostic that patches `siamese_core.distributed._xla_pays` and `siamese_core.training.XLA_MIN_PAIRS`)
+(a diagnostic that patches `siamese_core.training.xla_pays` and `siamese_core.training.XLA_MIN_PAIRS`)
 separates that fixed cost from the data.
 
 How long it runs: bench/README.md.
@@ -70,8 +70,8 @@ json.dump({"auc": outcome.test.auc if outcome.test else None, "splits": outcome.
 
 # Diagnostic only: the same run with XLA off for training steps and for distances (private constants).
 NO_XLA = """
-assert hasattr(siamese_core.distributed, "_xla_pays") and hasattr(siamese_core.training, "XLA_MIN_PAIRS")
-siamese_core.distributed._xla_pays = lambda *args: False
+assert hasattr(siamese_core.training, "xla_pays") and hasattr(siamese_core.training, "XLA_MIN_PAIRS")
+siamese_core.training.xla_pays = lambda *args: False
 siamese_core.training.XLA_MIN_PAIRS = 2**62
 """
 

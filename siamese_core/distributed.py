@@ -23,18 +23,15 @@ import numpy as np
 from siamese_core.cluster import STRATEGIES, WorkerRole, worker_role
 from siamese_core.config import TrainConfig
 from siamese_core.errors import DataError, TrainingError
-from siamese_core.losses import contrastive_loss_per_pair
-from siamese_core.model import DISTANCE_NAME, encoder_of, scaling_statistics
+from siamese_core.model import scaling_statistics
 from siamese_core.pairs import PairSet
 from siamese_core.training import (
-    STEPS_PER_CALL,
     ProgressCallback,
+    Trainer,
     TrainResult,
-    _margin_warnings,
-    _own_trace_count,
-    _xla_pays,
     build_compiled_model,
     config_for_steps,
+    margin_warnings,
     run_epochs,
 )
 
@@ -238,80 +235,6 @@ def _batch_dataset(
     return dataset.prefetch(tf.data.AUTOTUNE)
 
 
-class _StreamTrainer:
-    """Runs training steps of a distribution strategy, up to `STEPS_PER_CALL` per compiled call."""
-
-    def __init__(self, model: keras.Model, strategy, iterator, global_batch: int, margin: float):
-        import tensorflow as tf
-
-        self.strategy = strategy
-        self.iterator = iterator
-        self.global_batch = global_batch
-        self.margin = margin
-        self.encoder = encoder_of(model)
-        self.distance = model.get_layer(DISTANCE_NAME)
-        self.optimizer = model.optimizer
-        self.variables = self.encoder.trainable_variables
-        with strategy.scope():
-            self.optimizer.build(self.variables)
-        self.xla = False  # only with the default strategy: XLA cannot compile the gradient all-reduce
-        self._loops: dict[bool, object] = {}
-        self._agree = {
-            op: tf.function(_own_trace_count(lambda value, op=op: self._reduce(value, op)), autograph=False)
-            for op in ("SUM", "MEAN")
-        }
-
-    def _step(self, left, right, labels):
-        import tensorflow as tf
-
-        with tf.GradientTape() as tape:
-            n = tf.shape(left)[0]
-            embeddings = self.encoder(tf.concat([left, right], axis=0), training=True)
-            distances = self.distance([embeddings[:n], embeddings[n:]])
-            per_pair = contrastive_loss_per_pair(labels, distances, self.margin)
-            loss = tf.nn.compute_average_loss(per_pair, global_batch_size=self.global_batch)
-        gradients = tape.gradient(loss, self.variables)
-        self.optimizer.apply_gradients(zip(gradients, self.variables, strict=True))
-        return loss
-
-    def _loop(self):
-        if self.xla not in self._loops:
-            import tensorflow as tf
-
-            step = self._step
-            if self.xla:
-                step = tf.function(_own_trace_count(self._step), jit_compile=True, autograph=False)
-
-            def steps(iterator, count):
-                def body(index, total):
-                    losses = self.strategy.run(step, args=next(iterator))
-                    return index + 1, total + self.strategy.reduce("SUM", losses, axis=None)
-
-                return tf.while_loop(
-                    lambda index, _: index < count, body, (tf.constant(0), tf.constant(0.0))
-                )[1]
-
-            self._loops[self.xla] = tf.function(_own_trace_count(steps), autograph=False)
-        return self._loops[self.xla]
-
-    def run(self, count: int) -> float:
-        """Run `count` steps; their summed loss (each step's loss is the mean over the global batch)."""
-        return float(self._loop()(self.iterator, np.int32(count)))
-
-    def _reduce(self, value, op: str):
-        import tensorflow as tf
-
-        return self.strategy.reduce(op, self.strategy.run(tf.identity, args=(value,)), axis=None)
-
-    def any_worker(self, flag: bool) -> bool:
-        """Whether any worker's flag is True."""
-        return float(self._agree["SUM"](np.float32(flag))) > 0
-
-    def mean_over_workers(self, value: float) -> float:
-        """The mean of the workers' values."""
-        return float(self._agree["MEAN"](np.float32(value)))
-
-
 def train_stream(
     stream,
     validation_pairs: PairSet | None = None,
@@ -381,19 +304,20 @@ def train_stream(
             stream, split, global_batch, config.seed, n_features, pipeline, context
         )
     )
-    trainer = _StreamTrainer(model, strategy, iter(dataset), global_batch, config.margin)
+    trainer = Trainer(model, config.margin, strategy)
+    feed = [iter(dataset)]  # emptied when training ends, so the pipeline can be collected here
     several = isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
 
     def blocks(epoch: int, count: int) -> Iterator[tuple[int, float]]:
-        trainer.xla = trainer.xla or (replicas == 1 and _xla_pays(n_train, epoch, config.epochs))
-        for start in range(0, count, STEPS_PER_CALL):
-            size = min(STEPS_PER_CALL, count - start)
-            yield size, trainer.run(size)
+        trainer.start_epoch(n_train, epoch, config.epochs)
+        for start in range(0, count, trainer.steps_per_call):
+            size = min(trainer.steps_per_call, count - start)
+            yield size, trainer.run(size, feed[0])
 
     sample = validation_pairs if validation_pairs is not None and validation_pairs.n_pairs else None
     agreement = {"any_worker": trainer.any_worker, "mean_over_workers": trainer.mean_over_workers}
     try:
-        warnings = _margin_warnings(model, sample, config.margin) if sample is not None else []
+        warnings = margin_warnings(model, sample, config.margin) if sample is not None else []
         return run_epochs(
             model,
             config,
@@ -421,10 +345,10 @@ def train_stream(
         # closing the pipeline then sometimes waits about 10 s inside TensorFlow, so it is kept until the
         # process ends rather than closed here, where the model is waiting to be saved.
         pipeline.stop.set()
-        _drain(trainer.iterator)
+        _drain(feed[0])
         if several:
-            _FINISHED.append((dataset, trainer.iterator))
-        trainer.iterator = None
+            _FINISHED.append((dataset, feed[0]))
+        feed.clear()
         del dataset
         gc.collect()
 

@@ -9,7 +9,7 @@ import math
 import time
 import weakref
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import keras
@@ -96,10 +96,10 @@ class TrainResult:
     config: TrainConfig
     epochs_run: int
     best_epoch: int
+    scaling: str
     stopped_early: bool = False
     stopped_by_user: bool = False
     stopped_by_time: bool = False
-    scaling: str = "per_feature"
     warnings: list[str] = field(default_factory=list)
     steps_per_epoch: int = 0
     steps_run: int = 0
@@ -110,133 +110,178 @@ class TrainResult:
         return self.best_epoch * self.steps_per_epoch
 
 
-def pair_inputs(pairs: PairSet) -> dict[str, np.ndarray]:
-    """The model's inputs for a pair set."""
-    return {"left": pairs.left, "right": pairs.right}
-
-
-STEPS_PER_CALL = 32  # compiled steps between two progress reports (16: 7% slower at batch 128)
-# With XLA, 64 (5% to 8% faster at batch 128); without it, 64 made the first epoch on digits pairs 0.08 s
-# slower (measured with bench/bench_train.py and bench/bench_quality.py).
+# Compiled steps between two progress reports: fewer make Python's visit between calls a larger share of
+# small steps; more delay progress, a stop request, and the first report of a small data set. With XLA,
+# whose steps are faster and whose loop has no per-call graph overhead left to spread, twice as many.
+STEPS_PER_CALL = 32
 XLA_STEPS_PER_CALL = 64
-# XLA makes each step about 1.5x faster here but costs over a second to compile, so an epoch uses it only
-# when the work left (pairs x epochs to go, this one included) is large enough to repay that; the first
-# epoch of a small data set always runs without it, so the first progress comes fast (measured with
-# bench/bench_train.py and bench/bench_quality.py).
+# XLA compiles a training run's steps (the engine stays our loop; see `xla_pays`) only when all of the
+# model's matrices are small and the work left repays about a second of compilation. Measured with
+# bench/bench_train.py (figures in bench/README.md): XLA's steps were faster with the input and every
+# layer at most 128 wide, and slower than TensorFlow's own kernels as soon as a matrix had a side of 256
+# or more (our default layers at every input width measured, and 128-wide layers on 512 features), where
+# its compilation is a loss on top. Keras' `fit` running our step was no faster than our loop either way.
+XLA_MAX_WIDTH = 128
 XLA_MIN_PAIR_STEPS = 500_000
 XLA_MIN_PAIRS = 65_536  # distances and embeddings: rows per call
 EVAL_BATCH = 16384  # pairs per compiled call when computing distances
 
 
-class _Trainer:
-    """Runs training steps as compiled loops of up to `steps_per_call` steps.
+class Trainer:
+    """The training engine: one step, run as compiled loops of up to `steps_per_call` steps, for data in
+    memory, streamed, or spread over a `tf.distribute` strategy's replicas and workers alike.
 
-    Each call receives the batches of its steps, gathered from the caller's arrays with NumPy (so the
-    data is never copied whole: memory is the data plus one call's batches). Each step encodes both
-    sides in ONE encoder call (the two halves of a 2B-row matrix), takes the distance with the model's
-    own distance layer, and applies Adam. Python is visited only between calls, where progress is
-    reported and a stop request is honoured.
+    A step encodes both sides of its batch in ONE encoder call (the two halves of a 2B-row matrix), takes
+    the distance with the model's own distance layer, averages the contrastive loss over the global batch
+    (all replicas' pairs) and applies the model's optimizer, which sums the replicas' gradients. Python is
+    visited only between calls, where `run_epochs` reports progress and honours a stop request.
+
+    A call's batches come either as tensors of its steps stacked (`run` with lefts, rights, labels:
+    gathered in memory by `PairBatches`), or from a `tf.distribute` iterator (`run` with the iterator),
+    each step taking the next batch of every replica.
+
+    Args:
+        model: The compiled Siamese model (see `build_compiled_model`), made under `strategy`'s scope.
+        margin: The contrastive margin.
+        strategy: The `tf.distribute` strategy the model belongs to; TensorFlow's default when None.
     """
 
-    def __init__(self, model: keras.Model, pairs: PairSet, margin: float):
-        self.pairs = pairs
+    def __init__(self, model: keras.Model, margin: float, strategy=None):
+        import tensorflow as tf
+
+        self.strategy = strategy or tf.distribute.get_strategy()
         self.encoder = encoder_of(model)
         self.distance = model.get_layer(DISTANCE_NAME)
         self.optimizer = model.optimizer
         self.variables = self.encoder.trainable_variables
-        self.optimizer.build(self.variables)
-        self.fused_adam = _plain_adam(self.optimizer)
+        with self.strategy.scope():
+            self.optimizer.build(self.variables)
         self.margin = margin
         self.xla = False
-        self._compiled: dict[bool, Callable] = {}
+        self._loops: dict[tuple[bool, bool], Callable] = {}
+        self._agree: dict[str, Callable] = {}
 
     @property
     def steps_per_call(self) -> int:
         return XLA_STEPS_PER_CALL if self.xla else STEPS_PER_CALL
 
-    def _function(self) -> Callable:
-        """The compiled loop, with or without XLA as `self.xla` says; each traced on first use.
+    def start_epoch(self, n_pairs: int, epoch: int, epochs: int) -> None:
+        """Switch to XLA from this epoch on when `xla_pays` says so; with one replica only, as XLA cannot
+        compile the replicas' gradient sum."""
+        one_replica = self.strategy.num_replicas_in_sync == 1
+        widest = max(max(variable.shape) for variable in self.variables)
+        self.xla = self.xla or (one_replica and xla_pays(n_pairs, epoch, epochs, widest))
 
-        The method is wrapped in a `functools.partial` of its own: see `_own_trace_count`.
+    def step(self, left, right, labels):
+        """One training step on one replica's batch; its loss (the replica's share of the global mean)."""
+        import tensorflow as tf
+
+        with tf.GradientTape() as tape:
+            n = tf.shape(left)[0]
+            embeddings = self.encoder(tf.concat([left, right], axis=0), training=True)
+            distances = self.distance([embeddings[:n], embeddings[n:]])
+            loss = tf.nn.compute_average_loss(contrastive_loss_per_pair(labels, distances, self.margin))
+        self.optimizer.apply(tape.gradient(loss, self.variables), self.variables)
+        return loss
+
+    def run(self, count: int, *batches) -> float:
+        """Run `count` steps in one compiled call; their summed loss (each the mean over its global batch).
+
+        Args:
+            count: Steps to run.
+            *batches: A `tf.distribute` iterator, or the tensors (lefts, rights, labels) of the call's
+                steps stacked (steps, batch, ...); a call may pass more stacked steps than it runs.
         """
-        if self.xla not in self._compiled:
+        import tensorflow as tf
+
+        return float(self._loop(len(batches) == 1)(tf.constant(count, tf.int32), *batches))
+
+    def _loop(self, from_iterator: bool) -> Callable:
+        """The compiled loop for one kind of batches, with or without XLA; each traced on first use (its
+        own count of traces: see `own_trace_count`). With XLA the whole loop is compiled, or, where it
+        reads an iterator (which XLA cannot), each step."""
+        key = (from_iterator, self.xla)
+        if key not in self._loops:
             import tensorflow as tf
 
-            self._compiled[self.xla] = tf.function(
-                _own_trace_count(self._steps), jit_compile=self.xla, reduce_retracing=True, autograph=False
+            step = self.step
+            if self.xla and from_iterator:
+                step = tf.function(own_trace_count(self.step), jit_compile=True, autograph=False)
+
+            def steps(count, *batches):
+                def body(index, total):
+                    batch = next(batches[0]) if from_iterator else [part[index] for part in batches]
+                    losses = self.strategy.run(step, args=tuple(batch))
+                    return index + 1, total + self.strategy.reduce("SUM", losses, axis=None)
+
+                start = (tf.constant(0), tf.constant(0.0))
+                return tf.while_loop(lambda index, _: index < count, body, start)[1]
+
+            self._loops[key] = tf.function(
+                own_trace_count(steps), jit_compile=self.xla and not from_iterator, autograph=False
             )
-        return self._compiled[self.xla]
+        return self._loops[key]
 
-    def _steps(self, lefts, rights, labels, count):
-        import tensorflow as tf
+    def any_worker(self, flag: bool) -> bool:
+        """Whether any worker's flag is True (decisions every worker must take alike: to stop, or not)."""
+        return self._over_workers("SUM", flag) > 0
 
-        batch = tf.shape(lefts)[1]
+    def mean_over_workers(self, value: float) -> float:
+        """The mean of the workers' values (the validation loss and AUC)."""
+        return self._over_workers("MEAN", value)
 
-        def step(index, total):
-            with tf.GradientTape() as tape:
-                embeddings = self.encoder(tf.concat([lefts[index], rights[index]], axis=0), training=True)
-                distances = self.distance([embeddings[:batch], embeddings[batch:]])
-                loss = tf.reduce_mean(contrastive_loss_per_pair(labels[index], distances, self.margin))
-            gradients = tape.gradient(loss, self.variables)
-            if not self.fused_adam:
-                self.optimizer.apply_gradients(zip(gradients, self.variables, strict=True))
-                return index + 1, total + loss
-            with tf.control_dependencies([self._apply_adam(gradients)]):
-                return index + 1, total + loss
+    def _over_workers(self, op: str, value) -> float:
+        if op not in self._agree:
+            import tensorflow as tf
 
-        _, total = tf.while_loop(lambda index, _: index < count, step, (tf.constant(0), tf.constant(0.0)))
-        return total
+            def reduce(value):
+                return self.strategy.reduce(op, self.strategy.run(tf.identity, args=(value,)), axis=None)
 
-    def _apply_adam(self, gradients):
-        """Keras' Adam update of every variable, as TensorFlow's fused `ResourceApplyAdam` kernel.
+            self._agree[op] = tf.function(own_trace_count(reduce), autograph=False)
+        return float(self._agree[op](np.float32(value)))
 
-        The same arithmetic as `keras.optimizers.Adam.update_step` (its moment and velocity slots, its
-        step counter, epsilon added to the root of the velocity), in one op per variable instead of
-        about twenty: tracing and graph optimisation take 0.15 to 0.2 s less, which matters most on
-        small data sets, where they are most of the first epoch. The result is the optimizer's own
-        state, so saving, resuming and `model.optimizer.iterations` see no difference
-        (tests/test_training.py compares the two).
-        """
-        import tensorflow as tf
 
-        optimizer = self.optimizer
-        step = tf.cast(optimizer.iterations + 1, tf.float32)
-        beta_1 = tf.constant(optimizer.beta_1, tf.float32)
-        beta_2 = tf.constant(optimizer.beta_2, tf.float32)
-        constants = {
-            "beta1_power": tf.pow(beta_1, step),
-            "beta2_power": tf.pow(beta_2, step),
-            "lr": tf.cast(optimizer.learning_rate, tf.float32),
-            "beta1": beta_1,
-            "beta2": beta_2,
-            "epsilon": tf.constant(optimizer.epsilon, tf.float32),
-        }
-        updates = []
-        for variable, gradient in zip(self.variables, gradients, strict=True):
-            index = optimizer._get_variable_index(variable)
-            updates.append(
-                tf.raw_ops.ResourceApplyAdam(
-                    var=variable.value.handle,
-                    m=optimizer._momentums[index].value.handle,
-                    v=optimizer._velocities[index].value.handle,
-                    grad=gradient,
-                    **constants,
-                )
-            )
-        with tf.control_dependencies(updates):
-            return optimizer.iterations.assign_add(1)
+class PairBatches:
+    """Training batches of pairs in memory, as `Trainer.run` takes them: each epoch a fresh shuffle cut
+    into full batches, gathered with NumPy from the caller's arrays a call at a time (so the data is never
+    copied whole: memory is the data plus three calls' batches). The next call's batches are gathered on
+    a second thread while the current call trains, across epochs too: the next epoch's shuffle is drawn
+    and its first call gathered while this epoch's last call trains (with one call an epoch, wide inputs
+    would otherwise wait for every gathering). `close` ends that thread.
 
-    def _batches(self, order: np.ndarray):
-        """The inputs of one call: the batches of `order` ((steps, batch) pair indices, steps <=
-        `steps_per_call`) gathered as tensors, and the step count.
+    Args:
+        pairs: The training pairs.
+        batch_size: Pairs per step (at most `pairs.n_pairs`).
+        seed: Seed of the shuffles.
+    """
 
-        Every call passes blocks of exactly `steps_per_call` batches (the tail padded and skipped), so the
-        loop is compiled once per training run (and once more with XLA).
-        """
+    def __init__(self, pairs: PairSet, batch_size: int, seed: int):
+        self.pairs = pairs
+        self.batch_size = batch_size
+        self.rng = np.random.default_rng(seed)
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="siamese-batches")
+        self._next_epoch: tuple[np.ndarray, tuple[int, int], Future] | None = None
+
+    @property
+    def steps_per_epoch(self) -> int:
+        return self.pairs.n_pairs // self.batch_size
+
+    def epoch_order(self) -> np.ndarray:
+        """A fresh shuffle cut into full batches: (steps per epoch, batch) pair indices. The pairs left
+        over when the batch does not divide them (a different random few each epoch) are not trained in
+        that epoch."""
+        steps, batch = self.steps_per_epoch, self.batch_size
+        return (
+            self.rng.permutation(self.pairs.n_pairs)[: steps * batch].reshape(steps, batch).astype(np.int32)
+        )
+
+    def gather(self, order: np.ndarray, steps: int):
+        """The tensors (lefts, rights, labels) of `order`'s batches ((count, batch) pair indices), padded
+        to `steps` batches, so that every call of a run has one shape and the loop is traced once (and
+        once more with XLA)."""
         import tensorflow as tf
 
         count, batch = order.shape
-        steps = self.steps_per_call
         if count < steps:
             order = np.concatenate([order, np.zeros((steps - count, batch), order.dtype)])
         rows = order.reshape(-1)
@@ -245,28 +290,40 @@ class _Trainer:
             tf.constant(self.pairs.left[rows].reshape(shape)),
             tf.constant(self.pairs.right[rows].reshape(shape)),
             tf.constant(self.pairs.labels[rows].reshape(steps, batch)),
-            tf.constant(count, tf.int32),
         )
 
-    def run_blocks(self, blocks: list[np.ndarray]) -> Iterator[tuple[int, float]]:
-        """One compiled call per block ((steps, batch) pair indices, steps <= `steps_per_call`), yielding
-        (steps, summed loss) after each. The next block's batches are gathered on a second thread while
-        this one trains (about 10% faster at batch 128, where gathering is a tenth of a step's time).
-        Closing the iterator early skips the rest."""
-        if not blocks:
-            return
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="siamese-batches") as gather:
-            upcoming = gather.submit(self._batches, blocks[0])
-            for index, block in enumerate(blocks):
-                inputs = upcoming.result()
-                if index + 1 < len(blocks):
-                    upcoming = gather.submit(self._batches, blocks[index + 1])
-                with _graph_rewrites_off(not self.xla):
-                    loss = float(self._function()(*inputs))
-                yield len(block), loss
+    def blocks(self, trainer: Trainer, count: int) -> Iterator[tuple[int, float]]:
+        """The first `count` steps of a fresh epoch, one compiled call per `trainer.steps_per_call` steps,
+        yielding (steps, summed loss) after each. Closing the iterator early skips the rest."""
+        size = trainer.steps_per_call
+        if self._next_epoch is None:
+            self._next_epoch = self._prepare(self.epoch_order(), size)
+        order, first, upcoming = self._next_epoch
+        self._next_epoch = None
+        order = order[:count]
+        calls = [order[start : start + size] for start in range(0, len(order), size)]
+        if (size, len(calls[0]) if calls else 0) != first:  # the first call gathered ahead has other steps
+            upcoming = self._thread.submit(self.gather, calls[0], size) if calls else None
+        for index, call in enumerate(calls):
+            batches = upcoming.result()
+            if index + 1 < len(calls):
+                upcoming = self._thread.submit(self.gather, calls[index + 1], size)
+            else:
+                self._next_epoch = self._prepare(self.epoch_order(), size)
+            yield len(call), trainer.run(len(call), *batches)
+
+    def _prepare(self, order: np.ndarray, size: int) -> tuple[np.ndarray, tuple[int, int], Future]:
+        """An epoch's order with its first call (of up to `size` steps) being gathered."""
+        first = order[:size]
+        return order, (size, len(first)), self._thread.submit(self.gather, first, size)
+
+    def close(self) -> None:
+        """End the gathering thread (after the gathering under way, if any)."""
+        self._next_epoch = None
+        self._thread.shutdown(wait=True, cancel_futures=True)
 
 
-def _own_trace_count(function: Callable) -> Callable:
+def own_trace_count(function: Callable) -> Callable:
     """`function`, counted apart by TensorFlow's retracing warning.
 
     TensorFlow counts the traces of every `tf.function` made from the same code together, and warns
@@ -280,80 +337,23 @@ def _own_trace_count(function: Callable) -> Callable:
     return counted
 
 
-@contextlib.contextmanager
-def _graph_rewrites_off(off: bool = True):
-    """Compiled functions called inside (on this thread only) skip TensorFlow's graph optimiser, Grappler.
+def xla_pays(n_pairs: int, epoch: int, epochs: int, widest: int) -> bool:
+    """Whether training compiles with XLA from `epoch` on (see `XLA_MAX_WIDTH`).
 
-    Grappler rewrites a function's graph when it is first called: 0.08 to 0.1 s for the training loop,
-    a sixth of the first epoch on the digits pairs, and its steps were no faster for it afterwards
-    (measured at batch 128 and 512, without XLA). The distance function keeps the rewrites: they save
-    it 1 to 2 ms per call, as much as they cost once. The switch is the thread's function-call options;
-    TensorFlow exposes them only internally, so where they are missing the functions run as usual. A
-    function is always called under the same options, so it is optimised (or not) once.
+    Args:
+        n_pairs: Training pairs per epoch.
+        epoch: The epoch about to start, from 1.
+        epochs: The most epochs of the run.
+        widest: The longest side of the model's matrices (the input width or a layer's size).
+
+    Returns:
+        True when `widest` is at most `XLA_MAX_WIDTH` and the work left (pairs x epochs to go, this one
+        included) is at least `XLA_MIN_PAIR_STEPS`; the first epoch of a smaller data set always runs
+        without XLA, so its first progress comes without waiting for a compilation.
     """
-    options = _options_without_rewrites() if off else None
-    if options is None:
-        yield
-        return
-    from tensorflow.python.eager import context
-
-    eager = context.context()
-    saved = eager.function_call_options
-    eager.function_call_options = options(saved.config_proto_serialized, saved.executor_type)
-    try:
-        yield
-    finally:
-        eager.function_call_options = saved
-
-
-@functools.cache
-def _options_without_rewrites():
-    """A maker of function-call options with Grappler off, or None where this TensorFlow cannot make
-    them (its internals changed): training then runs with the usual options rather than failing."""
-    try:
-        from tensorflow.core.protobuf import config_pb2
-        from tensorflow.python.eager import context
-
-        @functools.lru_cache(maxsize=8)
-        def options(serialized: bytes, executor_type: str):
-            config = config_pb2.ConfigProto.FromString(serialized)
-            config.graph_options.rewrite_options.disable_meta_optimizer = True
-            return context.FunctionCallOptions(executor_type=executor_type, config_proto=config)
-
-        current = context.context().function_call_options
-        options(current.config_proto_serialized, current.executor_type)  # made once here, or not at all
-    except Exception:  # any change of TensorFlow's internals: keep its defaults
-        return None
-    return options
-
-
-def _plain_adam(optimizer) -> bool:
-    """Whether `optimizer` is Keras' Adam with nothing added (no AMSGrad, weight decay, clipping,
-    moving average or loss scaling), the case `_Trainer._apply_adam` reproduces exactly."""
-    return (
-        type(optimizer) is keras.optimizers.Adam
-        and not optimizer.amsgrad
-        and not optimizer.weight_decay
-        and not optimizer.use_ema
-        and optimizer.clipnorm is None
-        and optimizer.clipvalue is None
-        and optimizer.global_clipnorm is None
-        and optimizer.loss_scale_factor is None
-        and optimizer.gradient_accumulation_steps is None
-    )
-
-
-def _xla_pays(n_pairs: int, epoch: int, epochs: int) -> bool:
-    """Whether compiling with XLA from `epoch` on repays its compilation (see XLA_MIN_PAIR_STEPS)."""
     work_left = n_pairs * (epochs - epoch + 1)
-    return work_left >= XLA_MIN_PAIR_STEPS and (epoch > 1 or n_pairs >= XLA_MIN_PAIR_STEPS)
-
-
-def _epoch_order(rng: np.random.Generator, n_pairs: int, batch_size: int) -> np.ndarray:
-    """A fresh shuffle cut into full batches: (n_pairs // batch, batch) indices (one batch if fewer)."""
-    batch_size = min(batch_size, n_pairs)
-    steps = n_pairs // batch_size
-    return rng.permutation(n_pairs)[: steps * batch_size].reshape(steps, batch_size).astype(np.int32)
+    repays = work_left >= XLA_MIN_PAIR_STEPS and (epoch > 1 or n_pairs >= XLA_MIN_PAIR_STEPS)
+    return widest <= XLA_MAX_WIDTH and repays
 
 
 def train(
@@ -368,7 +368,8 @@ def train(
 
     Feature scaling (mean and variance of the training samples) is computed here and stored inside the
     model, so the saved model takes raw features. Each epoch is a fresh shuffle of the training pairs in
-    full batches (a random few left over when the batch does not divide them). Training stops after
+    full batches (the few left over when the batch does not divide them, a different random few each
+    epoch, sit that epoch out). Training stops after
     `config.epochs`, after `config.early_stopping_patience` epochs without a better validation ROC AUC
     (ties go to the lower validation loss; the validation loss alone when the validation pairs are of one
     class, the training loss without validation pairs), after `config.max_seconds`, or when `on_progress` returns
@@ -403,29 +404,30 @@ def train(
         [train_pairs.left, train_pairs.right], config.scaling, train_pairs.feature_names
     )
     model = build_compiled_model(train_pairs.n_features, config, mean, variance)
-    warnings = _margin_warnings(model, train_pairs, config.margin)
-    trainer = _Trainer(model, train_pairs, config.margin)
-    rng = np.random.default_rng(config.seed)
-    steps_per_epoch = train_pairs.n_pairs // min(config.batch_size, train_pairs.n_pairs)
+    warnings = margin_warnings(model, train_pairs, config.margin)
+    trainer = Trainer(model, config.margin)
+    batches = PairBatches(train_pairs, config.batch_size, config.seed)
+    steps_per_epoch = batches.steps_per_epoch
     config = config_for_steps(config, steps, steps_per_epoch)
 
     def blocks(epoch: int, count: int) -> Iterator[tuple[int, float]]:
-        trainer.xla = trainer.xla or _xla_pays(train_pairs.n_pairs, epoch, config.epochs)
-        order = _epoch_order(rng, train_pairs.n_pairs, config.batch_size)[:count]
-        size = trainer.steps_per_call
-        return trainer.run_blocks([order[start : start + size] for start in range(0, len(order), size)])
+        trainer.start_epoch(train_pairs.n_pairs, epoch, config.epochs)
+        return batches.blocks(trainer, count)
 
-    return run_epochs(
-        model,
-        config,
-        blocks,
-        steps_per_epoch,
-        validation_pairs,
-        on_progress=on_progress,
-        scaling=scaling,
-        warnings=warnings,
-        steps=steps,
-    )
+    try:
+        return run_epochs(
+            model,
+            config,
+            blocks,
+            steps_per_epoch,
+            validation_pairs,
+            on_progress=on_progress,
+            scaling=scaling,
+            warnings=warnings,
+            steps=steps,
+        )
+    finally:
+        batches.close()
 
 
 def config_for_steps(config: TrainConfig, steps: int | None, steps_per_epoch: int) -> TrainConfig:
@@ -469,8 +471,8 @@ def run_epochs(
     steps_per_epoch: int,
     validation_pairs: PairSet | None,
     *,
+    scaling: str,
     on_progress: ProgressCallback | None = None,
-    scaling: str = "per_feature",
     warnings: list[str] | None = None,
     any_worker: Callable[[bool], bool] = _alone,
     mean_over_workers: Callable[[float], float] = _alone,
@@ -597,7 +599,7 @@ def run_epochs(
 MARGIN_RANGE = 100  # a margin this many times off the starting distances gets a warning
 
 
-def _margin_warnings(model: keras.Model, pairs: PairSet, margin: float) -> list[str]:
+def margin_warnings(model: keras.Model, pairs: PairSet, margin: float) -> list[str]:
     """A warning when the margin is far from the distances the freshly built model makes.
 
     The contrastive loss only pushes dissimilar pairs closer than the margin: with a margin 100x below
@@ -694,10 +696,10 @@ def _compiled(model: keras.Model, xla: bool):
         rows = tf.TensorSpec((None, encoder.input_shape[-1]), tf.float32)
         functions[xla] = (
             tf.function(
-                _own_trace_count(distances), input_signature=[rows, rows], jit_compile=xla, autograph=False
+                own_trace_count(distances), input_signature=[rows, rows], jit_compile=xla, autograph=False
             ),
             tf.function(
-                _own_trace_count(embeddings), input_signature=[rows], jit_compile=xla, autograph=False
+                own_trace_count(embeddings), input_signature=[rows], jit_compile=xla, autograph=False
             ),
         )
     return functions[xla]

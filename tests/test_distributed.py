@@ -163,7 +163,12 @@ def test_an_empty_shard_is_a_clear_error():
 
 
 def test_workers_are_counted_from_the_strategy_cluster():
-    from siamese_core.distributed import _worker_count
+    """Each worker of the strategy's cluster (its chief included) needs parts of the data of its own: a
+    cluster of a chief and two workers is 3 workers; a strategy without a cluster is 1."""
+    from types import SimpleNamespace
+
+    from siamese_core.config import TrainConfig
+    from siamese_core.distributed import MemoryPairStream, train_stream
 
     class Resolver:
         def cluster_spec(self):
@@ -173,11 +178,20 @@ def test_workers_are_counted_from_the_strategy_cluster():
 
             return Spec()
 
-    class Strategy:
+    class Cluster:
         cluster_resolver = Resolver()
 
-    assert _worker_count(Strategy()) == 3
-    assert _worker_count(object()) == 1
+    def read_in(parts):
+        class Parts(MemoryPairStream):
+            def scan(self):
+                return SimpleNamespace(**vars(super().scan()), n_units=parts)
+
+        return Parts(_pairs(64))
+
+    with pytest.raises(DataError, match=r"the data is read in 2 parts but there are 3 workers, and each"):
+        train_stream(read_in(2), None, TrainConfig(**SMALL), strategy=Cluster())
+    with pytest.raises(DataError, match=r"the data is read in 0 parts but there are 1 workers, and each"):
+        train_stream(read_in(0), None, TrainConfig(**SMALL), strategy=object())
 
 
 # --------------------------------------------------------------------------------------------------

@@ -143,19 +143,35 @@ def test_identical_pairs_and_constant_features_stay_finite():
 
 
 @pytest.mark.parametrize(
-    ("n_pairs", "epoch", "epochs", "expected"),
+    ("n_pairs", "epoch", "epochs", "widest", "expected"),
     [
-        (9_790, 1, 40, False),  # digits: 391,600 pair-steps in all, under 500,000: never
-        (100_000, 1, 6, False),  # 600,000 in all, but the first epoch of a small set runs plain
-        (100_000, 2, 6, True),  # 5 epochs x 100,000 left = 500,000: compile from here
-        (100_000, 3, 6, False),  # (a run only gets here with XLA already on)
-        (500_000, 1, 1, True),  # one epoch of a large set repays compiling at once
+        (9_790, 1, 40, 128, False),  # digits: 391,600 pair-steps in all, under 500,000: never
+        (100_000, 1, 6, 128, False),  # 600,000 in all, but the first epoch of a small set runs plain
+        (100_000, 2, 6, 128, True),  # 5 epochs x 100,000 left = 500,000: compile from here
+        (100_000, 3, 6, 128, False),  # (a run only gets here with XLA already on)
+        (500_000, 1, 1, 128, True),  # one epoch of a large set repays compiling at once
+        (500_000, 1, 1, 129, False),  # a matrix side over 128: never (our default layers of 256)
+        (100_000, 2, 6, 2048, False),  # nor on wide inputs
     ],
 )
-def test_xla_is_used_when_the_work_left_repays_it(n_pairs, epoch, epochs, expected):
-    from siamese_core.training import _xla_pays
+def test_xla_is_used_when_the_work_left_repays_it_and_the_matrices_are_small(
+    n_pairs, epoch, epochs, widest, expected
+):
+    from siamese_core.training import xla_pays
 
-    assert _xla_pays(n_pairs, epoch, epochs) is expected
+    assert xla_pays(n_pairs, epoch, epochs, widest) is expected
+
+
+def test_default_layers_train_without_xla(monkeypatch):
+    """Our default layers (256 wide) keep TensorFlow's own kernels however much work is left: the calls
+    stay 32 steps long (64 with XLA)."""
+    import siamese_core.training as training
+
+    monkeypatch.setattr(training, "XLA_MIN_PAIR_STEPS", 1)  # the work would repay XLA at once
+    events: list[TrainProgress] = []
+    config = TrainConfig(**{**SMALL, "hidden": (256,), "epochs": 1, "batch_size": 2})
+    train(_pairs(), None, config, on_progress=events.append)
+    assert [e.batch for e in events if e.stage == "batch"] == [32, 64, 80]
 
 
 def test_switching_to_xla_between_epochs_keeps_training(monkeypatch):
@@ -164,22 +180,13 @@ def test_switching_to_xla_between_epochs_keeps_training(monkeypatch):
     pairs = _pairs()
     plain = train(pairs, None, TrainConfig(**{**SMALL, "epochs": 4}))
     monkeypatch.setattr(training, "XLA_MIN_PAIR_STEPS", 3 * pairs.n_pairs)  # XLA from epoch 2 of 4
-    used = []
-    original = training._Trainer._function
-
-    def spy(self):
-        used.append(self.xla)
-        return original(self)
-
-    monkeypatch.setattr(training._Trainer, "_function", spy)
     switched = train(pairs, None, TrainConfig(**{**SMALL, "epochs": 4}))
-    assert used == [False, True, True, True]  # one call of 5 steps per epoch
     events: list[TrainProgress] = []
     train(pairs, None, TrainConfig(**{**SMALL, "epochs": 4, "batch_size": 1}), on_progress=events.append)
-    # 160 steps an epoch: calls of 32 steps without XLA, then of 64 with it
-    assert [(e.epoch, e.batch) for e in events if e.stage == "batch" and e.epoch <= 2] == [
+    # 160 steps an epoch: calls of 32 steps without XLA (epoch 1), then of 64 with it (epochs 2 to 4)
+    assert [(e.epoch, e.batch) for e in events if e.stage == "batch"] == [
         *((1, steps) for steps in (32, 64, 96, 128, 160)),
-        *((2, steps) for steps in (64, 128, 160)),
+        *((epoch, steps) for epoch in (2, 3, 4) for steps in (64, 128, 160)),
     ]
     # The same steps, compiled two ways: the first epoch is identical, later ones agree closely.
     assert switched.history["loss"][0] == plain.history["loss"][0]
@@ -187,87 +194,55 @@ def test_switching_to_xla_between_epochs_keeps_training(monkeypatch):
     assert switched.history["loss"][-1] < switched.history["loss"][0]
 
 
-def _keras_adam_reference(model, pairs, order, margin):
-    """The same steps as `_Trainer`, with Keras' own `Adam.apply_gradients` (eager)."""
+@pytest.mark.parametrize("xla", [False, True])
+def test_training_steps_are_keras_adam_steps(monkeypatch, xla):
+    """Five full-batch steps of `train` (with and without XLA) move the weights and Adam's slots as
+    Keras' own `Adam.apply_gradients` does, run eagerly on the same model from the same start: a step is
+    the contrastive loss of both sides encoded by the shared encoder, and the optimizer's update."""
+    import keras
     import tensorflow as tf
 
+    import siamese_core.training as training
     from siamese_core.losses import contrastive_loss_per_pair
-    from siamese_core.model import DISTANCE_NAME, encoder_of
+    from siamese_core.model import DISTANCE_NAME, encoder_of, scaling_statistics
 
-    encoder, distance = encoder_of(model), model.get_layer(DISTANCE_NAME)
-    for rows in order:
+    pairs = _pairs()
+    config = TrainConfig(**{**SMALL, "batch_size": pairs.n_pairs, "learning_rate": 0.01}, seed=3)
+    if xla:
+        monkeypatch.setattr(training, "XLA_MIN_PAIR_STEPS", 1)  # every epoch compiled with XLA
+    ours = train(pairs, None, config, steps=5).model
+    keras.utils.set_random_seed(3)  # as `train` does, then the same scaling and model
+    mean, variance, _ = scaling_statistics([pairs.left, pairs.right], config.scaling, pairs.feature_names)
+    reference = training.build_compiled_model(pairs.n_features, config, mean, variance)
+    before = reference.get_weights()
+    encoder, distance = encoder_of(reference), reference.get_layer(DISTANCE_NAME)
+    for _ in range(5):  # each step sees every pair (their order within the batch does not matter)
         with tf.GradientTape() as tape:
-            embeddings = encoder(np.concatenate([pairs.left[rows], pairs.right[rows]]), training=True)
-            distances = distance([embeddings[: len(rows)], embeddings[len(rows) :]])
-            loss = tf.reduce_mean(contrastive_loss_per_pair(pairs.labels[rows], distances, margin))
+            embeddings = encoder(np.concatenate([pairs.left, pairs.right]), training=True)
+            distances = distance([embeddings[: pairs.n_pairs], embeddings[pairs.n_pairs :]])
+            loss = tf.reduce_mean(contrastive_loss_per_pair(pairs.labels, distances, config.margin))
         gradients = tape.gradient(loss, encoder.trainable_variables)
-        model.optimizer.apply_gradients(zip(gradients, encoder.trainable_variables, strict=True))
+        reference.optimizer.apply_gradients(zip(gradients, encoder.trainable_variables, strict=True))
 
-
-@pytest.mark.parametrize("xla", [False, True])
-def test_fused_adam_steps_match_keras_adam(xla):
-    import keras
-
-    from siamese_core.model import scaling_statistics
-    from siamese_core.training import _epoch_order, _Trainer, build_compiled_model
-
-    pairs, config = _pairs(), TrainConfig(**SMALL, learning_rate=0.01)
-    mean, variance, _ = scaling_statistics([pairs.left, pairs.right], "per_feature")
-    order = _epoch_order(np.random.default_rng(1), pairs.n_pairs, config.batch_size)  # 5 steps of 32
-    models = []
-    for _ in range(2):
-        keras.utils.set_random_seed(3)
-        models.append(build_compiled_model(pairs.n_features, config, mean, variance))
-    fused, reference = models
-    before = fused.get_weights()
-    trainer = _Trainer(fused, pairs, config.margin)
-    trainer.xla = xla
-    assert trainer.fused_adam
-    list(trainer.run_blocks([order]))
-    _keras_adam_reference(reference, pairs, order, config.margin)
-
-    assert int(fused.optimizer.iterations.numpy()) == int(reference.optimizer.iterations.numpy()) == 5
+    assert int(ours.optimizer.iterations.numpy()) == int(reference.optimizer.iterations.numpy()) == 5
     # The embedding layer's bias cancels in the distance (a - b), so its gradient is rounding noise that
     # Adam amplifies differently in any two orders of summation: it is left out. Everything else agrees.
-    names = [variable.path for variable in fused.weights]
+    names = [variable.path for variable in ours.weights]
     assert names[-1] == "encoder/embedding/bias"
     compared = zip(
-        names[:-1], before[:-1], fused.get_weights()[:-1], reference.get_weights()[:-1], strict=True
+        names[:-1], before[:-1], ours.get_weights()[:-1], reference.get_weights()[:-1], strict=True
     )
-    for name, start, ours, theirs in compared:
-        assert np.abs(ours - start).max() > 1e-3, name  # trained
-        np.testing.assert_allclose(ours, theirs, rtol=1e-3, atol=1e-5, err_msg=name)  # steps move ~1e-2
-    slots = zip(fused.optimizer.variables, reference.optimizer.variables, strict=True)
-    for ours, theirs in slots:
-        if "embedding_bias" in ours.path:
+    for name, start, trained, theirs in compared:
+        assert np.abs(trained - start).max() > 1e-3, name  # trained
+        np.testing.assert_allclose(trained, theirs, rtol=1e-3, atol=1e-5, err_msg=name)  # steps move ~1e-2
+    slots = zip(ours.optimizer.variables, reference.optimizer.variables, strict=True)
+    for slot, theirs in slots:
+        if "embedding_bias" in slot.path:
             continue
         theirs = np.asarray(theirs)  # moments near zero: compared at the scale of their variable
         np.testing.assert_allclose(
-            np.asarray(ours), theirs, rtol=1e-3, atol=1e-3 * np.abs(theirs).max(), err_msg=ours.path
+            np.asarray(slot), theirs, rtol=1e-3, atol=1e-3 * np.abs(theirs).max(), err_msg=slot.path
         )
-
-
-def test_other_optimizers_keep_their_own_update():
-    import keras
-
-    from siamese_core.model import scaling_statistics
-    from siamese_core.training import _epoch_order, _Trainer, build_compiled_model
-
-    pairs, config = _pairs(), TrainConfig(**SMALL)
-    mean, variance, _ = scaling_statistics([pairs.left, pairs.right], "per_feature")
-    order = _epoch_order(np.random.default_rng(1), pairs.n_pairs, config.batch_size)
-    models = []
-    for _ in range(2):
-        keras.utils.set_random_seed(3)
-        model = build_compiled_model(pairs.n_features, config, mean, variance)
-        model.compile(optimizer=keras.optimizers.Adam(0.01, amsgrad=True), loss=model.loss)
-        models.append(model)
-    trainer = _Trainer(models[0], pairs, config.margin)
-    assert not trainer.fused_adam  # AMSGrad is not what ResourceApplyAdam computes
-    list(trainer.run_blocks([order]))
-    _keras_adam_reference(models[1], pairs, order, config.margin)
-    for ours, theirs in zip(models[0].get_weights()[:-1], models[1].get_weights()[:-1], strict=True):
-        np.testing.assert_allclose(ours, theirs, rtol=1e-4, atol=1e-6)  # embedding bias left out, as above
 
 
 def test_an_error_in_the_progress_callback_leaves_no_gathering_thread():
@@ -282,98 +257,37 @@ def test_an_error_in_the_progress_callback_leaves_no_gathering_thread():
     assert [t.name for t in threading.enumerate() if t.name.startswith("siamese-batches")] == []
 
 
-def _rewrites_disabled() -> bool:
-    from tensorflow.core.protobuf import config_pb2
-    from tensorflow.python.eager import context
-
-    serialized = context.context().function_call_options.config_proto_serialized
-    return config_pb2.ConfigProto.FromString(serialized).graph_options.rewrite_options.disable_meta_optimizer
-
-
-def test_graph_rewrites_are_off_only_inside_and_only_on_this_thread():
-    import threading
-
-    from siamese_core.training import _graph_rewrites_off
-
-    assert not _rewrites_disabled()
-    seen = []
-    with _graph_rewrites_off():
-        assert _rewrites_disabled()
-        other = threading.Thread(target=lambda: seen.append(_rewrites_disabled()))
-        other.start()
-        other.join()
-        with _graph_rewrites_off(False):  # XLA functions keep the options they had
-            assert _rewrites_disabled()
-    assert seen == [False]  # another thread never saw the change
-    assert not _rewrites_disabled()
-    with pytest.raises(RuntimeError, match="inside"), _graph_rewrites_off():
-        raise RuntimeError("inside")
-    assert not _rewrites_disabled()  # restored after an error too
-
-
-def test_tensorflow_runs_the_training_loop_without_graph_rewrites(monkeypatch):
-    """The options in effect when TensorFlow runs each compiled function: the training loop's have
-    Grappler off, the distance function's (validation, the margin check) keep it."""
-    from tensorflow.core.protobuf import config_pb2
-    from tensorflow.python.eager import context
-
-    seen: dict[bytes, set[bool]] = {}
-    original = context.Context.call_function
-
-    def spy(self, name, tensor_inputs, num_outputs):
-        config = config_pb2.ConfigProto.FromString(self.function_call_options.config_proto_serialized)
-        seen.setdefault(name, set()).add(config.graph_options.rewrite_options.disable_meta_optimizer)
-        return original(self, name, tensor_inputs, num_outputs)
-
-    monkeypatch.setattr(context.Context, "call_function", spy)
-    pairs = _pairs()
-    train(pairs, pairs.subset(np.arange(40)), TrainConfig(**SMALL))
-    loops = {value for name, values in seen.items() if b"_steps" in name for value in values}
-    distances = {value for name, values in seen.items() if b"distances" in name for value in values}
-    assert loops == {True}
-    assert distances == {False}
-
-
-def test_training_without_graph_rewrites_learns_the_same(monkeypatch):
-    import contextlib
-
-    import siamese_core.training as training
-
-    pairs = _pairs()
-    calls = []
-    original = training._graph_rewrites_off
-
-    def spy(off=True):
-        calls.append(off)
-        return original(off)
-
-    monkeypatch.setattr(training, "_graph_rewrites_off", spy)
-    without = train(pairs, pairs.subset(np.arange(40)), TrainConfig(**SMALL, seed=5))
-    assert calls and all(calls)  # every training call ran without rewrites (nothing here uses XLA)
-    assert not _rewrites_disabled()
-    monkeypatch.setattr(training, "_graph_rewrites_off", lambda off=True: contextlib.nullcontext())
-    rewritten = train(pairs, pairs.subset(np.arange(40)), TrainConfig(**SMALL, seed=5))
-    # Grappler may fuse or reorder float operations, so the two agree to rounding, not bit for bit.
-    np.testing.assert_allclose(without.history["loss"], rewritten.history["loss"], rtol=1e-4)
-    np.testing.assert_allclose(without.history["val_loss"], rewritten.history["val_loss"], rtol=1e-4)
-
-
-def test_training_many_times_in_one_process_does_not_warn_about_retracing(caplog, monkeypatch):
+def test_training_many_times_in_one_process_does_not_warn_about_retracing():
     """TensorFlow warns when one Python function is traced again and again; each run traces its own
-    loop once, so a dashboard or a sweep that trains many times must not see that warning."""
-    import logging
+    loop once, so a dashboard or a sweep that trains many times must not see that warning. TensorFlow
+    warns at most twice per function in a process, so this runs in a fresh one, where the trainings of
+    earlier tests cannot have used the warnings up already."""
+    import subprocess
+    import sys
+    from pathlib import Path
 
-    from tensorflow.python.eager.polymorphic_function import polymorphic_function
+    script = """
+import logging
+import numpy as np
+from siamese_core.training import TrainConfig, train
+from tests.test_training import SMALL, _pairs
 
-    # TensorFlow warns at most twice per function in a process: start from a fresh count, so that the
-    # trainings of earlier tests cannot have used the warnings up already.
-    fresh = polymorphic_function._FrequentTracingDetectorManager()
-    monkeypatch.setattr(polymorphic_function, "_frequent_tracing_detector_manager", fresh)
-    pairs = _pairs(n=64)
-    with caplog.at_level(logging.WARNING):
-        for seed in range(7):
-            train(pairs, pairs.subset(np.arange(16)), TrainConfig(**{**SMALL, "epochs": 1, "seed": seed}))
-    assert not [record for record in caplog.records if "retracing" in record.getMessage()]
+messages = []
+handler = logging.Handler()
+handler.emit = lambda record: messages.append(record.getMessage())
+logging.getLogger("tensorflow").addHandler(handler)
+pairs = _pairs(n=64)
+for seed in range(7):
+    train(pairs, pairs.subset(np.arange(16)), TrainConfig(**{**SMALL, "epochs": 1, "seed": seed}))
+print("retracing warnings:", sum("retracing" in message for message in messages))
+"""
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=root, timeout=300, check=False
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == "retracing warnings: 0"
+    assert "retracing" not in done.stderr
 
 
 def test_steps_run_exactly_that_many_steps_and_keep_the_last_weights():
