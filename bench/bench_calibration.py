@@ -78,9 +78,9 @@ def measure(data, pairs_per_sample: int, seed: int, config: dict, fit_options: d
     from siamese_core.calibration import brier_score, expected_calibration_error
     from siamese_core.config import TrainConfig
     from siamese_core.evaluation import roc_auc
+    from siamese_core.inference import predict_distances
     from siamese_core.pairing import make_pairs
     from siamese_core.pipeline import fit
-    from siamese_core.training import predict_distances
 
     train_samples, test_samples = split_samples_in_halves(data, seed)
     train = make_pairs(train_samples, pairs_per_sample=pairs_per_sample, seed=seed)

@@ -200,8 +200,8 @@ def run_ours(train, test, seed: int, config_overrides: dict, fit_overrides: dict
     """
     from siamese_core.config import TrainConfig
     from siamese_core.evaluation import best_accuracy_threshold, evaluate_distances, metrics_at_threshold
+    from siamese_core.inference import predict_distances
     from siamese_core.pipeline import fit
-    from siamese_core.training import predict_distances
 
     config = TrainConfig(seed=seed, **config_overrides)
     start = time.perf_counter()

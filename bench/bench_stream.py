@@ -20,7 +20,7 @@ at 1x the reader never holds a full chunk; `fit_stream` keeps up to `MAX_HELD_OU
 validation and as many test pairs in memory by design (at 2M pairs about 86,000 of each, 2 x 10 MiB);
 and training steps from about 500,000 training pairs, distances from 65,536 pairs, are compiled with XLA,
 whose compiler needs memory of its own, at 100N only. One more streamed run at 100N with XLA switched off
-(a diagnostic that patches `siamese_core.training.xla_pays` and `siamese_core.training.XLA_MIN_PAIRS`)
+(a diagnostic that patches `siamese_core.training.xla_pays` and `siamese_core.inference.XLA_MIN_PAIRS`)
 separates that fixed cost from the data.
 
 How long it runs: bench/README.md.
@@ -51,6 +51,7 @@ from siamese_core.cli import import_tensorflow_quietly
 import_tensorflow_quietly()
 import json
 import siamese_core.distributed
+import siamese_core.inference
 import siamese_core.training
 from siamese_core.bundle import load_model
 from siamese_core.config import TrainConfig
@@ -68,11 +69,11 @@ outcome = fit_stream(PairStream(path, validation_fraction=0.1, test_fraction=0.1
 json.dump({"auc": outcome.test.auc if outcome.test else None, "splits": outcome.scan.split_counts}, open(facts, "w"))
 """
 
-# Diagnostic only: the same run with XLA off for training steps and for distances (private constants).
+# Diagnostic only: the same run with XLA off for training steps and for distances (module constants).
 NO_XLA = """
 assert hasattr(siamese_core.training, "xla_pays") and hasattr(siamese_core.training, "XLA_MIN_PAIRS")
 siamese_core.training.xla_pays = lambda *args: False
-siamese_core.training.XLA_MIN_PAIRS = 2**62
+siamese_core.inference.XLA_MIN_PAIRS = 2**62
 """
 
 STREAMED_SCORE = """

@@ -27,10 +27,10 @@ import pandas as pd
 
 from siamese_core.calibration import Calibration
 from siamese_core.errors import ConfigError, DataError, ModelFileError, listed, shown
+from siamese_core.inference import embed, predict_distances
 from siamese_core.losses import ContrastiveLoss  # noqa: F401  (registered: a model file names it)
 from siamese_core.model import DISTANCE_NAME, ENCODER_NAME, EuclideanDistance
 from siamese_core.outputs import atomic_write
-from siamese_core.training import embed, predict_distances
 
 BUNDLE_ENTRY = "siamese_core.json"
 BUNDLE_FORMAT = "siamese_core.bundle/1"

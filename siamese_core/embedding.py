@@ -33,9 +33,9 @@ from siamese_core.sources import PARQUET_SUFFIXES, open_table
 if TYPE_CHECKING:  # the model is passed in: this module loads no TensorFlow (the CLI checks names first)
     from siamese_core.bundle import SiameseBundle
 
-# Rows read and embedded at a time: one embedding batch (`training.EVAL_BATCH`), so that every block but the
+# Rows read and embedded at a time: one embedding batch (`inference.EVAL_BATCH`), so that every block but the
 # last runs in one full batch, and under the size from which embedding compiles with XLA
-# (`training.XLA_MIN_PAIRS`), whose compiler holds much more memory at its peak; at this size embedding is
+# (`inference.XLA_MIN_PAIRS`), whose compiler holds much more memory at its peak; at this size embedding is
 # no slower than in larger blocks.
 EMBED_CHUNK_ROWS = 16_384
 ROW_COLUMN = "row"

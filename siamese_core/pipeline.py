@@ -12,6 +12,7 @@ from siamese_core.bundle import SiameseBundle, current_versions
 from siamese_core.calibration import Calibration, fit_calibration
 from siamese_core.errors import ConfigError, DataError
 from siamese_core.evaluation import EvalResult, best_accuracy_threshold, evaluate_distances
+from siamese_core.inference import predict_distances
 from siamese_core.pairing import make_pairs
 from siamese_core.pairs import SIMILAR, PairSet, SampleSet, align_features
 from siamese_core.splits import (
@@ -24,7 +25,7 @@ from siamese_core.splits import (
     sample_folds,
     sample_fractions,
 )
-from siamese_core.training import ProgressCallback, TrainConfig, TrainResult, predict_distances, train
+from siamese_core.training import ProgressCallback, TrainConfig, TrainResult, train
 
 
 @dataclass

@@ -180,7 +180,7 @@ class TrainingLog:
     def _distance_histograms(model, pairs: PairSet) -> None:
         import tensorflow as tf
 
-        from siamese_core.training import predict_distances
+        from siamese_core.inference import predict_distances
 
         distances = predict_distances(model, pairs.left, pairs.right)
         similar = pairs.labels == SIMILAR
@@ -242,7 +242,7 @@ class TrainingLog:
         """
         from tensorboard.plugins import projector
 
-        from siamese_core.training import embed
+        from siamese_core.inference import embed
 
         features, metadata, kind = projector_points(pairs, samples)
         available = len(features)

@@ -4,6 +4,7 @@ import pytest
 from siamese_core.config import TrainConfig
 from siamese_core.errors import ConfigError, DataError
 from siamese_core.evaluation import best_accuracy_threshold, evaluate_distances
+from siamese_core.inference import predict_distances
 from siamese_core.pairing import make_pairs
 from siamese_core.pairs import LoadInfo, PairSet, SampleSet, align_features, match_features
 from siamese_core.pipeline import (
@@ -20,7 +21,6 @@ from siamese_core.splits import (
     sample_folds,
     sample_splits,
 )
-from siamese_core.training import predict_distances
 from tests.conftest import FEATURES, clustered_samples
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from siamese_core.bundle import load_model
 from siamese_core.errors import ConfigError, DataError
+from siamese_core.inference import EVAL_BATCH
 from siamese_core.scoring import (
     ScoreColumns,
     csv_bytes,
@@ -18,7 +19,6 @@ from siamese_core.scoring import (
     score_frame,
     write_csv,
 )
-from siamese_core.training import EVAL_BATCH
 from tests.conftest import numpy_distances
 
 

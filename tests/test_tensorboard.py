@@ -71,7 +71,7 @@ def test_the_scalars_are_the_historys_values_per_epoch(logged):
 def test_the_histograms_are_the_validation_pairs_distances_per_epoch(logged):
     """Each histogram holds every validation pair of its kind; at the kept epoch its range is that of the
     selection model's distances (the weights of the kept epoch are the model's)."""
-    from siamese_core.training import predict_distances
+    from siamese_core.inference import predict_distances
 
     log, outcome, _ = logged
     validation = outcome.splits.validation
@@ -93,7 +93,7 @@ def test_the_projector_holds_the_held_out_pairs_embeddings_and_labels(logged):
     from google.protobuf import text_format
     from tensorboard.plugins import projector
 
-    from siamese_core.training import embed
+    from siamese_core.inference import embed
 
     log, outcome, files = logged
     pairs = outcome.test_pairs
@@ -120,7 +120,7 @@ def test_the_projector_holds_the_held_out_pairs_embeddings_and_labels(logged):
 
 def test_pairs_of_a_separate_test_file_go_to_the_final_models_run(logged):
     """With `fit(test=...)` the final model measured the held-out pairs: its run, its embeddings."""
-    from siamese_core.training import embed
+    from siamese_core.inference import embed
 
     log, outcome, _ = logged
     files = log.write_held_out(outcome, separate_test=True)

@@ -3,8 +3,9 @@ import pytest
 
 from siamese_core.errors import ConfigError, DataError, TrainingError
 from siamese_core.evaluation import roc_auc
+from siamese_core.inference import predict_distances
 from siamese_core.pairs import PairSet
-from siamese_core.training import TrainConfig, TrainProgress, predict_distances, train
+from siamese_core.training import TrainConfig, TrainProgress, train
 from tests.conftest import FEATURES, clustered_samples, numpy_distances, numpy_embeddings
 
 
@@ -338,7 +339,7 @@ def test_distances_and_embeddings_match_a_numpy_forward_pass_of_the_saved_weight
     each padded to 8 rows; 1 is padded to 8. Every row must be its own pair's result (not a padding
     row's), as the float64 NumPy forward pass of the saved weights computes it."""
     from siamese_core.bundle import load_model
-    from siamese_core.training import embed
+    from siamese_core.inference import embed
 
     model = load_model(model_file).model
     features, _ = clustered_samples(seed=3)
