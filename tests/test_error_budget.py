@@ -134,6 +134,14 @@ def test_dissimilar_pairs_needed_to_measure_a_false_match_rate():
     ]
 
 
+def test_dissimilar_pairs_needed_where_one_over_far_rounds_the_wrong_way():
+    """In floating point 1 / (1/49) is just over 49, so its ceiling overshoots to 50, yet 1/49 <= 1/49:
+    49 pairs do. 1 / 0.19999999999999998 (the float just below 0.2) rounds to exactly 5, yet 1/5 > it: 6
+    pairs are needed. 0.5 and 0.7 need 2 (1/1 is over both)."""
+    below_a_fifth = float(np.nextafter(0.2, 0))
+    assert [dissimilar_pairs_needed(far) for far in (1 / 49, below_a_fifth, 0.5, 0.7)] == [49, 6, 2, 2]
+
+
 def _hundred(n_dissimilar: int):
     """Similar pairs at 0.5, 1.5, 2.5; dissimilar pairs at 1, 2, ..., n_dissimilar."""
     distances = [0.5, 1.5, 2.5, *range(1, n_dissimilar + 1)]
@@ -213,9 +221,23 @@ def test_threshold_target_parses_and_says_itself(text, kind, value, words):
             "far=1",
             "far=1 allows every dissimilar pair through; give a share below 1, such as far=0.01 for 1%",
         ),
+        (
+            "precision=0",
+            "precision must be a share above 0 and at most 1, such as 0.99 for 99%. Received: precision=0",
+        ),
+        ("precision=0.9=x", "precision must be a number. Received: precision='0.9=x'"),
     ],
 )
 def test_threshold_target_refuses_what_it_cannot_read(text, message):
     with pytest.raises(ConfigError) as caught:
         ThresholdTarget.parse(text)
     assert str(caught.value) == message
+
+
+def test_a_threshold_target_of_an_unknown_kind_is_refused_by_its_constructor():
+    with pytest.raises(ConfigError) as caught:
+        ThresholdTarget("recall", 0.5)
+    assert str(caught.value) == "kind must be far or precision. Received: kind='recall'"
+    with pytest.raises(ConfigError) as caught:
+        threshold_at_precision(*BUDGET, 0)
+    assert str(caught.value).startswith("precision must be a share above 0 and at most 1")

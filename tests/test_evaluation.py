@@ -21,6 +21,7 @@ from siamese_core.evaluation import (
     hardest_pairs,
     inverted_labels_warning,
     metrics_at_threshold,
+    threshold_cuts,
 )
 
 SEPARATED = ([0.1, 0.2, 0.8, 0.9], [0, 0, 1, 1])
@@ -437,3 +438,15 @@ def test_as_dict_and_to_dict_values():
     with_margin = evaluate_distances(*OVERLAP, margin=0.5).to_dict()
     # Dissimilar at 0.4 and 0.9: one of two inside 0.5.
     assert with_margin["margin"] == 0.5 and with_margin["dissimilar_inside_margin"] == 0.5
+
+
+def test_a_midpoint_rounding_onto_the_larger_distance_gives_way_to_the_smaller_one_anywhere():
+    """a and b are adjacent floats just above 1, a's last bit odd: (a + b) / 2 rounds (half to even) onto b,
+    so the cut between them takes a itself, which calls exactly the pairs up to a similar; the cut between
+    0 and a keeps its midpoint."""
+    a = float(np.nextafter(1.0, 2.0))
+    b = float(np.nextafter(a, 2.0))
+    assert (a + b) / 2 == b
+    thresholds, tp, fp = threshold_cuts(np.array([0.0, a, b]), np.array([True, True, False]))
+    assert thresholds[1:3].tolist() == [a / 2, a]
+    assert (tp.tolist(), fp.tolist()) == ([0, 1, 2, 2], [0, 0, 0, 1])
