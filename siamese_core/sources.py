@@ -23,7 +23,6 @@ from __future__ import annotations
 import itertools
 import math
 import os
-import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -276,9 +275,11 @@ def check_unchanged(file) -> None:
 
 
 def _next_frame(reader) -> pd.DataFrame | None:
-    """The next chunk of a pandas reader, or None; float32 overflow becomes inf quietly (reported later)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
+    """The next chunk of a pandas reader, or None; float32 overflow becomes inf quietly (reported later).
+
+    `np.errstate` is per thread, so this is safe on tf.data's reading thread, where `warnings` is not.
+    """
+    with np.errstate(over="ignore"):
         return next(reader, None)
 
 
@@ -330,7 +331,8 @@ class CsvFile:
         """The blocks of a "range" or "file" piece.
 
         Raises:
-            RangeTrouble: A range holds a quote, bytes that are not UTF-8, or anything pandas rejects.
+            RangeTrouble: A range holds a quote, bytes that are not UTF-8, an empty label, a value that is
+                not a number, or anything pandas rejects (empty feature cells read as NaN).
             DataError: In a file read in order: a line cannot be parsed, a value is not a number, the
                 bytes are not UTF-8 (worded as `load_pair_csv` words it).
         """
@@ -342,14 +344,12 @@ class CsvFile:
     def _range_blocks(self, piece: Piece, columns: PairColumns, chunk_rows: int) -> Iterator[Block]:
         """The rows of a byte range, read as `load_pair_csv` reads the ranges of a large file, in blocks of
         `chunk_rows` rows (one unit)."""
-        with warnings.catch_warnings():
-            warnings.simplefilter(
-                "ignore", pd.errors.DtypeWarning
-            )  # a non-number: the read in order names it
-            read = self._ranges.read(piece.start, piece.stop, columns.label, columns.left + columns.right)
+        read = self._ranges.read(
+            piece.start, piece.stop, columns.label, columns.left + columns.right, empty_features=True
+        )
         if read is None:
             raise RangeTrouble(
-                "a quote, bytes that are not UTF-8, an empty cell or a value that is not a number"
+                "a quote, bytes that are not UTF-8, an empty label or a value that is not a number"
             )
         values, labels = read
         width = len(columns.left)

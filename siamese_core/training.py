@@ -450,7 +450,7 @@ def _alone(value):
 def run_epochs(
     model: keras.Model,
     config: TrainConfig,
-    blocks: Callable[[int], Iterator[tuple[int, float]]],
+    blocks: Callable[[int, int], Iterator[tuple[int, float]]],
     steps_per_epoch: int,
     validation_pairs: PairSet | None,
     *,

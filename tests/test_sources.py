@@ -412,8 +412,29 @@ def test_a_range_with_a_quote_or_a_word_is_left_to_the_read_in_order(tmp_path):
             list(file.blocks(piece, COLUMNS, 10))
         except RangeTrouble as trouble:
             troubles.append((index, str(trouble)))
-    why = "a quote, bytes that are not UTF-8, an empty cell or a value that is not a number"
+    why = "a quote, bytes that are not UTF-8, an empty label or a value that is not a number"
     assert troubles == [(4, why), (7, why)]
+
+
+def test_a_range_with_an_empty_feature_cell_still_reads_in_ranges(tmp_path):
+    """An empty a_x in row 33 and a b_x that pandas reads as missing ("NA") in row 77 stay in their ranges as
+    NaN, for the block checks to drop or refuse (the stream's `drop_missing`), instead of sending the whole
+    file to the read in order: every piece is still a range and every row comes back once, in order."""
+    rows = range_rows()
+    rows[33] = rows[33].replace("033.5", "")
+    rows[77] = rows[77].rsplit(",", 1)[0] + ",NA"
+    path = tmp_path / "gaps.csv"
+    write_rows(path, rows)
+    file = open_files(path).files[0]
+    pieces = file.range_plan(0, 10)
+    assert {piece.kind for piece in pieces} == {"range"}
+    blocks = all_blocks(file, pieces, 10)
+    left = np.concatenate([block.left[:, 0] for block in blocks])
+    right = np.concatenate([block.right[:, 0] for block in blocks])
+    assert np.concatenate([block.rows for block in blocks]).tolist() == list(range(100))
+    assert np.flatnonzero(np.isnan(left)).tolist() == [33]
+    assert np.flatnonzero(np.isnan(right)).tolist() == [77]
+    assert left[32] == np.float32(32.5) and right[76] == np.float32(76.0)
 
 
 def test_files_with_unusual_first_lines_or_given_as_bytes_are_read_in_order(tmp_path):

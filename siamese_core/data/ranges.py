@@ -29,6 +29,11 @@ RANGE_BYTES_PER_COLUMN = 128 * 2**10
 MIN_RANGE_BYTES = 2**20
 MAX_RANGE_BYTES = 64 * 2**20
 
+# A range with text in a number column makes pandas warn of mixed types (`DtypeWarning`), where the careful
+# read names that value: silenced for the reads of this module alone, once here, since ranges are read on
+# several threads and a `warnings.catch_warnings` block is not thread-safe.
+warnings.filterwarnings("ignore", category=pd.errors.DtypeWarning, module=re.escape(__name__))
+
 # More parsing threads than this gain little (they share the memory bus and the GIL) and each holds a range.
 MAX_WORKERS = 8
 
@@ -79,16 +84,19 @@ class PairRanges:
             return list(itertools.pairwise(line_starts(stream, self.data_start, self.inp.size, n_ranges)))
 
     def read(
-        self, start: int, stop: int, label: str, features: list[str]
+        self, start: int, stop: int, label: str, features: list[str], *, empty_features: bool = False
     ) -> tuple[np.ndarray, pd.Series] | None:
         """The rows of the bytes [start, stop): (n, k) float32 `features` and the `label` column as pandas
         infers it; or None when only the careful read gets them right (a quote, bytes that are not UTF-8, a
         line of other fields, a value that is not a number, an empty cell, a line pandas cannot parse, labels
         that do not read as their text).
 
-        A range with text in a number column may warn of mixed types (`pandas.errors.DtypeWarning`); the
-        careful read reports that value, so callers silence the warning (`warnings` are not thread-safe: the
-        caller does it once, around its threads).
+        With `empty_features`, an empty feature cell (or a word pandas reads as missing) is NaN in the
+        features instead of a reason for the careful read: for a caller that checks its blocks
+        (`siamese_core.data.checks`), which drops or refuses those rows as the careful read does.
+
+        A range with text in a number column may make pandas warn of mixed types; the careful read reports
+        that value, so the warning is silenced for this module's reads (below the imports).
         """
         layout = self.layout
         usecols = layout.usecols({label, *features})
@@ -114,7 +122,9 @@ class PairRanges:
             if not stream.plain:
                 return None
         raw = [layout.raw(column) for column in features]
-        values = _float32_rows(frame, raw, skip, lambda: _writes_negative_zero(self.inp, start, stop, layout))
+        values = _float32_rows(
+            frame, raw, skip, lambda: _writes_negative_zero(self.inp, start, stop, layout), empty_features
+        )
         labels = frame[layout.raw(label)].iloc[skip:]
         if values is None or labels.isna().any() or not _as_text_reads(labels, layout.decimal):
             return None
@@ -154,8 +164,7 @@ def read_pairs_in_ranges(
     def read_range(index: int) -> tuple[np.ndarray, pd.Series] | None:
         return None if abandon.is_set() else reader.read(*ranges[index], label, left + right)
 
-    with warnings.catch_warnings(), ThreadPoolExecutor(max_workers=min(workers, len(ranges))) as pool:
-        warnings.simplefilter("ignore", pd.errors.DtypeWarning)
+    with ThreadPoolExecutor(max_workers=min(workers, len(ranges))) as pool:
         pieces: list = []
         for piece in pool.map(read_range, range(len(ranges))):
             if piece is None:
@@ -215,9 +224,14 @@ def range_count(data_bytes: int, n_columns: int, workers: int) -> int:
 
 
 def _float32_rows(
-    frame: pd.DataFrame, columns: list[str], skip: int, writes_negative_zero: Callable[[], bool]
+    frame: pd.DataFrame,
+    columns: list[str],
+    skip: int,
+    writes_negative_zero: Callable[[], bool],
+    empty: bool = False,
 ) -> np.ndarray | None:
-    """`columns` of `frame` from row `skip` on as float32, or None unless every value is a number.
+    """`columns` of `frame` from row `skip` on as float32, or None unless every value is a number (or, with
+    `empty`, a missing value, kept as NaN).
 
     pandas reads a column of integers as int64, where "-0" is 0, while the float32 read keeps -0.0. So a
     zero in an integer column is taken only when `writes_negative_zero()` says that the text has no -0.
@@ -236,7 +250,7 @@ def _float32_rows(
             if not numbers[:, integers].all() and writes_negative_zero():
                 return None
             values = numbers.astype(np.float32)
-    return None if np.isnan(values).any() else values
+    return None if not empty and np.isnan(values).any() else values
 
 
 def _writes_negative_zero(inp: CsvInput, start: int, stop: int, layout: CsvLayout) -> bool:
