@@ -142,6 +142,11 @@ def test_dissimilar_pairs_needed_where_one_over_far_rounds_the_wrong_way():
     assert [dissimilar_pairs_needed(far) for far in (1 / 49, below_a_fifth, 0.5, 0.7)] == [49, 6, 2, 2]
 
 
+def test_dissimilar_pairs_needed_for_a_tiny_rate_is_answered_at_once():
+    """1e-12 needs 10**12 dissimilar pairs: found from 1 / far, not by counting up to it."""
+    assert dissimilar_pairs_needed(1e-12) == 10**12
+
+
 def _hundred(n_dissimilar: int):
     """Similar pairs at 0.5, 1.5, 2.5; dissimilar pairs at 1, 2, ..., n_dissimilar."""
     distances = [0.5, 1.5, 2.5, *range(1, n_dissimilar + 1)]
