@@ -568,7 +568,7 @@ def test_compare_integrates_at_the_midpoints_of_32_steps_by_default(tiny_outcome
     pairs = tiny_outcome.splits.train
     a, b = pairs.left[3], pairs.right[3]
     default, explicit = bundle.compare(a, b), bundle.compare(a, b, steps=32)
-    pd.testing.assert_frame_equal(default.contributions, explicit.contributions)
+    pd.testing.assert_frame_equal(default.contributions, explicit.contributions, check_exact=True)
     fine = bundle.compare(a, b, steps=512).contributions.set_index("feature")["contribution"]
     coarse = default.contributions.set_index("feature")["contribution"].reindex(fine.index)
     np.testing.assert_allclose(coarse, fine, rtol=0, atol=0.002 * default.distance)
@@ -1009,3 +1009,15 @@ def test_nearest_neighbours_keep_the_reference_order_among_equal_distances(tiny_
     assert len(bundle.nearest_neighbours(reference[0], reference, k=100)[0]) == 40
     with pytest.raises(ValueError, match=r"k must be at least 1\. Received: k=0"):
         bundle.nearest_neighbours(reference[0], reference, k=0)
+
+
+def test_a_value_too_large_for_float32_is_refused_not_scored_as_infinite(tiny_outcome):
+    """1e39 is a finite float64 but beyond float32, the model's type: refused like an infinite value."""
+    bundle = tiny_outcome.bundle
+    large = np.zeros(6)
+    large[2] = 1e39
+    for call in (lambda: bundle.distances(large, np.zeros(6)), lambda: bundle.embed(large)):
+        with pytest.raises(
+            DataError, match="missing or infinite values; every feature must be a finite number"
+        ):
+            call()
