@@ -115,12 +115,11 @@ class TrainResult:
 STEPS_PER_CALL = 32
 XLA_STEPS_PER_CALL = 64
 # XLA compiles a training run's steps (the engine stays our loop; see `xla_pays`) only when all of the
-# model's matrices are small and the work left repays about a second of compilation. Measured with
-# bench/bench_train.py (figures in bench/README.md): XLA's steps were faster with the input and every
-# layer at most 128 wide, and slower than TensorFlow's own kernels as soon as a matrix had a side of 256
-# or more (our default layers at every input width measured, and 128-wide layers on 512 features), where
-# its compilation is a loss on top. Keras' `fit` running our step was no faster than our loop either way.
-XLA_MAX_WIDTH = 128
+# model's matrices are at most this wide and the work left repays its compilation. Measured with the
+# default layers (256-256, a 128-d embedding) on a quiet machine, XLA on against off (bench/README.md,
+# "Training throughput per input width"): faster at 64 input features, level at 512 and 1,024, slower at
+# 2,048; where it is level, its compilation is a loss on top, so the bound sits at 512.
+XLA_MAX_WIDTH = 512
 XLA_MIN_PAIR_STEPS = 500_000
 
 

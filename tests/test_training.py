@@ -151,7 +151,8 @@ def test_identical_pairs_and_constant_features_stay_finite():
         (100_000, 2, 6, 128, True),  # 5 epochs x 100,000 left = 500,000: compile from here
         (100_000, 3, 6, 128, False),  # (a run only gets here with XLA already on)
         (500_000, 1, 1, 128, True),  # one epoch of a large set repays compiling at once
-        (500_000, 1, 1, 129, False),  # a matrix side over 128: never (our default layers of 256)
+        (500_000, 1, 1, 512, True),  # our default layers (256) on inputs up to 512 features
+        (500_000, 1, 1, 513, False),  # a matrix side over 512: never
         (100_000, 2, 6, 2048, False),  # nor on wide inputs
     ],
 )
@@ -163,16 +164,28 @@ def test_xla_is_used_when_the_work_left_repays_it_and_the_matrices_are_small(
     assert xla_pays(n_pairs, epoch, epochs, widest) is expected
 
 
-def test_default_layers_train_without_xla(monkeypatch):
-    """Our default layers (256 wide) keep TensorFlow's own kernels however much work is left: the calls
-    stay 32 steps long (64 with XLA)."""
+def test_layers_over_512_wide_train_without_xla(monkeypatch):
+    """A layer of 640 keeps TensorFlow's own kernels however much work is left: the calls stay 32 steps
+    long (64 with XLA)."""
     import siamese_core.training as training
 
     monkeypatch.setattr(training, "XLA_MIN_PAIR_STEPS", 1)  # the work would repay XLA at once
     events: list[TrainProgress] = []
-    config = TrainConfig(**{**SMALL, "hidden": (256,), "epochs": 1, "batch_size": 2})
+    config = TrainConfig(**{**SMALL, "hidden": (640,), "epochs": 1, "batch_size": 2})
     train(_pairs(), None, config, on_progress=events.append)
     assert [e.batch for e in events if e.stage == "batch"] == [32, 64, 80]
+
+
+def test_default_layers_on_narrow_inputs_train_with_xla(monkeypatch):
+    """Our default layers (256 wide) on a few features compile with XLA once the work repays it: calls of
+    64 steps."""
+    import siamese_core.training as training
+
+    monkeypatch.setattr(training, "XLA_MIN_PAIR_STEPS", 1)
+    events: list[TrainProgress] = []
+    config = TrainConfig(**{**SMALL, "hidden": (256,), "epochs": 1, "batch_size": 2})
+    train(_pairs(), None, config, on_progress=events.append)
+    assert [e.batch for e in events if e.stage == "batch"] == [64, 80]
 
 
 def test_switching_to_xla_between_epochs_keeps_training(monkeypatch):
