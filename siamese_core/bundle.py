@@ -107,7 +107,8 @@ class SiameseBundle:
         return len(self.feature_names)
 
     def _features(self, values, what: str) -> np.ndarray:
-        array = np.asarray(values, dtype=np.float32)
+        with np.errstate(over="ignore"):  # a value beyond float32 becomes inf, refused below
+            array = np.asarray(values, dtype=np.float32)
         if array.ndim == 1:
             array = array[None, :]
         if array.ndim != 2 or array.shape[1] != self.n_features:
