@@ -382,15 +382,20 @@ def test_a_feature_named_twice_is_refused(model_file, tmp_path):
     )
 
 
-def _look_alike(tmp_path, model_file, name: str, encoder, distance) -> Path:
-    """A plain Keras model with layers named "encoder" and "distance", and our metadata entry."""
-    left, right = keras.Input((6,), name="left"), keras.Input((6,), name="right")
-    model = keras.Model({"left": left, "right": right}, distance([encoder(left), encoder(right)]))
+def _keras_file(tmp_path, model_file, name: str, model) -> Path:
+    """Any Keras model saved with our metadata entry."""
     path = tmp_path / name
     model.save(path)
     with zipfile.ZipFile(model_file) as ours, zipfile.ZipFile(path, "a") as archive:
         archive.writestr(BUNDLE_ENTRY, ours.read(BUNDLE_ENTRY))
     return path
+
+
+def _look_alike(tmp_path, model_file, name: str, encoder, distance) -> Path:
+    """A plain Keras model with layers named "encoder" and "distance", and our metadata entry."""
+    left, right = keras.Input((6,), name="left"), keras.Input((6,), name="right")
+    model = keras.Model({"left": left, "right": right}, distance([encoder(left), encoder(right)]))
+    return _keras_file(tmp_path, model_file, name, model)
 
 
 def test_a_plain_keras_model_named_like_ours_is_refused(model_file, tmp_path):
@@ -751,15 +756,6 @@ def test_the_training_settings_a_file_asks_for_are_never_compiled(model_file, tm
 
     loaded = load_model(_rewrite(model_file, tmp_path, "compiled.keras", unknown_loss))
     assert loaded.n_features == 6
-
-
-def _keras_file(tmp_path, model_file, name: str, model) -> Path:
-    """Any Keras model saved with our metadata entry."""
-    path = tmp_path / name
-    model.save(path)
-    with zipfile.ZipFile(model_file) as ours, zipfile.ZipFile(path, "a") as archive:
-        archive.writestr(BUNDLE_ENTRY, ours.read(BUNDLE_ENTRY))
-    return path
 
 
 def test_models_not_shaped_as_ours_are_refused_by_what_differs(model_file, tmp_path):
