@@ -56,6 +56,8 @@ def test_the_sessions_model_against_an_uploaded_one_shows_the_cores_difference_a
     upload(page, Path(selection_model_file))
     verdict = page.get_by_text(re.compile(r"^Verdict: "))
     expect(verdict).to_have_text(f"Verdict: {expected.verdict()}.")
+    # the metrics are drawn after the verdict: wait for the last of them, as a person waits to read it
+    page.locator('[data-testid="stMetricLabel"]').filter(has_text="AUC difference B − A").wait_for()
     wait_idle(page)
     shown = metrics(page)
     assert shown["ROC AUC of A"] == f"{expected.auc_a:.4f}"
