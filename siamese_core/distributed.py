@@ -30,7 +30,6 @@ from siamese_core.training import (
     Trainer,
     TrainResult,
     build_compiled_model,
-    config_for_steps,
     margin_warnings,
     run_epochs,
 )
@@ -297,38 +296,35 @@ def train_stream(
     global_batch = max(replicas, min(config.batch_size_for(n_train), n_train) // replicas * replicas)
     config = replace(config, batch_size=global_batch)  # the result records the batch size used
     steps_per_epoch = max(1, n_train // global_batch)
-    config = config_for_steps(config, steps, steps_per_epoch)
     pipeline = _Pipeline()
     dataset = strategy.distribute_datasets_from_function(
         lambda context: _batch_dataset(
             stream, split, global_batch, config.seed, n_features, pipeline, context
         )
     )
-    trainer = Trainer(model, config.margin, strategy)
-    feed = [iter(dataset)]  # emptied when training ends, so the pipeline can be collected here
+    batches = [iter(dataset)]  # emptied when training ends, so the pipeline can be collected here
     several = isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
 
-    def blocks(epoch: int, count: int) -> Iterator[tuple[int, float]]:
-        trainer.start_epoch(n_train, epoch, config.epochs)
+    def feed(trainer: Trainer, count: int) -> Iterator[tuple[int, float]]:
         for start in range(0, count, trainer.steps_per_call):
             size = min(trainer.steps_per_call, count - start)
-            yield size, trainer.run(size, feed[0])
+            yield size, trainer.run(size, batches[0])
 
     sample = validation_pairs if validation_pairs is not None and validation_pairs.n_pairs else None
-    agreement = {"any_worker": trainer.any_worker, "mean_over_workers": trainer.mean_over_workers}
     try:
         warnings = margin_warnings(model, sample, config.margin) if sample is not None else []
         return run_epochs(
             model,
             config,
-            blocks,
+            feed,
+            n_train,
             steps_per_epoch,
             validation_pairs,
             on_progress=on_progress,
             scaling=scaling,
             warnings=warnings,
             steps=steps,
-            **(agreement if several else {}),
+            strategy=strategy,
         )
     except tf.errors.OpError as error:
         if pipeline.error is not None:
@@ -345,10 +341,10 @@ def train_stream(
         # closing the pipeline then sometimes waits about 10 s inside TensorFlow, so it is kept until the
         # process ends rather than closed here, where the model is waiting to be saved.
         pipeline.stop.set()
-        _drain(feed[0])
+        _drain(batches[0])
         if several:
-            _FINISHED.append((dataset, feed[0]))
-        feed.clear()
+            _FINISHED.append((dataset, batches[0]))
+        batches.clear()
         del dataset
         gc.collect()
 

@@ -153,6 +153,7 @@ class Trainer:
         with self.strategy.scope():
             self.optimizer.build(self.variables)
         self.margin = margin
+        self.several_workers = isinstance(self.strategy, tf.distribute.MultiWorkerMirroredStrategy)
         self.xla = False
         self._loops: dict[tuple[bool, bool], Callable] = {}
         self._agree: dict[str, Callable] = {}
@@ -219,12 +220,13 @@ class Trainer:
         return self._loops[key]
 
     def any_worker(self, flag: bool) -> bool:
-        """Whether any worker's flag is True (decisions every worker must take alike: to stop, or not)."""
-        return self._over_workers("SUM", flag) > 0
+        """Whether any worker's flag is True (decisions every worker must take alike: to stop, or not);
+        the flag itself with one worker."""
+        return self._over_workers("SUM", flag) > 0 if self.several_workers else flag
 
     def mean_over_workers(self, value: float) -> float:
-        """The mean of the workers' values (the validation loss and AUC)."""
-        return self._over_workers("MEAN", value)
+        """The mean of the workers' values (the validation loss and AUC); the value with one worker."""
+        return self._over_workers("MEAN", value) if self.several_workers else value
 
     def _over_workers(self, op: str, value) -> float:
         if op not in self._agree:
@@ -387,21 +389,14 @@ def train(
     )
     model = build_compiled_model(train_pairs.n_features, config, mean, variance)
     warnings = margin_warnings(model, train_pairs, config.margin)
-    trainer = Trainer(model, config.margin)
     batches = PairBatches(train_pairs, config.batch_size, config.seed)
-    steps_per_epoch = batches.steps_per_epoch
-    config = config_for_steps(config, steps, steps_per_epoch)
-
-    def blocks(epoch: int, count: int) -> Iterator[tuple[int, float]]:
-        trainer.start_epoch(train_pairs.n_pairs, epoch, config.epochs)
-        return batches.blocks(trainer, count)
-
     try:
         return run_epochs(
             model,
             config,
-            blocks,
-            steps_per_epoch,
+            batches.blocks,
+            train_pairs.n_pairs,
+            batches.steps_per_epoch,
             validation_pairs,
             on_progress=on_progress,
             scaling=scaling,
@@ -412,7 +407,7 @@ def train(
         batches.close()
 
 
-def config_for_steps(config: TrainConfig, steps: int | None, steps_per_epoch: int) -> TrainConfig:
+def _config_for_steps(config: TrainConfig, steps: int | None, steps_per_epoch: int) -> TrainConfig:
     """`config` with as many epochs as `steps` need and no early stopping; unchanged without `steps`."""
     if steps is None:
         return config
@@ -442,48 +437,48 @@ def build_compiled_model(
     return model
 
 
-def _alone(value):
-    return value
-
-
 def run_epochs(
     model: keras.Model,
     config: TrainConfig,
-    blocks: Callable[[int, int], Iterator[tuple[int, float]]],
+    feed: Callable[[Trainer, int], Iterator[tuple[int, float]]],
+    n_pairs: int,
     steps_per_epoch: int,
     validation_pairs: PairSet | None,
     *,
     scaling: str,
-    on_progress: ProgressCallback | None = None,
-    warnings: list[str] | None = None,
-    any_worker: Callable[[bool], bool] = _alone,
-    mean_over_workers: Callable[[float], float] = _alone,
-    steps: int | None = None,
+    on_progress: ProgressCallback | None,
+    warnings: list[str],
+    steps: int | None,
+    strategy=None,
 ) -> TrainResult:
-    """The epoch loop shared by in-memory and streamed training: progress, stopping, best weights.
+    """One training run, for data in memory, streamed or distributed alike: the engine (`Trainer`, with
+    XLA chosen at each epoch's start) and the epoch loop (progress, stopping, best weights).
 
     Args:
-        model: The compiled model being trained.
-        config: Settings (epochs, patience, margin, time limit).
-        blocks: `blocks(epoch, count)` runs the first `count` steps of the epoch a block at a time,
-            yielding after each block `(steps run, summed loss)`; closing it early skips the rest.
+        model: The compiled model to train (see `build_compiled_model`), made under `strategy`'s scope.
+        config: Settings (epochs, patience, margin, time limit), the batch size resolved.
+        feed: `feed(trainer, count)` runs the first `count` steps of a fresh epoch with `trainer.run`, a
+            call at a time, yielding (steps run, summed loss) after each; closing it early skips the rest.
+        n_pairs: Training pairs per epoch (for `xla_pays`).
         steps_per_epoch: Steps in one epoch.
         validation_pairs: Pairs for the validation loss and early stopping; optional.
-        on_progress: See `train`.
         scaling: The feature scaling used, for the result.
+        on_progress: See `train`.
         warnings: Warnings found before training, for the result.
-        any_worker: Whether any worker says True (several machines must take the same decisions: to
-            stop, or not); the identity on one machine.
-        mean_over_workers: The mean of a value over all workers (the validation loss and AUC).
-        steps: Run exactly this many steps over `config.epochs` epochs (the last one cut short) and keep
-            the last weights, not the best epoch's; None: whole epochs, best weights.
+        steps: Run exactly this many steps over as many epochs as they need (the last one cut short) and
+            keep the last weights, not the best epoch's; None: whole epochs, best weights.
+        strategy: The `tf.distribute` strategy the model belongs to; TensorFlow's default when None. With
+            several workers, they take every decision to stop alike, and average their validation scores.
 
     Returns:
         A `TrainResult` with the best epoch's weights restored (the last weights with `steps`).
 
     Raises:
-        TrainingError: If the loss stops being finite (diverges).
+        TrainingError: If `steps` is not a whole number >= 1, or the loss stops being finite (diverges).
     """
+    config = _config_for_steps(config, steps, steps_per_epoch)
+    trainer = Trainer(model, config.margin, strategy)
+    any_worker, mean_over_workers = trainer.any_worker, trainer.mean_over_workers
     has_validation = validation_pairs is not None and validation_pairs.n_pairs > 0
     history: dict[str, list[float]] = {"loss": []}
     if has_validation:
@@ -500,7 +495,8 @@ def run_epochs(
         count = (
             steps_per_epoch if steps is None else min(steps_per_epoch, steps - (epoch - 1) * steps_per_epoch)
         )
-        with contextlib.closing(blocks(epoch, count)) as epoch_blocks:  # closed on a stop or an exception too
+        trainer.start_epoch(n_pairs, epoch, config.epochs)
+        with contextlib.closing(feed(trainer, count)) as epoch_blocks:  # closed on a stop or an exception too
             for ran, loss in epoch_blocks:
                 total += loss
                 done += ran
