@@ -8,6 +8,7 @@ what `load_pair_csv` reports, whatever comes after the first problem.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from siamese_core import streaming
@@ -238,3 +239,21 @@ def test_stream_counts_the_dropped_rows_of_every_file_in_a_folder(tmp_path):
         "pairs/a.csv: dropped 1 of 10 rows with missing values (the first: row 4, column 'a_y')",
         "pairs/b.csv: dropped 2 of 10 rows with missing values (the first: row 1, column 'b_x')",
     ]
+
+
+def test_a_padded_text_cell_too_large_for_float32_reads_alike_in_csv_and_parquet(tmp_path):
+    lines = pair_lines(6)
+    lines[1] = "1,1, 1e39 ,-1,2"  # row 2: a number beyond float32, with spaces around it
+    csv_path = tmp_path / "p.csv"
+    csv_path.write_text(csv_text(HEADER, *lines))
+    frame = pd.read_csv(csv_path, dtype=str, keep_default_na=False)
+    frame.to_parquet(tmp_path / "p.parquet", index=False)  # every column text, the cell as written
+    too_large = (
+        "column 'a_y', row 2 (line 3): value 1e39 is too large for 32-bit floats (largest about 3.4e38); "
+        "rescale this column"
+    )
+    assert raised(lambda: load_pair_csv(csv_path)) == f"p.csv, {too_large}"
+    assert raised(lambda: PairStream(csv_path, chunk_rows=2).scan()) == f"p.csv, {too_large}"
+    assert (
+        raised(lambda: PairStream(tmp_path / "p.parquet", chunk_rows=2).scan()) == f"p.parquet, {too_large}"
+    )

@@ -59,15 +59,28 @@ MODULES: dict[str, list[str]] = {
     "scoring": ["tests/test_scoring.py", "tests/test_scoring_streaming.py"],
     "bundle": ["tests/test_bundle.py"],
     "sources": ["tests/test_sources.py", "tests/test_streaming.py"],
-    # siamese_core/data/ is a package: each of its modules is mutated alone, against all the data tests.
+    # siamese_core/data/ is a package: each of its modules is mutated alone, against all the data tests,
+    # and those of the streamed reads, which go through the same sniffing, range reader and block checks.
     **{
         f"data/{name}": [
             "tests/test_data.py",
             "tests/test_data_columns.py",
             "tests/test_data_labels.py",
             "tests/test_data_values.py",
+            "tests/test_sources.py",
+            "tests/test_streaming.py",
         ]
-        for name in ("checks", "lines", "columns", "ranges", "labels", "reader", "sniffing", "loaders")
+        for name in (
+            "checks",
+            "lines",
+            "columns",
+            "ranges",
+            "labels",
+            "reader",
+            "sniffing",
+            "loaders",
+            "statistics",
+        )
     },
 }
 # Tests that read the package's source text (a lint, not behaviour): mutmut's copy of a module holds every

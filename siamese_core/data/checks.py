@@ -224,7 +224,9 @@ def _first_infinite(values: np.ndarray, columns: list[str]) -> tuple[int, str] |
 
 
 def _infinite_error(value: str, decimal: str, name: str, column: str, row: int) -> DataError:
-    """The error for a value that is infinite as float32, `value` as written in the file."""
+    """The error for a value that is infinite as float32, `value` as written in the file (without the
+    spaces around it, as the CSV readers quote it)."""
+    value = value.strip()
     as_number = value.translate(SWAP_DECIMAL_MARKS) if decimal == "," else value
     number = float(as_number) if NUMBER.match(as_number) else None
     if number is not None and np.isfinite(number) and abs(number) > _FLOAT32_MAX:
