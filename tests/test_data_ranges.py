@@ -9,10 +9,14 @@ import threading
 import time
 
 import numpy as np
+import pytest
 
+from siamese_core.data import load_pair_csv
 from siamese_core.data import ranges as data_ranges
 from siamese_core.data.ranges import PairRanges, read_pairs_in_ranges, worker_count
 from siamese_core.data.sniffing import CsvInput, CsvLayout, open_source, sniff
+from siamese_core.errors import DataError
+from siamese_core.streaming import PairStream
 
 
 def pair_file(text: str, bom: bool = False) -> tuple[CsvInput, CsvLayout]:
@@ -201,3 +205,23 @@ def test_only_the_ranges_own_bytes_are_searched_for_a_minus_zero():
     assert_bits(values, [[0.0, 0.5], [1.0, 1.5]])
     assert labels.tolist() == [0, 1]
     assert reader.read(reader.data_start, len(text), "label", ["a", "b"]) is None  # a is integers with -0
+
+
+@pytest.mark.parametrize("drop_missing", [False, True])
+def test_a_streamed_row_of_too_few_fields_is_refused_as_in_memory_not_taken_for_empty_cells(
+    tmp_path, drop_missing
+):
+    """Every column is read (no ignored column), so the streamed ranges keep empty feature cells as NaN:
+    a row with a field less must still be refused for its shape, not dropped or reported as empty cells."""
+    rows = [f"{row % 2},{row}.5,{row}" for row in range(400)]
+    rows[300] = "1,300.5"  # row 301, line 302: two fields
+    path = tmp_path / "short.csv"
+    path.write_text("label,a_x,b_x\n" + "\n".join(rows) + "\n")
+    with pytest.raises(DataError) as in_memory:
+        load_pair_csv(path, drop_missing=drop_missing)
+    with pytest.raises(DataError) as streamed:
+        PairStream(path, chunk_rows=16, drop_missing=drop_missing).load_split("all")
+    assert str(in_memory.value).startswith(
+        "short.csv, row 301 (line 302): line 302 has 2 fields but the header has 3"
+    )
+    assert str(streamed.value) == str(in_memory.value)

@@ -67,6 +67,8 @@ MODULES: dict[str, list[str]] = {
             "tests/test_data_columns.py",
             "tests/test_data_labels.py",
             "tests/test_data_values.py",
+            "tests/test_data_checks.py",
+            "tests/test_data_ranges.py",
             "tests/test_sources.py",
             "tests/test_streaming.py",
         ]

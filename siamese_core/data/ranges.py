@@ -103,8 +103,10 @@ class PairRanges:
         skip = 0 if start == self.data_start else 1
         prefix = self.header + self.first_row if skip else self.header
         # Reading every column, pandas refuses a row of too many fields itself, and a row of too few has an
-        # empty cell, which makes this reader give up: only with usecols do the rows need counting.
-        with RangeStream(self.inp, layout, prefix, start, stop, check_fields=usecols is not None) as stream:
+        # empty cell, which makes this reader give up: only with usecols, or when empty feature cells are
+        # kept as NaN (a row of too few fields must not pass for one with empty cells), are rows counted.
+        check_fields = usecols is not None or empty_features
+        with RangeStream(self.inp, layout, prefix, start, stop, check_fields=check_fields) as stream:
             try:
                 # The labels as pandas infers them (0/1 as integers), not as text: a converter or a dtype
                 # dict runs Python for every row, holding the GIL. They map and read as the careful read's
