@@ -55,14 +55,37 @@ def test_a_quoted_header_after_a_byte_order_mark_keeps_its_delimiter_inside_the_
 
 
 def test_a_quote_opened_on_the_last_line_before_a_lone_carriage_return_is_reported_as_never_closed():
-    """The csv module sees the carriage return as it is written (no newline translation): a value of only
-    that is a blank line to the row-shape check, and pandas then reports the quote left open."""
+    """The last line is a quote then a carriage return, which the csv module keeps as it is written (no
+    newline translation): a value holding a quote is no blank line, so the row-shape check names the quote
+    left open, with its row and line."""
     with pytest.raises(DataError) as caught:
         load_pair_csv(b'label,a_x,b_x\n0,1,2\n1,3,4\n"\r', name="q.csv")
     assert (
-        str(caught.value) == 'q.csv: a quote (") opened near data row 3 is never closed; close or remove it'
+        str(caught.value)
+        == 'q.csv, row 3 (line 4): a quote (") opened on line 4 is never closed; close or remove it'
     )
-    assert caught.value.row is None
+    assert caught.value.row == 3
+
+
+@pytest.mark.parametrize("blank", ['""', '" "', '"\r"'])
+def test_a_line_of_one_quoted_blank_value_is_a_row_of_one_field_not_a_blank_line(blank):
+    """pandas skips a blank line but reads a quoted blank value as a row of one field, padded with empty
+    cells: the row-shape check refuses it for its shape, as it refuses any row of too few fields, rather than
+    letting it read (or be dropped) as a row of empty cells."""
+    text = f"label,a_x,b_x\n0,1,2\n{blank}\n1,3,4\n0,5,6\n1,7,8\n"
+    expected = (
+        "q.csv, row 2 (line 3): line 3 has 1 field but the header has 3; a value or a ',' is missing: write 3 "
+        "fields separated by ',' on every line (an empty cell is a field too), or remove the line"
+    )
+    for load in (read_csv, lambda data, name: load_pair_csv(data, name=name, drop_missing=True)):
+        with pytest.raises(DataError) as caught:
+            load(text.encode(), name="q.csv")
+        assert str(caught.value) == expected
+
+
+def test_a_line_of_spaces_is_blank_to_pandas_and_to_the_row_shape_check():
+    frame = read_csv(b"label,a_x,b_x\n0,1,2\n   \n1,3,4\n", name="q.csv")
+    assert frame.to_numpy().tolist() == [[0, 1, 2], [1, 3, 4]]
 
 
 @pytest.fixture

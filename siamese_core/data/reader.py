@@ -119,12 +119,23 @@ def check_row_shapes(inp: CsvInput, layout: CsvLayout) -> None:
     with inp.open_binary() as raw, _CSV_FIELD_LIMIT.lifted(size):
         raw.seek(offset)
         text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace", newline="")
-        reader = csv.reader(text, delimiter=layout.delimiter)
+        line = [""]  # the last line handed to the csv module
+
+        def text_lines() -> Iterator[str]:
+            for text_line in text:
+                line[0] = text_line
+                yield text_line
+
+        reader = csv.reader(text_lines(), delimiter=layout.delimiter)
         end = 0
         try:
             for fields in reader:
                 start, end = end + 1, reader.line_num
-                blank = not fields or (len(fields) == 1 and not fields[0].strip(" \t\r"))
+                # A blank line, which pandas skips: nothing but spaces. A quoted blank value ("") is a row
+                # of one field to pandas, padded with empty cells.
+                blank = not fields or (
+                    len(fields) == 1 and not fields[0].strip(" \t\r") and '"' not in line[0]
+                )
                 if len(fields) != n_columns and not blank:
                     break
             else:
@@ -220,7 +231,7 @@ def _field_count_error(
 
 
 def _late_unicode_error(error: UnicodeDecodeError, name: str) -> DataError:
-    byte = error.object[error.start] if error.start < len(error.object) else 0
+    byte = error.object[error.start]  # a UTF-8 decoding error always points at a byte of the text
     return DataError(
         f"is not UTF-8 text (invalid byte 0x{byte:02x} after the first {SNIFF_BYTES // 1024} KB); "
         "save it as UTF-8 (CSV UTF-8 in Excel)",
