@@ -123,9 +123,9 @@ def _misshapen_line(data: bytes, delimiter: str, n_fields: int) -> bool:
             return True
     starts = np.concatenate([[0], np.flatnonzero(text[:-1] == _LINE_FEED) + 1])  # of each line
     # One vectorised pass over the bytes as uint8, far cheaper than parsing them.
-    separators = np.add.reduceat((text == ord(delimiter)).view(np.uint8), starts, dtype=np.int32)
+    separators = np.add.reduceat((text == ord(delimiter)).view(np.uint8), starts, dtype=np.int64)
     odd = separators != n_fields - 1
     if not odd.any():
         return False
     visible = ~np.isin(text, np.frombuffer(b" \t\r\n", dtype=np.uint8))
-    return bool((odd & ((separators > 0) | (np.add.reduceat(visible, starts, dtype=np.int32) > 0))).any())
+    return bool((odd & ((separators > 0) | (np.add.reduceat(visible, starts, dtype=np.int64) > 0))).any())
