@@ -1,0 +1,133 @@
+"""Tests of siamese_core.data.sniffing: the first bytes of a CSV source, what sniffing them finds (delimiter,
+header, decimal mark) and the layout's column helpers."""
+
+from __future__ import annotations
+
+import pytest
+
+from siamese_core.data.sniffing import SNIFF_BYTES, CsvInput, CsvLayout, open_source, sniff
+
+
+def test_head_of_bytes_stops_growing_once_it_holds_two_line_feeds():
+    # Exactly two line feeds in the first SNIFF_BYTES: enough for a header and a row, so no more is read.
+    data = b"a,b\n" + b"1,2\n" + b"3" * SNIFF_BYTES
+    head, whole = CsvInput("x.csv", data=data).head()
+    assert head == data[:SNIFF_BYTES]
+    assert whole is False
+
+
+def test_head_of_bytes_grows_past_a_first_line_longer_than_the_sniffed_bytes():
+    data = b"a" * SNIFF_BYTES + b",b\n1,2\n3,4\n"
+    head, whole = CsvInput("x.csv", data=data).head()
+    assert head == data
+    assert whole is True
+
+
+def test_head_of_bytes_doubles_until_it_holds_two_line_feeds():
+    data = b"a" * SNIFF_BYTES + b",b\n1,2\n" + b"3" * (2 * SNIFF_BYTES)
+    head, whole = CsvInput("x.csv", data=data).head()
+    assert head == data[: 2 * SNIFF_BYTES]
+    assert whole is False
+
+
+def test_head_of_bytes_stops_at_16_mib_without_two_line_feeds():
+    limit = 16 * 1024 * 1024  # the longest header sniffed
+    data = b"a" * (limit + 1)
+    head, whole = CsvInput("x.csv", data=data).head()
+    assert len(head) == limit
+    assert whole is False
+
+
+def test_head_of_a_file_reads_one_byte_more_then_as_much_again_past_a_long_first_line(tmp_path):
+    data = b"a" * SNIFF_BYTES + b",b\n1,2\n" + b"3" * (3 * SNIFF_BYTES) + b"\n"
+    path = tmp_path / "x.csv"
+    path.write_bytes(data)
+    head, whole = open_source(path, None).head()
+    assert head == data[: 2 * SNIFF_BYTES + 1]
+    assert whole is False
+
+
+def test_head_of_a_short_file_is_the_whole_file(tmp_path):
+    data = b"a" * SNIFF_BYTES + b",b\n1,2\n"
+    path = tmp_path / "x.csv"
+    path.write_bytes(data)
+    assert open_source(path, None).head() == (data, True)
+
+
+def test_a_row_of_empty_fields_counts_as_a_data_row():
+    layout = sniff(open_source(b"a,b\n,\n", "x.csv"), "pairs")
+    assert (layout.delimiter, layout.columns) == (",", ["a", "b"])
+
+
+def test_a_line_break_inside_a_quoted_header_name_is_kept_as_written():
+    layout = sniff(open_source(b'"a\r\nb",c\n1,2\n', "x.csv"), "pairs")
+    assert layout.raw_columns == ["a\r\nb", "c"]
+    assert layout.columns == ["a\r\nb", "c"]
+
+
+def test_decimal_comma_seen_on_the_last_of_the_sniffed_records():
+    # The header and 200 data rows are sniffed: a decimal comma on data row 200 is seen.
+    data = b"a;b\n" + b"1;2\n" * 199 + b"1,5;2\n"
+    layout = sniff(open_source(data, "x.csv"), "pairs")
+    assert layout.delimiter == ";"
+    assert layout.decimal == ","
+    assert layout.warnings == ["read ',' as the decimal mark (numbers such as '1,5')"]
+
+
+def test_decimal_comma_past_the_sniffed_records_is_not_seen():
+    data = b"a;b\n" + b"1;2\n" * 200 + b"1,5;2\n"
+    layout = sniff(open_source(data, "x.csv"), "pairs")
+    assert layout.delimiter == ";"
+    assert (layout.decimal, layout.warnings) == (".", [])
+
+
+def test_a_row_cut_off_by_the_sniffed_bytes_after_the_header_is_not_used():
+    # A blank line then a row longer than the sniffed bytes: the row's start is only a part of it.
+    data = b"a;b\n\n1,5;" + b"2" * SNIFF_BYTES + b"\n"
+    inp = open_source(data, "x.csv")
+    assert inp.head() == (data[:SNIFF_BYTES], False)
+    layout = sniff(inp, "pairs")
+    assert (layout.delimiter, layout.columns) == (";", ["a", "b"])
+    assert (layout.decimal, layout.warnings) == (".", [])
+
+
+def test_the_200th_record_cut_off_by_the_sniffed_bytes_is_not_used():
+    data = b"a;b\n" + b"1;2\n" * 198 + b"1,5;" + b"2" * SNIFF_BYTES + b"\n"
+    inp = open_source(data, "x.csv")
+    assert inp.head() == (data[:SNIFF_BYTES], False)
+    layout = sniff(inp, "pairs")
+    assert layout.delimiter == ";"
+    assert (layout.decimal, layout.warnings) == (".", [])
+
+
+def test_the_200th_complete_record_is_used():
+    # Same file, but the 200th record ends inside the sniffed bytes and a 201st is cut off.
+    data = b"a;b\n" + b"1;2\n" * 198 + b"1,5;2\n" + b"3;" + b"4" * SNIFF_BYTES + b"\n"
+    layout = sniff(open_source(data, "x.csv"), "pairs")
+    assert (layout.decimal, layout.warnings) == (
+        ",",
+        ["read ',' as the decimal mark (numbers such as '1,5')"],
+    )
+
+
+def test_column_pairs_gives_each_name_as_written_with_its_stripped_name():
+    layout = CsvLayout(",", [" a", "b "], ["a", "b"])
+    assert layout.column_pairs() == [(" a", "a"), ("b ", "b")]
+
+
+def test_column_pairs_refuses_a_layout_with_more_names_as_written_than_stripped():
+    layout = CsvLayout(",", [" a", "b ", "c"], ["a", "b"])
+    with pytest.raises(ValueError, match="zip"):
+        layout.column_pairs()
+
+
+def test_usecols_is_none_when_every_column_is_needed():
+    layout = CsvLayout(",", [" a", "b"], ["a", "b"])
+    assert layout.usecols({"a", "b"}) is None
+    assert layout.usecols({"a"}) == [" a"]
+
+
+def test_in_file_order_puts_columns_in_the_files_order_without_repeats():
+    layout = CsvLayout(",", ["z", "a", "m"], ["z", "a", "m"])
+    assert layout.in_file_order(["m", "z", "m"]) == ["z", "m"]
+    assert layout.in_file_order([]) == []
