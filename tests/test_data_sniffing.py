@@ -47,6 +47,15 @@ def test_head_of_a_file_reads_one_byte_more_then_as_much_again_past_a_long_first
     assert whole is False
 
 
+def test_head_of_a_file_keeps_doubling_past_a_first_line_longer_than_twice_the_sniffed_bytes(tmp_path):
+    data = b"a" * (3 * SNIFF_BYTES) + b",b\n1,2\n" + b"3" * (8 * SNIFF_BYTES) + b"\n"
+    path = tmp_path / "x.csv"
+    path.write_bytes(data)
+    head, whole = open_source(path, None).head()
+    assert head == data[: 4 * SNIFF_BYTES + 3]
+    assert whole is False
+
+
 def test_head_of_a_short_file_is_the_whole_file(tmp_path):
     data = b"a" * SNIFF_BYTES + b",b\n1,2\n"
     path = tmp_path / "x.csv"
