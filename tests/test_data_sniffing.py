@@ -3,9 +3,19 @@ header, decimal mark) and the layout's column helpers."""
 
 from __future__ import annotations
 
+import io
+
 import pytest
 
-from siamese_core.data.sniffing import SNIFF_BYTES, CsvInput, CsvLayout, open_source, sniff
+from siamese_core.data.sniffing import (
+    SNIFF_BYTES,
+    CsvInput,
+    CsvLayout,
+    check_unique_columns,
+    open_source,
+    sniff,
+)
+from siamese_core.errors import DataError
 
 
 def test_head_of_bytes_stops_growing_once_it_holds_two_line_feeds():
@@ -140,3 +150,53 @@ def test_in_file_order_puts_columns_in_the_files_order_without_repeats():
     layout = CsvLayout(",", ["z", "a", "m"], ["z", "a", "m"])
     assert layout.in_file_order(["m", "z", "m"]) == ["z", "m"]
     assert layout.in_file_order([]) == []
+
+
+def test_open_source_of_bytes_keeps_them_with_the_name_given_or_a_default():
+    inp = open_source(bytearray(b"a,b\n1,2\n"), None)
+    assert (inp.name, inp.data, inp.path) == ("the uploaded file", b"a,b\n1,2\n", None)
+    assert isinstance(inp.data, bytes)
+    assert open_source(b"a,b\n", "mine.csv").name == "mine.csv"
+
+
+def test_open_source_of_a_path_keeps_the_path_with_the_name_given_or_the_files_name(tmp_path):
+    path = tmp_path / "pairs.csv"
+    path.write_bytes(b"a,b\n1,2\n")
+    inp = open_source(str(path), None)
+    assert (inp.name, inp.path, inp.data) == ("pairs.csv", path, None)
+    assert open_source(path, "shown.csv").name == "shown.csv"
+
+
+def test_open_source_of_a_stream_reads_it_with_the_name_given_or_the_streams_name(tmp_path):
+    inp = open_source(io.BytesIO(b"a,b\n1,2\n"), None)
+    assert (inp.name, inp.data, inp.path) == ("the uploaded file", b"a,b\n1,2\n", None)
+    assert open_source(io.BytesIO(b"a,b\n"), "mine.csv").name == "mine.csv"
+    path = tmp_path / "upload.csv"
+    path.write_bytes(b"a,b\n1,2\n")
+    with open(path, "rb") as stream:
+        stream.read(2)
+        inp = open_source(stream, None)
+    assert (inp.name, inp.data) == ("upload.csv", b"a,b\n1,2\n")
+
+
+def test_open_source_refuses_anything_else_naming_its_type():
+    with pytest.raises(
+        TypeError,
+        match=r"^source must be a path, bytes or a binary file-like object\. Received: <class 'int'>$",
+    ):
+        open_source(12, None)
+
+
+def test_check_unique_columns_names_each_repeated_column_with_its_first_ten_positions():
+    columns = ["x", "a", "y", "a"] + ["b"] * 11
+    with pytest.raises(DataError) as caught:
+        check_unique_columns(columns, "x.csv")
+    assert str(caught.value) == (
+        "x.csv: has duplicate column names: 'a' (columns 2, 4); "
+        "'b' (columns 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, ... (11 in all)); give every column a unique name"
+    )
+    assert caught.value.source == "x.csv"
+
+
+def test_check_unique_columns_accepts_distinct_names():
+    assert check_unique_columns(["a", "b", "A"], "x.csv") is None
