@@ -200,3 +200,112 @@ def test_check_unique_columns_names_each_repeated_column_with_its_first_ten_posi
 
 def test_check_unique_columns_accepts_distinct_names():
     assert check_unique_columns(["a", "b", "A"], "x.csv") is None
+
+
+@pytest.mark.parametrize(
+    ("data", "kind", "message"),
+    [
+        (b"  \n\n", "pairs", "is empty; it needs a header row and data rows"),
+        (b'""\n', "pairs", "is empty; it needs a header row and data rows"),
+        (b"a,b\n", "pairs", "has a header but no data rows"),
+        (
+            b"a,b\n1,\xc3",
+            "pairs",
+            "is not UTF-8 text (invalid byte 0xc3 at byte 6, line 2); save it as UTF-8 (CSV UTF-8 in Excel)",
+        ),
+        (
+            b"1;2;3\n4;5;6\n",
+            "samples",
+            "the first line looks like data, not column names (1;2;3); add a header row such as class;f0;f1",
+        ),
+        (
+            b"abc\n1\n",
+            "samples",
+            "has only one column ('abc'); it needs at least a class column and feature columns; "
+            "no comma, semicolon or tab was found in the header",
+        ),
+        (
+            b"a|b\n1|2\n",
+            "ids",
+            "has only one column ('a|b'); it needs at least an id column and feature columns; "
+            "it seems to be separated by '|'; save it with commas, semicolons or tabs",
+        ),
+        (b"\xff\xfea\x00,\x00", "pairs", "is UTF-16 text; save it as UTF-8 (CSV UTF-8 in Excel)"),
+        (b"\xfe\xff\x00a\x00,", "pairs", "is UTF-16 text; save it as UTF-8 (CSV UTF-8 in Excel)"),
+        (
+            b"PK\x03\x04xx",
+            "pairs",
+            "looks like an Excel workbook (.xlsx) or a zip archive, not a CSV; in Excel use File > Save As > CSV UTF-8",
+        ),
+        (
+            b"\xd0\xcf\x11\xe0xx",
+            "pairs",
+            "looks like an old Excel workbook (.xls), not a CSV; in Excel use File > Save As > CSV UTF-8",
+        ),
+        (b"\x1f\x8bxx", "pairs", "is gzip-compressed; decompress it and pass the CSV inside"),
+        (
+            b"a,b\n1,\x002\n",
+            "pairs",
+            "looks like a binary file, not a CSV (it contains NUL bytes); pass a comma, semicolon or "
+            "tab separated text file saved as UTF-8",
+        ),
+        (
+            ",".join(f"c{i}" for i in range(10_001)).encode() + b"\n",
+            "pairs",
+            "has 10,001 columns, more than the limit of 10,000; keep only the columns you need "
+            "(fewer features, e.g. after PCA) and save it again",
+        ),
+    ],
+)
+def test_sniff_refuses_a_file_it_cannot_split_saying_why(data, kind, message):
+    with pytest.raises(DataError) as caught:
+        sniff(open_source(data, "x.csv"), kind)
+    assert str(caught.value) == f"x.csv: {message}"
+    assert caught.value.source == "x.csv"
+
+
+def test_sniff_names_the_line_of_another_delimiter():
+    with pytest.raises(DataError) as caught:
+        sniff(open_source(b"a,b\n1;2;3\n", "x.csv"), "pairs")
+    assert str(caught.value) == (
+        "x.csv, row 1 (line 2): mixed delimiters: the header is separated by ',' (2 columns) but line 2 is "
+        "separated by ';' (3 fields); use the same delimiter on every line"
+    )
+    assert (caught.value.source, caught.value.row) == ("x.csv", 1)
+
+
+UTF16_WITHOUT_BOM = (
+    "x.csv: looks like UTF-16 text without a byte order mark (every other byte is NUL); "
+    "save it as UTF-8 (CSV UTF-8 in Excel)"
+)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"a\x00,\x00",  # little-endian, the shortest sample checked (4 bytes)
+        b"a\x00,\x00b\x00\n\x00",
+        b"\x00a\x00,",  # big-endian
+        b"\x00a\x00,\x00b\x00\n",
+        b"a\x00" * 256 + b"\x00",  # only the first 512 bytes are checked
+    ],
+)
+def test_sniff_refuses_utf16_text_without_a_byte_order_mark(data):
+    with pytest.raises(DataError) as caught:
+        sniff(open_source(data, "x.csv"), "pairs")
+    assert str(caught.value) == UTF16_WITHOUT_BOM
+
+
+def test_sniff_calls_three_bytes_with_a_nul_a_binary_file():
+    with pytest.raises(
+        DataError, match=r"^x\.csv: looks like a binary file, not a CSV \(it contains NUL bytes\)"
+    ):
+        sniff(open_source(b"a\x00,", "x.csv"), "pairs")
+
+
+def test_sniff_accepts_exactly_the_most_columns():
+    header = ",".join(f"c{i}" for i in range(10_000)).encode()
+    row = ",".join(["1"] * 10_000).encode()
+    layout = sniff(open_source(header + b"\n" + row + b"\n", "x.csv"), "pairs")
+    assert len(layout.columns) == 10_000
+    assert layout.columns[-1] == "c9999"
