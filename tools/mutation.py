@@ -73,6 +73,7 @@ MODULES: dict[str, list[str]] = {
             "tests/test_data_reader_values.py",
             "tests/test_data_labels_mapping.py",
             "tests/test_data_lines.py",
+            "tests/test_data_sniffing.py",
             "tests/test_sources.py",
             "tests/test_streaming.py",
         ]
