@@ -478,7 +478,6 @@ def run_epochs(
     """
     config = _config_for_steps(config, steps, steps_per_epoch)
     trainer = Trainer(model, config.margin, strategy)
-    any_worker, mean_over_workers = trainer.any_worker, trainer.mean_over_workers
     has_validation = validation_pairs is not None and validation_pairs.n_pairs > 0
     history: dict[str, list[float]] = {"loss": []}
     if has_validation:
@@ -513,7 +512,7 @@ def run_epochs(
                     )
                     stopped_by_user = on_progress(progress) is False
                 stopped_by_time = deadline is not None and time.monotonic() > deadline
-                if any_worker(stopped_by_user or stopped_by_time):
+                if trainer.any_worker(stopped_by_user or stopped_by_time):
                     stopped_by_time = stopped_by_time or not stopped_by_user
                     break
         steps_run += done
@@ -531,10 +530,10 @@ def run_epochs(
         monitored = history["loss"][-1]
         if has_validation:
             val_loss, val_auc = validation_scores(model, validation_pairs, config.margin)
-            history["val_loss"].append(mean_over_workers(val_loss))
+            history["val_loss"].append(trainer.mean_over_workers(val_loss))
             monitored = history["val_loss"][-1]
             if val_auc is not None:
-                history["val_auc"].append(mean_over_workers(val_auc))
+                history["val_auc"].append(trainer.mean_over_workers(val_auc))
                 monitored = (1 - history["val_auc"][-1], monitored)
         should_stop = best.update(model, monitored, epoch) if steps is None else False
         if not stopped_by_user and on_progress is not None:
@@ -551,7 +550,7 @@ def run_epochs(
                 model=model,
                 validation_pairs=validation_pairs if has_validation else None,
             )
-            stopped_by_user = any_worker(on_progress(progress) is False)
+            stopped_by_user = trainer.any_worker(on_progress(progress) is False)
         if stopped_by_user or stopped_by_time or should_stop:
             break
     if steps is None:
